@@ -1,0 +1,52 @@
+# jssync: Jungle Scout -> DuckDB landing -> staging + production PostgreSQL.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install demo test lint migrate hourly master serve sandbox bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv with the project and its tools
+
+demo: install ## embedded PostgreSQL + sandbox API, seed, migrate, run a real hourly sync
+	$(BIN)/python -m sandbox.demo
+
+test: install ## run the whole test suite against a real PostgreSQL
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install ## ruff, then parse every rendered SQL model and migration with sqlglot
+	$(BIN)/ruff check .
+	$(BIN)/jssync lint
+
+migrate: install ## apply pending migrations to staging and production
+	$(BIN)/jssync migrate
+
+hourly: install ## one hourly sync (the Cloud Run Job entry point)
+	$(BIN)/jssync hourly $(ARGS)
+
+master: install ## one master sync of every visible ASIN
+	$(BIN)/jssync master $(ARGS)
+
+serve: install ## the HTTP service on $$PORT (gunicorn)
+	$(BIN)/jssync serve
+
+sandbox: install ## the Jungle Scout sandbox API on loopback
+	$(BIN)/jssync sandbox $(ARGS)
+
+bench: install ## benchmarks: write path, API phase, memory -> bench/results.json
+	$(BIN)/python -m bench
+
+clean: ## remove .venv and local data
+	rm -rf $(VENV) .local

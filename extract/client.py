@@ -1,0 +1,280 @@
+"""The Jungle Scout API client: headers, paging, retries and the shared rate limiter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urljoin, urlparse
+
+import requests
+
+from extract import settings
+from extract.ratelimit import RateLimiter
+
+_RETRY_AT = re.compile(r"retry again at\s+([0-9T:\-\.\+ Z]+)", re.IGNORECASE)
+
+
+class ApiError(Exception):
+    """A request that failed for good. `category` is api (HTTP, network) or parse (body)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 category: str = "api"):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.category = category
+
+
+@dataclass
+class ApiUsage:
+    """Requests sent this run, retries and 429s included (Jungle Scout bills each one)."""
+
+    requests: Counter = field(default_factory=Counter)      # endpoint -> requests sent
+    retries: Counter = field(default_factory=Counter)       # endpoint -> of which retries
+    rate_limited: Counter = field(default_factory=Counter)  # endpoint -> 429 answers
+    errors: Counter = field(default_factory=Counter)        # endpoint -> failed answers
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, endpoint: str, *, retry: bool, status: int | None) -> None:
+        with self._lock:
+            self.requests[endpoint] += 1
+            if retry:
+                self.retries[endpoint] += 1
+            if status == 429:
+                self.rate_limited[endpoint] += 1
+            elif status is None or status >= 400:
+                self.errors[endpoint] += 1
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.requests.values())
+
+    def as_dict(self) -> dict[str, int]:
+        with self._lock:
+            return {"requests": sum(self.requests.values()),
+                    "product_requests": self.requests["products"],
+                    "sales_requests": self.requests["sales"],
+                    "retries": sum(self.retries.values()),
+                    "rate_limited": sum(self.rate_limited.values())}
+
+
+@dataclass(frozen=True)
+class SalesAnswer:
+    """Sales estimates for one ASIN: the raw items; `no_data` when the API has no rank data."""
+
+    items: list[dict]
+    no_data: bool = False
+
+
+def retry_delay(response: requests.Response | None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds the server asked us to wait: Retry-After (seconds or date) or a 'retry again at'."""
+    if response is None:
+        return None
+    header = response.headers.get("Retry-After", "").strip()
+    if header:
+        if re.fullmatch(r"\d+(\.\d+)?", header):
+            return float(header)
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+            return max(0.0, when.timestamp() - now())
+        except (TypeError, ValueError):
+            pass
+    try:
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return None
+    for error in errors if isinstance(errors, list) else []:
+        match = _RETRY_AT.search(str((error or {}).get("detail", "")))
+        if match:
+            try:
+                when = dt.datetime.fromisoformat(match.group(1).strip().replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            return max(0.0, when.timestamp() - now())
+    return None
+
+
+def _error_code(response: requests.Response) -> tuple[str | None, str]:
+    """The first JSON:API error's code and a short, secret-free description."""
+    try:
+        errors = response.json().get("errors") or []
+        first = errors[0] if isinstance(errors, list) and errors else {}
+    except (ValueError, AttributeError, IndexError):
+        first = {}
+    if not isinstance(first, dict):
+        first = {}
+    code = first.get("code")
+    text = first.get("detail") or first.get("title") or response.reason or ""
+    return (str(code) if code else None), str(text)[:200]
+
+
+class JungleScoutClient:
+    """Calls the two endpoints the service uses. Safe to share between threads."""
+
+    def __init__(self, base_url: str, authorization: str, limiter: RateLimiter, *,
+                 usage: ApiUsage | None = None, timeout: tuple[float, float] = (5.0, 60.0),
+                 attempts: int = settings.API_ATTEMPTS, backoff: float = 0.5,
+                 max_retry_wait: float = settings.MAX_RETRY_WAIT):
+        self.base_url = base_url.rstrip("/")
+        self._authorization = authorization
+        self.limiter = limiter
+        self.usage = usage or ApiUsage()
+        self.timeout = timeout
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_retry_wait = max_retry_wait
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"JungleScoutClient({self.base_url!r})"
+
+    def _session(self) -> requests.Session:
+        # One Session per thread: requests.Session is not documented as thread-safe.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({
+                "Authorization": self._authorization,
+                "X-API-Type": settings.API_TYPE,
+                "Accept": settings.ACCEPT,
+            })
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def close(self) -> None:
+        """Close every thread's HTTP session."""
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> JungleScoutClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_same_origin(self, url: str) -> None:
+        # links.next comes from the server: never send our key to another host.
+        base, other = urlparse(self.base_url), urlparse(url)
+        if (base.scheme, base.netloc) != (other.scheme, other.netloc):
+            raise ApiError(f"links.next points to another host ({other.netloc or 'none'}); refusing "
+                           "to follow it", category="parse")
+
+    def _request(self, endpoint: str, method: str, url: str, *, body: dict | None = None,
+                 what: str) -> requests.Response:
+        """Send with retries: 429, 5xx, timeouts and connection errors; other 4xx are final."""
+        last: str = ""
+        status: int | None = None
+        for attempt in range(1, self.attempts + 1):
+            self.limiter.acquire()
+            response: requests.Response | None = None
+            try:
+                headers = {"Content-Type": settings.CONTENT_TYPE} if body is not None else None
+                response = self._session().request(
+                    method, url, data=json.dumps(body) if body is not None else None,
+                    headers=headers, timeout=self.timeout)
+                status = response.status_code
+            except requests.Timeout:
+                status, last = None, "timeout"
+            except requests.ConnectionError:
+                status, last = None, "connection error"
+            except requests.RequestException as exc:
+                status, last = None, f"request failed ({type(exc).__name__})"
+            self.usage.record(endpoint, retry=attempt > 1, status=status)
+            if response is not None and 200 <= response.status_code < 300:
+                return response
+            wait = self.backoff * (2 ** (attempt - 1))
+            if response is not None:
+                code, detail = _error_code(response)
+                last = f"HTTP {response.status_code}" + (f" {code}" if code else "") + \
+                    (f": {detail}" if detail else "")
+                if response.status_code == 429:
+                    asked = retry_delay(response)
+                    wait = min(self.max_retry_wait, asked if asked is not None else wait * 2)
+                    self.limiter.pause_until(time.monotonic() + wait)
+                elif response.status_code < 500:
+                    if response.status_code == 422 and code == settings.MISSING_RANK_DATA:
+                        return response
+                    response.close()
+                    raise ApiError(f"{what} failed: {last}", status=response.status_code, code=code)
+                else:
+                    asked = retry_delay(response)
+                    if asked is not None:
+                        wait = min(self.max_retry_wait, asked)
+                response.close()
+            if attempt < self.attempts:
+                time.sleep(wait)
+        raise ApiError(f"{what} failed after {self.attempts} attempts: {last}", status=status)
+
+    @staticmethod
+    def _json(response: requests.Response, what: str) -> dict:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ApiError(f"{what}: the API answered a body that is not JSON", category="parse",
+                           status=response.status_code) from exc
+        finally:
+            response.close()
+        if not isinstance(body, dict):
+            raise ApiError(f"{what}: the API answered JSON that is not an object", category="parse")
+        return body
+
+    def product_pages(self, asins: list[str], marketplace: str) -> Iterator[list[dict]]:
+        """POST product_database_query for up to 100 ASINs; yield each page's `data` items."""
+        if not 1 <= len(asins) <= settings.PRODUCT_BATCH_SIZE:
+            raise ValueError(f"ask for 1 to {settings.PRODUCT_BATCH_SIZE} ASINs per call, not {len(asins)}")
+        body = {"data": {"type": "product_database_query", "attributes": {
+            "include_keywords": list(asins), "exclude_keywords": [],
+            "product_tiers": ["oversize", "standard"], "seller_types": ["amz", "fba", "fbm"]}}}
+        query = urlencode({"marketplace": marketplace, "page[size]": settings.PRODUCT_BATCH_SIZE})
+        url: str | None = f"{self.base_url}/product_database_query?{query}"
+        seen: set[str] = set()
+        what = f"Product query for {len(asins)} ASINs"
+        while url:
+            if url in seen:
+                raise ApiError(f"{what}: links.next repeats a page already read", category="parse")
+            seen.add(url)
+            page = self._json(self._request("products", "POST", url, body=body, what=what), what)
+            data = page.get("data")
+            if not isinstance(data, list):
+                raise ApiError(f"{what}: the answer has no `data` list", category="parse")
+            yield data
+            links = page.get("links") if isinstance(page.get("links"), dict) else {}
+            nxt = links.get("next")
+            if nxt is not None and not isinstance(nxt, str):
+                raise ApiError(f"{what}: links.next is not a URL", category="parse")
+            url = urljoin(self.base_url + "/", nxt) if nxt else None
+            if url:
+                self._check_same_origin(url)
+
+    def sales_estimates(self, asin: str, marketplace: str, start: dt.date, end: dt.date) -> SalesAnswer:
+        """GET sales_estimates_query for one ASIN and a date range, both ends included."""
+        query = urlencode({"marketplace": marketplace, "asin": asin,
+                           "start_date": start.isoformat(), "end_date": end.isoformat()})
+        what = f"Sales fetch for {asin}"
+        response = self._request("sales", "GET", f"{self.base_url}/sales_estimates_query?{query}",
+                                 what=what)
+        if response.status_code == 422:
+            response.close()
+            return SalesAnswer(items=[], no_data=True)
+        body = self._json(response, what)
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise ApiError(f"{what}: the answer has no `data` list", category="parse")
+        return SalesAnswer(items=data)

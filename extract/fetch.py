@@ -1,0 +1,255 @@
+"""Fetching one batch: products (one POST per 100 ASINs, paged), then sales concurrently.
+
+Rows come out as (table, row) pairs for the dlt source; each ASIN ends with an outcome row that
+the merge turns into its sync_status update. Concurrency follows the rate limiter: up to
+`max_concurrency` requests wait on it at once, so as many are in flight as the budget and the
+API's latency call for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from extract import settings
+from extract.client import ApiError, JungleScoutClient, SalesAnswer
+from extract.records import RecordError, product_asin, product_row, sales_rows, valid_asin
+
+log = logging.getLogger("jssync.extract")
+
+PRODUCTS, SALES, OUTCOMES = "products", "sales_estimates", "asin_outcomes"
+DATE_RANGES = {"1year": "1 year", "1month": "1 month"}
+
+
+@dataclass(frozen=True)
+class AsinWork:
+    """One ASIN to sync: `kind` is new or stale; `sales_synced_at` drives the sales range."""
+
+    asin: str
+    kind: str = "new"
+    sales_synced_at: dt.datetime | None = None
+
+
+@dataclass
+class AsinOutcome:
+    """What happened to one ASIN in this batch; becomes a landing row and a sync_status update."""
+
+    asin: str
+    kind: str
+    product_status: str = "pending"   # found | not_found | invalid | failed | skipped
+    sales_status: str = "skipped"     # synced | no_data | current | failed | skipped
+    sales_start: dt.date | None = None
+    sales_end: dt.date | None = None
+    sales_points: int = 0
+    error_category: str | None = None  # db | api | parse | other
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.product_status in ("not_found", "invalid", "failed") or self.sales_status == "failed"
+
+    def fail(self, category: str, message: str) -> None:
+        # The first error of an ASIN is the one worth reading; later ones follow from it.
+        if self.error is None:
+            self.error_category, self.error = category, message
+
+    def row(self, marketplace: str) -> dict:
+        return {"asin": self.asin, "marketplace": marketplace, "kind": self.kind,
+                "product_status": self.product_status, "sales_status": self.sales_status,
+                "sales_start": self.sales_start, "sales_end": self.sales_end,
+                "sales_points": self.sales_points, "error_category": self.error_category,
+                "error": self.error}
+
+
+def sales_range(synced_at: dt.datetime | None, run_date: dt.date,
+                date_range: str = "1year") -> tuple[dt.date, dt.date] | None:
+    """Dates to ask for, both included: never synced, `date_range` ending yesterday; synced
+    before, from the date of the last sync through yesterday; None when already current."""
+    end = run_date - dt.timedelta(days=1)
+    if synced_at is None:
+        if date_range == "1month":
+            start = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+            start = start.replace(day=min(end.day, _days_in_month(start)))
+        else:
+            start = end.replace(year=end.year - 1, day=28 if (end.month, end.day) == (2, 29) else end.day)
+    else:
+        start = synced_at.date()
+    return (start, end) if start <= end else None
+
+
+def _days_in_month(day: dt.date) -> int:
+    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return (nxt - dt.timedelta(days=1)).day
+
+
+@dataclass
+class BatchFetcher:
+    """Fetches one batch of ASINs and yields landing rows; `outcomes` holds the per-ASIN result."""
+
+    client: JungleScoutClient
+    marketplace: str
+    run_date: dt.date
+    max_concurrency: int = 32
+    fetch_products: bool = True
+    fetch_sales: bool = True
+    date_range: str = "1year"
+    stop: threading.Event = field(default_factory=threading.Event)
+    outcomes: dict[str, AsinOutcome] = field(default_factory=dict)
+
+    def run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
+        """Yield (table, row) for products, sales and, last, one outcome per ASIN."""
+        self.outcomes = {w.asin: AsinOutcome(w.asin, w.kind) for w in work}
+        valid = []
+        for w in work:
+            if valid_asin(w.asin):
+                valid.append(w)
+            else:
+                outcome = self.outcomes[w.asin]
+                outcome.product_status = "invalid"
+                outcome.fail("other", f"ASIN {w.asin!r} has an invalid format "
+                             "(expected B + 9 letters/digits, or 10 digits/X)")
+        if self.fetch_products:
+            yield from self._products(valid)
+            found = [w for w in valid if self.outcomes[w.asin].product_status == "found"]
+        else:
+            for w in valid:
+                self.outcomes[w.asin].product_status = "skipped"
+            found = valid
+        if self.fetch_sales:
+            yield from self._sales(found)
+        for outcome in self.outcomes.values():
+            yield OUTCOMES, outcome.row(self.marketplace)
+
+    def _products(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
+        for start in range(0, len(work), settings.PRODUCT_BATCH_SIZE):
+            chunk = [w.asin for w in work[start:start + settings.PRODUCT_BATCH_SIZE]]
+            wanted = set(chunk)
+            log.debug("Calling JungleScout Product API for %d ASINs...", len(chunk),
+                      extra={"step": "SyncASINs"})
+            rows: dict[str, dict] = {}
+            try:
+                for page in self.client.product_pages(chunk, self.marketplace):
+                    for item in page:
+                        try:
+                            asin = product_asin(item)
+                        except RecordError as exc:
+                            log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
+                            continue
+                        if asin not in wanted or asin in rows:
+                            continue  # not asked for, or already seen on an earlier page
+                        try:
+                            rows[asin] = product_row(item, self.marketplace, self.run_date)
+                        except RecordError as exc:
+                            outcome = self.outcomes[asin]
+                            outcome.product_status = "invalid"
+                            outcome.fail("parse", str(exc))
+            except ApiError as exc:
+                for asin in chunk:
+                    if self.outcomes[asin].product_status == "pending":
+                        self.outcomes[asin].product_status = "failed"
+                        self.outcomes[asin].fail(exc.category, str(exc))
+                log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
+                continue
+            log.debug("Product API returned %d products (requested %d)", len(rows), len(chunk),
+                      extra={"step": "SyncASINs"})
+            for asin in chunk:
+                outcome = self.outcomes[asin]
+                if asin in rows:
+                    outcome.product_status = "found"
+                    yield PRODUCTS, rows[asin]
+                elif outcome.product_status == "pending":
+                    outcome.product_status = "not_found"
+                    outcome.fail("api", settings.NOT_FOUND_ERROR)
+            missing = [a for a in chunk if self.outcomes[a].product_status == "not_found"]
+            if missing:
+                log.debug("%d ASINs NOT FOUND in JungleScout API (will retry in %d days):",
+                          len(missing), settings.PRODUCT_NOT_FOUND_RETRY_DAYS, extra={"step": "SyncASINs"})
+                log.debug("Not found list: [%s]", " ".join(missing), extra={"step": "SyncASINs"})
+
+    def _sales(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
+        todo: list[tuple[AsinWork, dt.date, dt.date]] = []
+        for w in work:
+            outcome = self.outcomes[w.asin]
+            span = sales_range(w.sales_synced_at, self.run_date, self.date_range)
+            if span is None:
+                outcome.sales_status = "current"
+                continue
+            outcome.sales_start, outcome.sales_end = span
+            todo.append((w, *span))
+        if not todo:
+            return
+        workers = max(1, min(self.max_concurrency, len(todo)))
+        log.debug("Fetching sales data for %d ASINs, up to %d requests in flight as the rate "
+                  "limit allows...", len(todo), workers, extra={"step": "SyncASINs"})
+        names = threading.local()
+        counter = iter(range(workers))
+        counter_lock = threading.Lock()
+
+        def fetch(w: AsinWork, start: dt.date, end: dt.date) -> tuple[AsinWork, SalesAnswer | ApiError]:
+            if not hasattr(names, "n"):
+                with counter_lock:
+                    names.n = next(counter)
+            step = {"step": f"Worker {names.n}"}
+            why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
+            log.debug("Fetching sales for ASIN %s: %s to %s (%s)", w.asin, start, end, why, extra=step)
+            try:
+                answer = self.client.sales_estimates(w.asin, self.marketplace, start, end)
+            except ApiError as exc:
+                log.debug("ERROR: %s", exc, extra=step)
+                return w, exc
+            log.debug("Sales API returned %s for ASIN %s",
+                      "no rank data" if answer.no_data else f"{_points(answer)} data points",
+                      w.asin, extra=step)
+            return w, answer
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
+            pending: set[Future] = set()
+            queue = iter(todo)
+            # Submit lazily so a stop request (critical error elsewhere) leaves the rest unsent.
+            for item in queue:
+                pending.add(pool.submit(fetch, *item))
+                if len(pending) >= workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield from self._sales_result(future)
+                    if not self.stop.is_set():
+                        nxt = next(queue, None)
+                        if nxt is not None:
+                            pending.add(pool.submit(fetch, *nxt))
+            for w, _, _ in queue:
+                outcome = self.outcomes[w.asin]
+                outcome.sales_status = "failed"
+                outcome.fail("other", "Sales fetch not attempted: the sync was stopped")
+
+    def _sales_result(self, future: Future) -> Iterator[tuple[str, dict]]:
+        w, answer = future.result()  # anything but an ApiError is a bug and must surface
+        outcome = self.outcomes[w.asin]
+        if isinstance(answer, ApiError):
+            outcome.sales_status = "failed"
+            outcome.fail(answer.category, str(answer))
+            return
+        try:
+            rows = sales_rows(w.asin, self.marketplace, answer.items, outcome.sales_start, outcome.sales_end)
+        except RecordError as exc:
+            outcome.sales_status = "failed"
+            outcome.fail("parse", str(exc))
+            return
+        outcome.sales_points = len(rows)
+        outcome.sales_status = "synced" if rows else "no_data"
+        for row in rows:
+            yield SALES, row
+
+
+def _points(answer: SalesAnswer) -> int:
+    total = 0
+    for item in answer.items:
+        attrs = item.get("attributes") if isinstance(item, dict) else None
+        if isinstance(attrs, dict) and isinstance(attrs.get("data"), list):
+            total += len(attrs["data"])
+    return total

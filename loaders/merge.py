@@ -1,0 +1,156 @@
+"""Merging a landed batch: into staging (one transaction), then into production (mirrored).
+
+Staging's transaction writes the data, the sync_status updates and an outbox row naming what
+production is owed. Production then copies exactly those rows from staging and upserts them;
+the outbox row is marked applied only after production commits. A production outage therefore
+leaves entries pending, which every later sync (or `jssync catch-up`) applies first.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extract.landing import LandedLoad, Landing
+from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
+from loaders.connections import DatabaseUnavailable, DbSettings, connection, first_line
+from loaders.execute import copy_in, copy_out, in_transaction, run_model
+from loaders.render import render
+
+log = logging.getLogger("jssync.merge")
+
+PRODUCT_INPUT = ["asin", "report_date", *PRODUCT_COLUMNS]
+SALES_INPUT = ["asin", "marketplace", "date", *SALES_COLUMNS]
+OUTCOME_INPUT = ["asin", "marketplace", "kind", "product_status", "sales_status", "sales_start",
+                 "sales_end", "sales_points", "error_category", "error"]
+PRODUCTION_PAUSES = (1.0, 2.0)  # seconds between the three production attempts
+PUBLISH_CHUNK = 20              # outbox entries per production transaction
+
+
+@dataclass(frozen=True)
+class StagingMerge:
+    """What one staging merge wrote."""
+
+    outbox_id: int | None
+    products: int
+    sales: int
+    outcomes: int
+
+
+@dataclass
+class PublishResult:
+    """What one pass over the production outbox did."""
+
+    applied: list[int] = field(default_factory=list)
+    pending: int = 0
+    attempts: int = 0
+    error: str | None = None
+
+
+def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, run_id: str,
+                  also: Callable[[object], None] | None = None) -> StagingMerge:
+    """Merge one landed load into staging in one transaction (with `also(cursor)` inside it)."""
+    with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
+        files = {name: Path(tmp) / f"{name}.csv" for name in ("products", "sales", "outcomes")}
+        counts = {
+            "products": landing.export_csv(load, "products", PRODUCT_INPUT, files["products"]),
+            "sales": landing.export_csv(load, "sales_estimates", SALES_INPUT, files["sales"]),
+            "outcomes": landing.export_csv(load, "asin_outcomes", OUTCOME_INPUT, files["outcomes"]),
+        }
+
+        def work(cur) -> int | None:
+            run_model(cur, "input_tables", "staging", prefix)
+            for table, name, columns in (("in_product_data", "products", PRODUCT_INPUT),
+                                         ("in_sales_estimate_data", "sales", SALES_INPUT),
+                                         ("in_asin_outcomes", "outcomes", OUTCOME_INPUT)):
+                with files[name].open() as source:
+                    copy_in(cur, table, columns, source)
+            run_model(cur, "product_data", "staging", prefix, columns=PRODUCT_INPUT)
+            run_model(cur, "sales_estimate_data", "staging", prefix, columns=SALES_INPUT)
+            run_model(cur, "sync_status", "staging", prefix)
+            run_model(cur, "production_outbox", "staging", prefix,
+                      {"run_id": run_id, "load_id": load.load_id})
+            row = cur.fetchone()
+            if also is not None:
+                also(cur)
+            return row[0] if row else None
+
+        outbox_id = in_transaction(conn, work, what="staging merge")
+    return StagingMerge(outbox_id, counts["products"], counts["sales"], counts["outcomes"])
+
+
+def pending_outbox(conn, prefix: str) -> list[int]:
+    """Ids of merges production is still owed, oldest first."""
+    with conn, conn.cursor() as cur:
+        run_model(cur, "pending_outbox", "staging", prefix)
+        return [row[0] for row in cur.fetchall()]
+
+
+def publish(staging_conn, staging_prefix: str, production: DbSettings, *,
+            attempts: int = 3, pauses: tuple[float, ...] = PRODUCTION_PAUSES,
+            sleep: Callable[[float], None] = time.sleep) -> PublishResult:
+    """Apply every pending outbox entry to production, oldest first; idempotent.
+
+    Each chunk gets `attempts` tries with `pauses` between them; on failure the rest stays
+    pending for the next sync and the result carries the error."""
+    result = PublishResult()
+    ids = pending_outbox(staging_conn, staging_prefix)
+    result.pending = len(ids)
+    for start in range(0, len(ids), PUBLISH_CHUNK):
+        chunk = ids[start:start + PUBLISH_CHUNK]
+        with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
+            products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
+            _export_owed(staging_conn, staging_prefix, chunk, products, sales)
+            error = None
+            for attempt in range(1, attempts + 1):
+                result.attempts += 1
+                try:
+                    _apply_production(production, products, sales)
+                    error = None
+                    log.debug("Production: merge successful on attempt %d", attempt,
+                              extra={"step": "Publish"})
+                    break
+                except (DatabaseUnavailable, Exception) as exc:  # noqa: B014 - any failure is retried
+                    error = first_line(exc)
+                    log.debug("ERROR: production attempt %d of %d failed: %s", attempt, attempts, error,
+                              extra={"step": "Publish"})
+                    if attempt < attempts:
+                        sleep(pauses[min(attempt - 1, len(pauses) - 1)])
+            if error is not None:
+                result.error = f"Production merge failed after {attempts} attempts: {error}"
+                return result
+        with staging_conn, staging_conn.cursor() as cur:
+            run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
+        result.applied.extend(chunk)
+        result.pending -= len(chunk)
+    return result
+
+
+def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path) -> None:
+    params = {"outbox_ids": ids}
+    with conn, conn.cursor() as cur:
+        with products.open("w") as sink:
+            copy_out(cur, render("publish_product_data", "staging", prefix, columns=PRODUCT_INPUT),
+                     params, sink)
+        with sales.open("w") as sink:
+            copy_out(cur, render("publish_sales_estimate_data", "staging", prefix, columns=SALES_INPUT),
+                     params, sink)
+
+
+def _apply_production(settings: DbSettings, products: Path, sales: Path) -> None:
+    prefix = settings.prefix
+    with connection(settings, application_name="jssync-publish") as conn:
+        def work(cur) -> None:
+            run_model(cur, "input_tables", "production", prefix)
+            with products.open() as source:
+                copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
+            with sales.open() as source:
+                copy_in(cur, "in_sales_estimate_data", [*SALES_INPUT, "updated_at", "created_at"], source)
+            run_model(cur, "product_data", "production", prefix, columns=PRODUCT_INPUT)
+            run_model(cur, "sales_estimate_data", "production", prefix, columns=SALES_INPUT)
+
+        in_transaction(conn, work, what="production merge")

@@ -1,0 +1,87 @@
+"""Migrations: sql/migrations/NNNN_*.sql, rendered per target, each in its own transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from psycopg2 import sql
+
+from loaders.connections import DbSettings, connection
+from loaders.render import MIGRATIONS_DIR, render, table_name
+
+log = logging.getLogger("jssync.migrate")
+_NUMBERED = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """A migration that failed, or an applied file that was changed afterwards."""
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """What `migrate` did to one target."""
+
+    target: str
+    applied: list[str]
+    already: int
+
+
+def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
+    """The numbered migration files, in apply order."""
+    return sorted(p for p in directory.glob("*.sql") if _NUMBERED.match(p.name))
+
+
+def _has_statements(text: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
+
+
+def checksum(path: Path) -> str:
+    """SHA-256 of the file as written (the template, not its rendering)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _lock_key(prefix: str) -> str:
+    return f"jssync-migrate:{prefix}"
+
+
+def migrate(settings: DbSettings) -> MigrationResult:
+    """Apply pending migrations to one target; refuse if an applied file has changed."""
+    ledger = sql.Identifier(table_name(settings.prefix, "jssync_schema_migrations"))
+    applied: list[str] = []
+    already = 0
+    with connection(settings, application_name="jssync-migrate") as conn:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_lock_key(settings.prefix),))
+            cur.execute(render("ledger", settings.target, settings.prefix))
+        for path in migration_files():
+            digest = checksum(path)
+            with conn, conn.cursor() as cur:
+                # Serialise concurrent migrators; the second one finds the work done.
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_lock_key(settings.prefix),))
+                cur.execute(sql.SQL("SELECT checksum FROM {} WHERE filename = %s").format(ledger),
+                            (path.name,))
+                row = cur.fetchone()
+                if row is not None:
+                    if row[0] != digest:
+                        raise MigrationError(
+                            f"{settings.target}: migration {path.name} was changed after it was applied "
+                            f"(recorded checksum {row[0][:12]}…, file now {digest[:12]}…); add a new "
+                            "migration instead of editing an applied one")
+                    already += 1
+                    continue
+                text = render(path.name, settings.target, settings.prefix)
+                try:
+                    if _has_statements(text):  # a staging-only file renders empty for production
+                        cur.execute(text)
+                except Exception as exc:
+                    raise MigrationError(f"{settings.target}: migration {path.name} failed: "
+                                         f"{str(exc).strip().splitlines()[0]}") from exc
+                cur.execute(sql.SQL("INSERT INTO {} (filename, checksum) VALUES (%s, %s)").format(ledger),
+                            (path.name, digest))
+                applied.append(path.name)
+                log.info("%s: applied %s", settings.target, path.name)
+    return MigrationResult(settings.target, applied, already)

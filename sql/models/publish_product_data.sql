@@ -1,0 +1,19 @@
+-- Model: the product rows production is owed, read from staging (never from the landing file,
+-- which a Cloud Run Job loses when it ends).
+-- Grain: one row per (asin, report_date) named by the pending outbox entries.
+-- Reads: {{ table('jssync_production_outbox') }}, {{ table('jungle_scout_product_data') }}.
+-- Target: staging. Parameters: outbox_ids.
+WITH pending AS (
+    SELECT product_keys
+    FROM {{ table('jssync_production_outbox') }}
+    WHERE id = ANY(%(outbox_ids)s)
+),
+
+wanted AS (
+    SELECT DISTINCT key ->> 0 AS asin, (key ->> 1)::date AS report_date
+    FROM pending, jsonb_array_elements(pending.product_keys) AS key
+)
+
+SELECT {{ columns | join(', ') }}, created_at
+FROM {{ table('jungle_scout_product_data') }}
+JOIN wanted USING (asin, report_date)

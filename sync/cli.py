@@ -1,0 +1,155 @@
+"""The `jssync` command line. main() does the work and returns an exit code; script() maps
+the project's exceptions to messages and exit codes (a Cloud Run Job reads only the code)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from extract.settings import MARKETPLACES
+from sync import config as config_mod
+from sync import logs
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
+log = logging.getLogger("jssync.cli")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jssync", description="Keep Jungle Scout product and sales data fresh in staging and "
+        "production PostgreSQL.", epilog="Example: jssync hourly --marketplace us --debug")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("migrate", help="apply pending migrations to staging and production",
+                       description="Apply pending migrations to staging and production. "
+                       "Example: jssync migrate")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser("hourly", help="one hourly sync, run to completion",
+                       description="One hourly sync: up to 100 ASINs, new first, then stale. "
+                       "Example: jssync hourly --marketplace us --debug --json")
+    p.add_argument("--marketplace", default="us", choices=MARKETPLACES)
+    p.add_argument("--debug", action="store_true", help="print the step log")
+    p.add_argument("--json", action="store_true", help="print the status object on stdout")
+    p.set_defaults(handler=cmd_hourly)
+
+    p = sub.add_parser("render", help="print a SQL model, query or migration as it will run",
+                       description="Print a SQL template rendered for a target. "
+                       "Example: jssync render product_data --target production")
+    p.add_argument("model")
+    p.add_argument("--target", default="staging", choices=("staging", "production"))
+    p.add_argument("--prefix", help="table prefix (default: the target's *_TABLE_PREFIX, else jssync_)")
+    p.set_defaults(handler=cmd_render)
+
+    p = sub.add_parser("lint", help="parse every rendered model and migration with sqlglot",
+                       description="Render every SQL template for both targets and parse it with "
+                       "sqlglot (postgres). Example: jssync lint")
+    p.set_defaults(handler=cmd_lint)
+
+    p = sub.add_parser("sandbox", help="serve the Jungle Scout sandbox API on loopback",
+                       description="Serve a stand-in Jungle Scout API on 127.0.0.1; the first line "
+                       "printed is its base URL. Example: jssync sandbox --port 8765")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--rate-per-minute", type=int, default=300)
+    p.add_argument("--burst-per-second", type=int, default=15)
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    p.set_defaults(handler=cmd_sandbox)
+    return parser
+
+
+def _prefix(target: str, given: str | None) -> str:
+    import os
+    env = {"staging": "DB_STAGING_TABLE_PREFIX", "production": "DB_PROD_TABLE_PREFIX"}[target]
+    return given or os.environ.get(env) or "jssync_"
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply migrations to staging, then production."""
+    from loaders.migrate import migrate
+
+    cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
+    logs.setup(secrets=cfg.secrets())
+    for target in (cfg.staging, cfg.production):
+        result = migrate(target)
+        print(f"{target.target}: {len(result.applied)} applied, {result.already} already applied"
+              + (f" ({', '.join(result.applied)})" if result.applied else ""))
+    return EXIT_OK
+
+
+def cmd_hourly(args: argparse.Namespace) -> int:
+    """Run one hourly sync; exit 0 when it completed, 1 when it stopped early."""
+    from sync.hourly import run_hourly
+
+    cfg = config_mod.load()
+    logs.setup(debug=args.debug, secrets=cfg.secrets())
+    status = run_hourly(cfg, args.marketplace, debug=args.debug)
+    if args.json:
+        print(json.dumps(status.as_dict(), indent=2))
+    return EXIT_FAILED if status.stopped_early else EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Print one template as it will run."""
+    from loaders.lint import render_for
+
+    sys.stdout.write(render_for(args.model.removesuffix(".sql"), args.target,
+                                _prefix(args.target, args.prefix)))
+    return EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Parse every rendered template; non-zero on any parse error."""
+    from loaders.lint import lint
+
+    results = lint({t: _prefix(t, None) for t in ("staging", "production")})
+    failed = 0
+    for result in results:
+        mark = "FAIL" if result.errors else "ok  "
+        note = f" ({len(result.unchecked)} statement(s) kept as raw commands)" if result.unchecked else ""
+        print(f"{mark} {result.template} [{result.target}]: {result.statements} statement(s){note}")
+        for error in result.errors:
+            print(f"     {error}")
+        failed += bool(result.errors)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Serve the sandbox in the foreground."""
+    from sandbox.jungle_scout import serve  # the sandbox is a tool, never used by the sync itself
+
+    serve(port=args.port, rate_per_minute=args.rate_per_minute,
+          burst_per_second=args.burst_per_second, latency=args.latency)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse `argv` and run the command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    return args.handler(args)
+
+
+def script() -> None:
+    """Console entry point: exceptions become one clear message and an exit code."""
+    from loaders.connections import DatabaseUnavailable
+    from loaders.migrate import MigrationError
+    from loaders.render import RenderError
+    from sync.guard import SyncAlreadyRunning
+
+    try:
+        code = main()
+    except config_mod.ConfigError as exc:
+        print(f"jssync: {exc}", file=sys.stderr)
+        code = EXIT_CONFIG
+    except SyncAlreadyRunning as exc:
+        print(f"jssync: {exc}", file=sys.stderr)
+        code = EXIT_BUSY
+    except (DatabaseUnavailable, MigrationError, RenderError) as exc:
+        print(f"jssync: {exc}", file=sys.stderr)
+        code = EXIT_FAILED
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

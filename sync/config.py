@@ -1,0 +1,184 @@
+"""Configuration: every environment variable of the contract, read and validated once."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from loaders.connections import DbSettings
+from loaders.render import PREFIX_PATTERN
+
+DEFAULT_BASE_URL = "https://developer.junglescout.com/api"
+DEFAULT_LANDING_DIR = ".local/landing"
+
+# What each command needs; the names are the `needs` of load().
+NEEDS_DB = "db"
+NEEDS_API = "api"
+NEEDS_HTTP = "http"
+
+_TARGET_ENV = {"staging": "DB_STAGING", "production": "DB_PROD"}
+_TARGET_HELP = {
+    "HOST": "PostgreSQL host name or address",
+    "PORT": "PostgreSQL port, 1-65535",
+    "USER": "PostgreSQL user",
+    "PASS": "PostgreSQL password (may be empty only if the server trusts the user)",
+    "NAME": "database name",
+    "TABLE_PREFIX": "table prefix matching ^[a-z_][a-z0-9_]{0,30}$, e.g. dev_az_",
+}
+
+
+class ConfigError(ValueError):
+    """Every missing or invalid variable, one per line; raised before anything is touched."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            "invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated environment. Secrets are excluded from repr()."""
+
+    staging: DbSettings | None
+    production: DbSettings | None
+    port: int = 8080
+    js_base_url: str = DEFAULT_BASE_URL
+    js_api_key_name: str | None = None
+    rate_per_minute: int = 300
+    burst_per_second: int = 15
+    max_concurrency: int = 32
+    landing_dir: Path = Path(DEFAULT_LANDING_DIR)
+    notify_on_change_only: bool = False
+    js_api_key: str = field(default="", repr=False)
+    jwt_secret: str = field(default="", repr=False)
+    sync_api_key: str = field(default="", repr=False)
+    discord_webhook_url: str = field(default="", repr=False)
+
+    @property
+    def js_authorization(self) -> str:
+        """The Authorization header value: `NAME:KEY`, or the key as given when no name is set."""
+        if self.js_api_key_name:
+            return f"{self.js_api_key_name}:{self.js_api_key}"
+        return self.js_api_key
+
+    def secrets(self) -> list[str]:
+        """Every secret value in force, for scrubbing text that leaves the process."""
+        values = [self.js_api_key, self.jwt_secret, self.sync_api_key, self.discord_webhook_url,
+                  self.js_authorization]
+        for db in (self.staging, self.production):
+            if db is not None:
+                values.append(db.password)
+        # Very short values would redact ordinary words; such secrets are refused anyway.
+        return [v for v in values if v and len(v) >= 4]
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None, lo: int, hi: int,
+         problems: list[str], meaning: str) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        if default is None:
+            problems.append(f"{name} is missing ({meaning})")
+            return 0
+        return default
+    if not re.fullmatch(r"\d+", raw) or not lo <= int(raw) <= hi:
+        problems.append(f"{name}={raw!r} is invalid ({meaning}; an integer from {lo} to {hi})")
+        return default or 0
+    return int(raw)
+
+
+def _url(env: Mapping[str, str], name: str, problems: list[str], meaning: str,
+         show_value: bool = True) -> str:
+    raw = env.get(name, "").strip()
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        shown = f"={raw!r}" if show_value else ""
+        problems.append(f"{name}{shown} is invalid ({meaning}; an http:// or https:// URL)")
+    return raw
+
+
+def _db(env: Mapping[str, str], target: str, problems: list[str]) -> DbSettings | None:
+    base = _TARGET_ENV[target]
+    values: dict[str, str] = {}
+    for key, meaning in _TARGET_HELP.items():
+        name = f"{base}_{key}"
+        raw = env.get(name)
+        if raw is None or (key != "PASS" and not raw.strip()):
+            problems.append(f"{name} is missing ({target} {meaning})")
+        values[key] = (raw or "").strip() if key != "PASS" else (raw or "")
+    prefix = values["TABLE_PREFIX"]
+    if prefix and not PREFIX_PATTERN.match(prefix):
+        problems.append(
+            f"{base}_TABLE_PREFIX={prefix[:40]!r} is invalid (it must match "
+            "^[a-z_][a-z0-9_]{0,30}$: lower-case letters, digits, underscores)"
+        )
+    port = _int(env, f"{base}_PORT", 5432 if not env.get(f"{base}_PORT") else None, 1, 65535,
+                problems, f"{target} PostgreSQL port")
+    if any(p.startswith(base + "_") for p in problems):
+        return None
+    return DbSettings(target=target, host=values["HOST"], port=port, user=values["USER"],
+                      name=values["NAME"], prefix=prefix, password=values["PASS"])
+
+
+def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB, NEEDS_API)) -> Config:
+    """Read and validate the environment for a command that `needs` db, api and/or http."""
+    env = os.environ if env is None else env
+    needs = set(needs)
+    problems: list[str] = []
+
+    staging = _db(env, "staging", problems) if NEEDS_DB in needs else None
+    production = _db(env, "production", problems) if NEEDS_DB in needs else None
+
+    port = _int(env, "PORT", 8080, 1, 65535, problems, "HTTP port")
+    rate = _int(env, "JUNGLE_SCOUT_RATE_PER_MINUTE", 300, 1, 1_000_000, problems,
+                "client-side request limit per minute")
+    burst = _int(env, "JUNGLE_SCOUT_BURST_PER_SECOND", 15, 1, 100_000, problems,
+                 "client-side request limit per second")
+    concurrency = _int(env, "JUNGLE_SCOUT_MAX_CONCURRENCY", 32, 1, 256, problems,
+                       "most API requests in flight at once")
+
+    base_url = env.get("JUNGLE_SCOUT_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    _url({"JUNGLE_SCOUT_BASE_URL": base_url}, "JUNGLE_SCOUT_BASE_URL", problems, "the API root")
+
+    api_key = env.get("JUNGLE_SCOUT_API_KEY", "").strip()
+    key_name = env.get("JUNGLE_SCOUT_API_KEY_NAME", "").strip() or None
+    if NEEDS_API in needs and not api_key:
+        problems.append("JUNGLE_SCOUT_API_KEY is missing (the Jungle Scout API key)")
+    if key_name is not None and not re.fullmatch(r"[A-Za-z0-9_.\- ]{1,100}", key_name):
+        problems.append("JUNGLE_SCOUT_API_KEY_NAME is invalid (letters, digits, space, _ . -; "
+                        "at most 100 characters)")
+
+    jwt_secret = env.get("JWT_SECRET", "")
+    sync_api_key = env.get("SYNC_API_KEY", "")
+    if NEEDS_HTTP in needs:
+        if len(jwt_secret) < 16:
+            problems.append("JWT_SECRET is missing or too short (the HS256 signing secret; "
+                            "at least 16 characters)")
+        if len(sync_api_key) < 16:
+            problems.append("SYNC_API_KEY is missing or too short (the X-API-KEY of the hourly "
+                            "endpoints; at least 16 characters)")
+
+    webhook = env.get("DISCORD_WEBHOOK_URL", "").strip()
+    if webhook:
+        _url(env, "DISCORD_WEBHOOK_URL", problems, "the Discord webhook", show_value=False)
+
+    landing = env.get("LANDING_DIR", "").strip() or DEFAULT_LANDING_DIR
+    on_change = env.get("DISCORD_NOTIFY_ON_CHANGE", "false").strip().lower()
+    if on_change not in ("true", "false", "1", "0", ""):
+        problems.append(f"DISCORD_NOTIFY_ON_CHANGE={on_change!r} is invalid (true or false)")
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        staging=staging, production=production, port=port, js_base_url=base_url.rstrip("/"),
+        js_api_key_name=key_name, rate_per_minute=rate, burst_per_second=burst,
+        max_concurrency=concurrency, landing_dir=Path(landing),
+        notify_on_change_only=on_change in ("true", "1"),
+        js_api_key=api_key, jwt_secret=jwt_secret, sync_api_key=sync_api_key,
+        discord_webhook_url=webhook,
+    )

@@ -1,0 +1,96 @@
+"""Logs: readable lines on a terminal, one JSON object per line elsewhere (Cloud Logging).
+
+Every line carries the flow (HOURLY_SYNC, MASTER_SYNC, ...), the run id and the step, and passes
+through a filter that replaces any configured secret with ***. Debug mode prints the Go
+service's step log: `[HOURLY_SYNC] [Cleanup] Staging: 0 rows deleted`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from typing import IO
+
+ROOT = "jssync"
+_context: dict[str, str] = {"flow": "JSSYNC", "run_id": ""}
+_SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR",
+             "CRITICAL": "CRITICAL"}
+
+
+def set_context(flow: str | None = None, run_id: str | None = None) -> None:
+    """Name the running flow and run for every later line (one sync runs at a time)."""
+    if flow is not None:
+        _context["flow"] = flow
+    if run_id is not None:
+        _context["run_id"] = run_id
+
+
+class SecretFilter(logging.Filter):
+    """Replaces every secret value in the rendered message with ***."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for secret in self.secrets:
+            if secret in message:
+                message = message.replace(secret, "***")
+        record.msg, record.args = message, None
+        record.flow = _context["flow"]
+        record.run_id = _context["run_id"]
+        if not hasattr(record, "step"):
+            record.step = ""
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    """`[FLOW] [Step] message`, as in the Go service's debug output."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        step = f"[{record.step}] " if getattr(record, "step", "") else ""
+        level = "" if record.levelno < logging.WARNING else f"{record.levelname}: "
+        return f"[{getattr(record, 'flow', _context['flow'])}] {level}{step}{record.getMessage()}"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line with the fields Cloud Logging understands."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        body = {
+            "severity": _SEVERITY.get(record.levelname, "DEFAULT"),
+            "message": record.getMessage(),
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "flow": getattr(record, "flow", _context["flow"]),
+            "run_id": getattr(record, "run_id", _context["run_id"]),
+            "step": getattr(record, "step", ""),
+            "logger": record.name,
+        }
+        return json.dumps(body, ensure_ascii=False)
+
+
+def setup(*, debug: bool = False, secrets: Iterable[str] = (), stream: IO[str] | None = None,
+          json_lines: bool | None = None) -> logging.Logger:
+    """Configure the `jssync` logger once per process (again replaces the handler)."""
+    stream = stream or sys.stderr
+    if json_lines is None:
+        json_lines = not (hasattr(stream, "isatty") and stream.isatty())
+    logger = logging.getLogger(ROOT)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    handler.addFilter(SecretFilter(secrets))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    logger.propagate = False
+    return logger
+
+
+def step(logger: logging.Logger, name: str, message: str, *args: object) -> None:
+    """A debug line of one step (`[Cleanup] ...`)."""
+    logger.debug(message, *args, extra={"step": name})

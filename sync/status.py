@@ -1,0 +1,163 @@
+"""The status objects of a sync, field for field as the Go service's responses, plus extras."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+CATEGORIES = ("db", "api", "parse", "other")
+MAX_SAMPLES = 5
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    """RFC 3339 in UTC with a Z, as the Go service prints times."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class ErrorSummary:
+    """Errors counted by category with up to five sample messages. Thread-safe."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
+    samples: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, category: str, message: str) -> None:
+        """Count one error; `category` outside db/api/parse counts as other."""
+        category = category if category in CATEGORIES else "other"
+        with self._lock:
+            self.counts[category] += 1
+            if len(self.samples) < MAX_SAMPLES:
+                self.samples.append(message[:500])
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict:
+        return {"db_errors": self.counts["db"], "api_errors": self.counts["api"],
+                "parse_errors": self.counts["parse"], "other_errors": self.counts["other"],
+                "sample_errors": list(self.samples)}
+
+
+@dataclass
+class SyncStatus:
+    """One sync's progress and result. `as_dict` gives the Go service's fields first."""
+
+    kind: str = "hourly"
+    run_id: str = ""
+    marketplace: str = "us"
+    started_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    is_running: bool = False
+    stopped_early: bool = False
+    stop_reason: str = ""
+    total_asins_processed: int = 0
+    new_asins_synced: int = 0
+    stale_asins_synced: int = 0
+    successful_product_sync: int = 0
+    successful_sales_sync: int = 0
+    failed_asins: int = 0
+    cleaned_up_asins: int = 0
+    new_asins_added: int = 0
+    total_api_calls: int = 0
+    # Master-sync progress.
+    total_asins: int = 0
+    current_batch: int = 0
+    total_batches: int = 0
+    date_range: str = "1year"
+    sync_mode: str = ""
+    # Beyond the Go service.
+    production_pending: int = 0
+    production_catch_up: dict = field(default_factory=lambda: {"ran": False, "applied": 0})
+    api_usage: dict = field(default_factory=dict)
+    landing: dict = field(default_factory=dict)
+    errors: ErrorSummary = field(default_factory=ErrorSummary)
+
+    def stop(self, reason: str, category: str = "db") -> None:
+        """Mark the run as stopped early; the reason is also a sample error."""
+        if not self.stopped_early:
+            self.stopped_early = True
+            self.stop_reason = reason
+            self.errors.add(category, reason)
+
+    @property
+    def outcome(self) -> str:
+        """success, failures (completed with some), stopped or running."""
+        if self.is_running:
+            return "running"
+        if self.stopped_early:
+            return "stopped"
+        if self.failed_asins or self.errors.total or self.production_pending:
+            return "failures"
+        return "success"
+
+    def duration(self) -> float:
+        end = self.completed_at or utcnow()
+        return (end - self.started_at).total_seconds() if self.started_at else 0.0
+
+    def as_dict(self) -> dict:
+        """The hourly status object (Go "Hourly Sync Response" fields, then extras)."""
+        body = {
+            "total_asins_processed": self.total_asins_processed,
+            "new_asins_synced": self.new_asins_synced,
+            "stale_asins_synced": self.stale_asins_synced,
+            "successful_product_sync": self.successful_product_sync,
+            "successful_sales_sync": self.successful_sales_sync,
+            "failed_asins": self.failed_asins,
+            "cleaned_up_asins": self.cleaned_up_asins,
+            "new_asins_added": self.new_asins_added,
+            "total_api_calls": self.total_api_calls,
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
+            "is_running": self.is_running,
+            "stopped_early": self.stopped_early,
+            "stop_reason": self.stop_reason,
+            "error_summary": self.errors.as_dict(),
+        }
+        body.update(self._extras())
+        return body
+
+    def as_master_dict(self) -> dict:
+        """The master status object (Go "Master Sync Status Response" fields, then extras)."""
+        body = {
+            "total_asins": self.total_asins,
+            "processed_asins": self.total_asins_processed,
+            "successful_product_sync": self.successful_product_sync,
+            "successful_sales_sync": self.successful_sales_sync,
+            "failed_asins": self.failed_asins,
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
+            "is_running": self.is_running,
+            "current_batch": self.current_batch,
+            "total_batches": self.total_batches,
+            "date_range": self.date_range,
+            "stopped_early": self.stopped_early,
+            "total_api_calls": self.total_api_calls,
+            "errors": list(self.errors.samples),
+        }
+        body.update({"stop_reason": self.stop_reason, "sync_mode": self.sync_mode,
+                     "error_summary": self.errors.as_dict()})
+        body.update(self._extras())
+        return body
+
+    def _extras(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "marketplace": self.marketplace,
+            "outcome": self.outcome,
+            "duration_seconds": round(self.duration(), 3),
+            "production_pending": self.production_pending,
+            "production_catch_up": dict(self.production_catch_up),
+            "api_usage": dict(self.api_usage),
+            "landing": dict(self.landing),
+        }

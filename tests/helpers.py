@@ -1,0 +1,59 @@
+"""Test-side helpers: plain SQL to look at what the service wrote, and seeding."""
+
+from __future__ import annotations
+
+import psycopg2
+
+from sync import config as config_mod
+
+
+class Db:
+    """Test-side access to one target: plain SQL to look at what the service wrote."""
+
+    def __init__(self, cfg: config_mod.Config, target: str):
+        self.settings = cfg.staging if target == "staging" else cfg.production
+        self.prefix = self.settings.prefix
+
+    def t(self, name: str) -> str:
+        return f'"{self.prefix}{name}"'
+
+    def rows(self, query: str, params: tuple | dict = ()) -> list[tuple]:
+        with psycopg2.connect(host=self.settings.host, port=self.settings.port, user=self.settings.user,
+                              password=self.settings.password or None, dbname=self.settings.name,
+                              options="-c TimeZone=UTC") as conn, conn.cursor() as cur:
+            cur.execute(query.replace("{p}", self.prefix), params)
+            result = cur.fetchall() if cur.description else []
+        conn.close()
+        return result
+
+    def execute(self, query: str, params: tuple | dict = ()) -> None:
+        self.rows(query, params)
+
+    def scalar(self, query: str, params: tuple | dict = ()) -> object:
+        return self.rows(query, params)[0][0]
+
+
+def connect(cfg: config_mod.Config, target: str):
+    settings = cfg.staging if target == "staging" else cfg.production
+    conn = psycopg2.connect(host=settings.host, port=settings.port, user=settings.user,
+                            password=settings.password or None, dbname=settings.name,
+                            options="-c TimeZone=UTC")
+    conn.autocommit = True
+    return _Closing(conn)
+
+
+class _Closing:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        return self.conn
+
+    def __exit__(self, *exc):
+        self.conn.close()
+
+
+def seed(db: Db, asins: list[str], visible: bool = True) -> None:
+    """Add ASINs to staging's product table."""
+    for asin in asins:
+        db.execute("INSERT INTO \"{p}product\" (asin, product_visibility) VALUES (%s, %s)", (asin, visible))
