@@ -76,7 +76,8 @@ def test_full_hourly_run_writes_both_databases(migrated, staging, production, sa
             row = products[asin]
             assert row[1] == TODAY and row[2] == f"us/{asin}"
             assert row[3] == attrs["title"] and row[5] == attrs["brand"]
-            assert row[4] == (None if attrs["price"] is None else Decimal(str(attrs["price"])).quantize(Decimal("0.01")))
+            price = attrs["price"]
+            assert row[4] == (None if price is None else Decimal(str(price)).quantize(Decimal("0.01")))
             assert row[6] == attrs["variants"] and row[7] == attrs["fee_breakdown"]
         for asin in NEW:
             assert sales_of(db, asin) == expected_sales(asin, YEAR_AGO, YESTERDAY)
