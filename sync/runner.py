@@ -59,11 +59,11 @@ class SyncRun:
         self.status = SyncStatus(kind=self.kind, run_id=str(uuid.uuid4()), marketplace=self.marketplace,
                                  started_at=utcnow(), is_running=True)
         self.usage = ApiUsage()
+        logs.set_context(self.flow, self.status.run_id)
 
     # -- lifecycle -------------------------------------------------------------------------
     def open(self) -> None:
         """Take the lock and connect to staging; DatabaseUnavailable or SyncAlreadyRunning."""
-        logs.set_context(self.flow, self.status.run_id)
         self._lock = SyncLock(self.config.staging)
         self._lock.__enter__()
         try:

@@ -57,3 +57,25 @@ def seed(db: Db, asins: list[str], visible: bool = True) -> None:
     """Add ASINs to staging's product table."""
     for asin in asins:
         db.execute("INSERT INTO \"{p}product\" (asin, product_visibility) VALUES (%s, %s)", (asin, visible))
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (for an unreachable database)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def jssync(args: list[str], env: dict[str, str], timeout: float = 120):
+    """Run the `jssync` console script with exactly `env` (plus PATH); returns CompletedProcess."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("jssync")
+    full = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **env}
+    return subprocess.run([str(exe), *args], env=full, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)

@@ -1,0 +1,61 @@
+"""Configuration: every variable validated at once, errors that say what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync import config
+
+VALID = {
+    "DB_STAGING_HOST": "localhost", "DB_STAGING_PORT": "5432", "DB_STAGING_USER": "u",
+    "DB_STAGING_PASS": "pw-staging", "DB_STAGING_NAME": "s", "DB_STAGING_TABLE_PREFIX": "dev_az_",
+    "DB_PROD_HOST": "localhost", "DB_PROD_PORT": "5432", "DB_PROD_USER": "u",
+    "DB_PROD_PASS": "pw-prod", "DB_PROD_NAME": "p", "DB_PROD_TABLE_PREFIX": "prod_az_",
+    "JUNGLE_SCOUT_API_KEY": "key-123456",
+}
+
+
+def test_valid_environment_with_defaults():
+    cfg = config.load(VALID)
+    assert cfg.staging.prefix == "dev_az_" and cfg.production.prefix == "prod_az_"
+    assert (cfg.rate_per_minute, cfg.burst_per_second, cfg.port) == (300, 15, 8080)
+    assert cfg.js_base_url == "https://developer.junglescout.com/api"
+    assert str(cfg.landing_dir) == ".local/landing"
+    assert cfg.js_authorization == "key-123456"
+    assert "key-123456" not in repr(cfg) and "pw-prod" not in repr(cfg)
+
+
+def test_key_name_builds_authorization():
+    cfg = config.load({**VALID, "JUNGLE_SCOUT_API_KEY_NAME": "my-key"})
+    assert cfg.js_authorization == "my-key:key-123456"
+
+
+def test_every_problem_is_listed_at_once():
+    env = {k: v for k, v in VALID.items() if not k.startswith("DB_PROD")}
+    env.update({"JUNGLE_SCOUT_RATE_PER_MINUTE": "fast", "DB_STAGING_PORT": "99999"})
+    with pytest.raises(config.ConfigError) as err:
+        config.load(env)
+    text = str(err.value)
+    for name in ("DB_PROD_HOST", "DB_PROD_PORT", "DB_PROD_USER", "DB_PROD_PASS", "DB_PROD_NAME",
+                 "DB_PROD_TABLE_PREFIX", "JUNGLE_SCOUT_RATE_PER_MINUTE", "DB_STAGING_PORT"):
+        assert name in text
+    assert "1 to 65535" in text
+
+
+@pytest.mark.parametrize("prefix", ["x; DROP TABLE product; --", "Dev_", "1abc_", "a" * 32, "dev-az", "dev az"])
+def test_prefix_must_be_a_plain_identifier(prefix):
+    with pytest.raises(config.ConfigError, match=r"\^\[a-z_\]\[a-z0-9_\]\{0,30\}\$"):
+        config.load({**VALID, "DB_STAGING_TABLE_PREFIX": prefix})
+
+
+def test_http_needs_its_secrets():
+    with pytest.raises(config.ConfigError) as err:
+        config.load(VALID, needs=["db", "api", "http"])
+    assert "JWT_SECRET" in str(err.value) and "SYNC_API_KEY" in str(err.value)
+
+
+def test_webhook_url_value_is_never_echoed():
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**VALID, "DISCORD_WEBHOOK_URL": "not-a-url-secret-token"})
+    assert "DISCORD_WEBHOOK_URL" in str(err.value)
+    assert "secret-token" not in str(err.value)
