@@ -37,7 +37,7 @@ JSONAPI = "application/vnd.api+json"
 PATHS = {"/api/product_database_query": "products", "/api/sales_estimates_query": "sales"}
 METHODS = {"products": "POST", "sales": "GET"}
 FAULT_NAMES = frozenset({"latency", "fail_next", "slow_next", "malformed_next", "rate_limit_next",
-                         "fail_asins", "unknown_asins", "revision"})
+                         "fail_asins", "unknown_asins", "revision", "page_size", "extra_results"})
 MAX_BODY = 1 << 20
 MAX_RANGE_DAYS = 3660  # ten years; guards the sandbox against absurd ranges, not a documented API limit
 LOG_SIZE = 20000
@@ -331,6 +331,16 @@ def _parse_fault(name: str, value: Any) -> Any:
         if not isinstance(value, dict | None):
             raise ValueError("fail_asins must be an object {asin: status}")
         return {str(a): _status(f"fail_asins[{a}]", s) for a, s in (value or {}).items()}
+    if name == "page_size":  # the server pages at most this many results, whatever the client asks
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+            raise ValueError(f"page_size must be an int 1-100 or null, got {value!r}")
+        return value
+    if name == "extra_results":  # ASINs answered although nobody asked (as a keyword search may)
+        if isinstance(value, str) or not isinstance(value, list | tuple | None):
+            raise ValueError("extra_results must be a list of ASINs")
+        return [str(a) for a in value or ()]
     if name == "unknown_asins":
         if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset | None):
             raise ValueError("unknown_asins must be a list of ASINs")
@@ -429,7 +439,8 @@ class Sandbox:
         with self._lock:
             self._faults: dict[str, Any] = {"latency": self._default_latency, "fail_next": None,
                                             "slow_next": None, "malformed_next": None,
-                                            "rate_limit_next": None, "fail_asins": {}}
+                                            "rate_limit_next": None, "fail_asins": {},
+                                            "page_size": None, "extra_results": []}
             self.revision = 0
             self.unknown_asins = set()
             self._limiter = _RateLimiter(self.rate_per_minute, self.burst_per_second)
@@ -665,6 +676,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _ApiError(400, f"page[size] must be an integer 1-100, got {raw_size!r}",
                             "INVALID_PAGE_SIZE")
         size = int(raw_size)
+        faults = sb._faults_view()
+        if faults["page_size"]:
+            size = min(size, faults["page_size"])
         if body is None:
             raise _ApiError(400, "request body is unreadable (chunked or too large)")
         try:
@@ -683,7 +697,7 @@ class _Handler(BaseHTTPRequestHandler):
         for key in ("exclude_keywords", "product_tiers", "seller_types"):
             if not isinstance(attrs.get(key, []), list):
                 raise _ApiError(400, f"{key} must be a list", "INVALID_BODY")
-        found = [k for k in dict.fromkeys(kws) if is_known(k, sb.unknown_asins)]
+        found = [k for k in dict.fromkeys([*kws, *faults["extra_results"]]) if is_known(k, sb.unknown_asins)]
         # The cursor carries the offset plus a fingerprint of the query, so a client that changes the
         # body between pages gets an error instead of silently skipped products.
         fingerprint = hashlib.sha1(f"{market}|{'|'.join(kws)}".encode()).hexdigest()[:12]

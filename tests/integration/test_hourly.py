@@ -199,3 +199,12 @@ def test_status_is_saved_in_staging(migrated, staging, sandbox):
     assert saved[0][0] == "hourly" and saved[0][1] == "success"
     assert saved[0][2] == json.loads(json.dumps(saved[0][2]))
     assert saved[0][2]["total_asins_processed"] == 1 and saved[0][2]["is_running"] is False
+
+
+def test_paged_products_and_unasked_rows_dropped(migrated, staging, production, sandbox):
+    seed(staging, NEW)
+    sandbox.set_faults(page_size=2, extra_results=["B0EXTRA999"])
+    status = run_hourly(migrated, "us")
+    assert status.successful_product_sync == 3 and status.failed_asins == 0
+    assert sorted(product_rows(production)) == NEW  # B0EXTRA999 was answered but never asked for
+    assert sandbox.stats()["by_endpoint"]["products"] == 2

@@ -1,0 +1,127 @@
+"""The API client against the sandbox over HTTP: paging, retries, limits, bad answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+import requests
+
+from extract.client import ApiError, ApiUsage, JungleScoutClient, retry_delay
+from extract.ratelimit import RateLimiter
+from sandbox.jungle_scout import Sandbox
+
+ASINS = [f"B0CL{i:06d}" for i in range(7)]
+
+
+def client_for(sandbox: Sandbox, **kw) -> JungleScoutClient:
+    limiter = RateLimiter(100_000, 10_000)
+    return JungleScoutClient(sandbox.base_url, "name:key-abc", limiter, usage=ApiUsage(), backoff=0.05, **kw)
+
+
+def test_products_follow_links_next_and_drop_unasked(sandbox):
+    sandbox.set_faults(page_size=3, extra_results=["B0EXTRA001"])
+    with client_for(sandbox) as client:
+        pages = list(client.product_pages(ASINS, "us"))
+    ids = [item["id"] for page in pages for item in page]
+    assert len(pages) == 3  # 8 results (7 asked + 1 extra) at 3 a page
+    assert "us/B0EXTRA001" in ids  # the client returns what the API said; the fetcher drops it
+    requests_made = [e for e in sandbox.stats()["log"] if e["endpoint"] == "products"]
+    assert len(requests_made) == 3 and all(e["method"] == "POST" for e in requests_made)
+
+
+def test_at_most_100_asins_per_call(sandbox):
+    with client_for(sandbox) as client, pytest.raises(ValueError, match="1 to 100"):
+        list(client.product_pages([f"B0X{i:07d}" for i in range(101)], "us"))
+
+
+def test_sales_one_get_per_asin(sandbox):
+    with client_for(sandbox) as client:
+        answer = client.sales_estimates("B0CL000001", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    points = answer.items[0]["attributes"]["data"]
+    assert len(points) == 31 and answer.no_data is False
+    entry = sandbox.stats()["log"][-1]
+    assert entry["method"] == "GET" and entry["asins"] == ["B0CL000001"]
+
+
+def test_missing_rank_data_means_no_sales(sandbox):
+    with client_for(sandbox) as client:
+        answer = client.sales_estimates("B0NR000001", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+    assert answer.no_data is True and answer.items == []
+    assert sandbox.stats()["requests"] == 1
+
+
+def test_5xx_is_retried_then_succeeds(sandbox):
+    sandbox.set_faults(fail_next={"count": 2, "status": 503})
+    with client_for(sandbox) as client:
+        pages = list(client.product_pages(ASINS[:2], "us"))
+        assert len(pages[0]) == 2
+        assert client.usage.as_dict()["requests"] == 3 and client.usage.as_dict()["retries"] == 2
+
+
+def test_5xx_gives_up_after_three_attempts(sandbox):
+    sandbox.set_faults(fail_next={"count": 5, "status": 500})
+    with client_for(sandbox) as client, pytest.raises(ApiError, match="after 3 attempts: HTTP 500"):
+        list(client.product_pages(ASINS[:2], "us"))
+    assert sandbox.stats()["requests"] == 3
+
+
+def test_429_honours_retry_after(sandbox):
+    sandbox.set_faults(rate_limit_next={"count": 1, "retry_after": 1})
+    with client_for(sandbox) as client:
+        started = time.monotonic()
+        client.sales_estimates("B0CL000002", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+        waited = time.monotonic() - started
+        assert client.usage.as_dict()["rate_limited"] == 1
+    assert waited >= 0.9  # told to wait a second; the backoff alone would be 0.05 s
+
+
+def test_other_4xx_is_not_retried(sandbox):
+    with client_for(sandbox) as client, pytest.raises(ApiError) as err:
+        client.sales_estimates("B0ZZ000001", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+    assert err.value.status == 404
+    assert sandbox.stats()["requests"] == 1
+
+
+def test_timeouts_are_retried(sandbox):
+    sandbox.set_faults(slow_next={"count": 1, "seconds": 1.0})
+    with client_for(sandbox, timeout=(1.0, 0.3)) as client:
+        answer = client.sales_estimates("B0CL000003", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+        assert len(answer.items[0]["attributes"]["data"]) == 1
+        assert client.usage.as_dict()["retries"] == 1
+
+
+def test_malformed_body_is_a_parse_error(sandbox):
+    sandbox.set_faults(malformed_next={"count": 1})
+    with client_for(sandbox) as client, pytest.raises(ApiError) as err:
+        client.sales_estimates("B0CL000004", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+    assert err.value.category == "parse"
+
+
+def test_headers_sent(sandbox):
+    with client_for(sandbox) as client:
+        client.sales_estimates("B0CL000005", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+    # the sandbox refuses requests without Authorization, Accept and X-API-Type
+    assert sandbox.stats()["by_status"] == {"200": 1}
+
+
+def test_connection_refused_is_an_api_error():
+    limiter = RateLimiter(100_000, 10_000)
+    with JungleScoutClient("http://127.0.0.1:9/api", "k", limiter, backoff=0.01) as client:
+        with pytest.raises(ApiError, match="after 3 attempts: connection error"):
+            client.sales_estimates("B0CL000006", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+
+
+def _response(status: int, headers: dict, body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response.headers, response._content = status, headers, body  # noqa: SLF001
+    return response
+
+
+def test_retry_delay_reads_header_and_detail():
+    assert retry_delay(_response(429, {"Retry-After": "7"}, b"{}")) == 7.0
+    body = b'{"errors": [{"detail": "Rate limit exceeded, retry again at 2026-11-29T10:00:05Z"}]}'
+    now = dt.datetime(2026, 11, 29, 10, 0, 0, tzinfo=dt.UTC).timestamp()
+    assert retry_delay(_response(429, {}, body), now=lambda: now) == 5.0
+    assert retry_delay(_response(429, {}, b"not json")) is None
