@@ -7,7 +7,7 @@ import json
 
 from loaders.connections import DbSettings
 from sync.hourly import run_hourly
-from tests.helpers import jssync, free_port, seed
+from tests.helpers import free_port, jssync, seed
 
 ASINS = ["B0FAIL0001", "B0FAIL0002"]
 
