@@ -110,7 +110,7 @@ def main() -> int:
     for target, counts in rows.items():
         print(f"    {target:<10} " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
     landing = Path(env["LANDING_DIR"]) / "jssync.duckdb"
-    print(f"""  # noqa: S608 - instructions for a person, not a query
+    print(f"""
 ==> look at the data
     environment:  set -a; . {env_file.relative_to(ROOT)}; set +a
     landing file: .venv/bin/python -c "import duckdb; print(duckdb.connect('{landing.relative_to(ROOT)}', \\
