@@ -23,6 +23,9 @@ PIPELINE = "jssync"
 DATASET = "landing"
 FILE_NAME = "jssync.duckdb"
 _LOAD_ID = re.compile(r"^\d+\.\d+$")
+# The analysts' views (DuckDB SQL), one file per view.
+LANDING_SQL = Path(__file__).resolve().parent.parent / "sql" / "landing"
+VIEWS_DIR = LANDING_SQL / "views"
 
 
 class LandingError(RuntimeError):
@@ -60,6 +63,26 @@ class Landing:
             dataset_name=DATASET,
         )
 
+    def hold(self, wait: float = 0.0) -> bool:
+        """Open the file for writing and keep it open for the run, waiting up to `wait` seconds
+        for another process (an analyst) to let go; False if it did not. Holding it means no
+        one can take the file half-way through the run; dlt's connections in this process share it."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._held = duckdb.connect(str(self.file))
+                return True
+            except duckdb.IOException:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.2)
+
+    def release(self) -> None:
+        """Close the held connection (end of the run)."""
+        held, self._held = getattr(self, "_held", None), None
+        if held is not None:
+            held.close()
+
     def drop_pending(self) -> int:
         """Drop load packages an interrupted run left behind: their ASINs were never merged, so
         staging still lists them as due and the next selection fetches them again."""
@@ -79,6 +102,7 @@ class Landing:
             raise LandingError(f"landing into {self.file} failed: {_root_cause(exc)}") from exc
         if not info.loads_ids:
             raise LandingError("the pipeline ran but wrote no load")
+        create_views(self.file)
         return LandedLoad(load_id=info.loads_ids[-1], file=self.file)
 
     def export_csv(self, load: LandedLoad, table: str, columns: list[str], path: Path) -> int:
@@ -100,23 +124,47 @@ class Landing:
         return int(count)
 
 
+def create_views(file: Path) -> list[str]:
+    """(Re)create the analysts' views of sql/landing/ in `file`; returns the views created.
+
+    A view whose tables have not landed yet (dlt creates a table with its first row) is left for
+    a later load. Best effort: the views are for people, the sync never reads them."""
+    created = []
+    try:
+        with duckdb.connect(str(file)) as con:
+            for path in sorted(VIEWS_DIR.glob("*.sql")):
+                try:
+                    con.execute(path.read_text())
+                except duckdb.CatalogException:
+                    log.debug("view %s waits for its tables to land", path.stem)
+                    continue
+                created.append(path.stem)
+    except duckdb.Error as exc:
+        log.warning("could not create the landing views in %s: %s", file, _root_cause(exc))
+    return created
+
+
 def _root_cause(exc: BaseException) -> str:
     while exc.__cause__ is not None:
         exc = exc.__cause__
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def wait_for_file(path: Path, seconds: float) -> bool:
-    """True when `path` can be opened for writing within `seconds` (another process may hold it)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with duckdb.connect(str(path)):
-                return True
-        except duckdb.IOException:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.25)
+def open_for_run(directory: Path, run_id: str, wait: float) -> tuple[Landing, str | None]:
+    """The landing for one run: the main file, held for the run; or, when another process keeps
+    it locked for more than `wait` seconds, a file of this run's own beside it. Returns the
+    landing and, for the fallback, the reason (for the status object)."""
+    main = Landing(directory)
+    if main.hold(wait):
+        return main, None
+    name = "jssync_" + re.sub(r"[^a-z0-9]", "", run_id.lower())[:32]
+    fallback = Landing(Path(directory) / "runs", file_name=f"{name}.duckdb", pipeline_name=name)
+    if not fallback.hold(0.0):
+        raise LandingError(f"neither {main.file} nor {fallback.file} can be opened for writing")
+    reason = (f"{main.file.name} was locked by another process for {wait:g}s; this run landed in "
+              f"{fallback.file}")
+    log.warning("%s", reason)
+    return fallback, reason
 
 
 def remove(directory: Path) -> None:

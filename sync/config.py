@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from loaders.connections import DbSettings
 from loaders.render import PREFIX_PATTERN
+from sync import logs
 
 DEFAULT_BASE_URL = "https://developer.junglescout.com/api"
 DEFAULT_LANDING_DIR = ".local/landing"
@@ -54,6 +55,7 @@ class Config:
     burst_per_second: int = 15
     max_concurrency: int = 32
     landing_dir: Path = Path(DEFAULT_LANDING_DIR)
+    landing_lock_wait: float = 10.0
     notify_on_change_only: bool = False
     js_api_key: str = field(default="", repr=False)
     jwt_secret: str = field(default="", repr=False)
@@ -74,6 +76,7 @@ class Config:
         for db in (self.staging, self.production):
             if db is not None:
                 values.append(db.password)
+        values += logs.webhook_secrets(self.discord_webhook_url)  # the token shows up alone too
         # Very short values would redact ordinary words; such secrets are refused anyway.
         return [v for v in values if v and len(v) >= 4]
 
@@ -168,6 +171,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         _url(env, "DISCORD_WEBHOOK_URL", problems, "the Discord webhook", show_value=False)
 
     landing = env.get("LANDING_DIR", "").strip() or DEFAULT_LANDING_DIR
+    lock_wait = _int(env, "LANDING_LOCK_WAIT_SECONDS", 10, 0, 600, problems,
+                     "seconds a sync waits for another process to release the landing file")
     on_change = env.get("DISCORD_NOTIFY_ON_CHANGE", "false").strip().lower()
     if on_change not in ("true", "false", "1", "0", ""):
         problems.append(f"DISCORD_NOTIFY_ON_CHANGE={on_change!r} is invalid (true or false)")
@@ -177,7 +182,7 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     return Config(
         staging=staging, production=production, port=port, js_base_url=base_url.rstrip("/"),
         js_api_key_name=key_name, rate_per_minute=rate, burst_per_second=burst,
-        max_concurrency=concurrency, landing_dir=Path(landing),
+        max_concurrency=concurrency, landing_dir=Path(landing), landing_lock_wait=float(lock_wait),
         notify_on_change_only=on_change in ("true", "1"),
         js_api_key=api_key, jwt_secret=jwt_secret, sync_api_key=sync_api_key,
         discord_webhook_url=webhook,

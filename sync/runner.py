@@ -17,13 +17,13 @@ import psycopg2
 from extract import jungle_scout_source
 from extract.client import ApiUsage, JungleScoutClient
 from extract.fetch import AsinOutcome, AsinWork, BatchFetcher
-from extract.landing import Landing, LandingError
+from extract.landing import Landing, LandingError, open_for_run
 from extract.ratelimit import RateLimiter
 from extract.settings import NOT_FOUND_ERROR
 from loaders.connections import DatabaseUnavailable, connect, first_line
 from loaders.execute import run_model
-from loaders.merge import merge_staging, publish
-from sync import logs
+from loaders.merge import merge_staging, pending_outbox, publish
+from sync import logs, report
 from sync.config import Config
 from sync.guard import SyncLock
 from sync.status import SyncStatus, utcnow
@@ -74,18 +74,42 @@ class SyncRun:
         self.save()
 
     def close(self) -> None:
-        """Finish the status, save it, release everything."""
+        """Finish the status, save it and the API usage, release everything, then send the
+        Discord report (after the lock is released: a slow webhook must not hold up the next sync)."""
         self.status.is_running = False
         self.status.completed_at = utcnow()
         self.status.total_api_calls = self.usage.total
         self.status.api_usage = self.usage.as_dict()
         self.save()
+        self.record_usage()
+        previous = (report.previous_outcome(self.staging, self.config.staging.prefix, self.status)
+                    if self.config.notify_on_change_only else None)
         if self.client is not None:
             self.client.close()
+        if self.landing is not None:
+            self.landing.release()
         if self.staging is not None:
             self.staging.close()
         if self._lock is not None:
             self._lock.__exit__(None, None, None)
+        report.notify(self.config, self.status, previous=previous)
+
+    def record_usage(self) -> None:
+        """Add this run's API requests to staging's usage ledger (best effort: staging may be down,
+        and then the counts are logged instead)."""
+        rows = self.usage.ledger_rows()
+        if not rows:
+            return
+        try:
+            if self.staging is None or self.staging.closed:
+                raise psycopg2.InterfaceError("no staging connection")
+            with self.staging, self.staging.cursor() as cur:
+                for row in rows:
+                    run_model(cur, "record_api_usage", "staging", self.config.staging.prefix,
+                              {**row, "marketplace": self.marketplace})
+        except psycopg2.Error as exc:
+            log.warning("could not add this run's API usage to staging (%s): %s", first_line(exc),
+                        self.status.api_usage)
 
     def save(self) -> None:
         """Write the status object to staging's run history (best effort: staging may be down)."""
@@ -114,8 +138,13 @@ class SyncRun:
         return self.client
 
     def open_landing(self) -> Landing:
+        """The run's landing file, held until close(); a file of its own if the main one is busy."""
         if self.landing is None:
-            self.landing = Landing(self.config.landing_dir)
+            self.landing, fallback = open_for_run(self.config.landing_dir, self.status.run_id,
+                                                  self.config.landing_lock_wait)
+            self.status.landing = {"file": str(self.landing.file), "fallback": fallback is not None}
+            if fallback:
+                self.status.landing["reason"] = fallback
         return self.landing
 
     # -- steps -----------------------------------------------------------------------------
@@ -133,7 +162,12 @@ class SyncRun:
         self.publish(catch_up=True)
 
     def publish(self, *, catch_up: bool = False) -> None:
+        """Apply pending merges to production; after one failure this run only counts them."""
         if not self.production_ok:
+            try:
+                self.status.production_pending = len(pending_outbox(self.staging, self.config.staging.prefix))
+            except psycopg2.Error as exc:
+                raise StopSync(f"Reading the production outbox from staging failed: {first_line(exc)}") from exc
             return
         try:
             result = publish(self.staging, self.config.staging.prefix, self.config.production)
@@ -163,7 +197,7 @@ class SyncRun:
             load = landing.land(jungle_scout_source(fetcher.run(work), batch_row))
         except LandingError as exc:
             raise StopSync(str(exc), "other") from exc
-        self.status.landing = {"file": str(load.file), "load_id": load.load_id}
+        self.status.landing["load_id"] = load.load_id
         log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id,
                   extra={"step": "SyncASINs"})
         try:
