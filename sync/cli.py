@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
-from sync import logs
+from sync import logs, readouts, service
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
 log = logging.getLogger("jssync.cli")
@@ -36,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the status object on stdout")
     p.set_defaults(handler=cmd_hourly)
 
+    p = sub.add_parser("catch-up", help="apply to production what staging holds and production missed",
+                       description="Apply every merge staging committed and production has not (every "
+                       "sync does this first). Example: jssync catch-up --json")
+    p.add_argument("--json", action="store_true", help="print the status object on stdout")
+    p.set_defaults(handler=cmd_catch_up)
+
     p = sub.add_parser("render", help="print a SQL model, query or migration as it will run",
                        description="Print a SQL template rendered for a target. "
                        "Example: jssync render product_data --target production")
@@ -57,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--burst-per-second", type=int, default=15)
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     p.set_defaults(handler=cmd_sandbox)
+    readouts.add_commands(sub)  # usage, runs, landing
+    service.add_commands(sub)  # master, serve
     return parser
 
 
@@ -86,6 +95,18 @@ def cmd_hourly(args: argparse.Namespace) -> int:
     cfg = config_mod.load()
     logs.setup(debug=args.debug, secrets=cfg.secrets())
     status = run_hourly(cfg, args.marketplace, debug=args.debug)
+    if args.json:
+        print(json.dumps(status.as_dict(), indent=2))
+    return EXIT_FAILED if status.stopped_early else EXIT_OK
+
+
+def cmd_catch_up(args: argparse.Namespace) -> int:
+    """Publish pending merges; exit 0 when production is level with staging."""
+    from sync.catchup import run_catch_up
+
+    cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
+    logs.setup(secrets=cfg.secrets())
+    status = run_catch_up(cfg)
     if args.json:
         print(json.dumps(status.as_dict(), indent=2))
     return EXIT_FAILED if status.stopped_early else EXIT_OK
@@ -152,4 +173,10 @@ def script() -> None:
         code = EXIT_FAILED
     except KeyboardInterrupt:
         code = 130
+    except Exception:
+        # Anything unforeseen still goes through the secret filter, never a raw traceback.
+        if not logs.configured():
+            logs.setup(secrets=logs.env_secrets(os.environ))
+        log.exception("jssync failed unexpectedly")
+        code = EXIT_FAILED
     sys.exit(code)

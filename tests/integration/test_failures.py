@@ -49,3 +49,16 @@ def test_staging_unreachable_stops_early_and_writes_nothing(migrated, env, stagi
 def test_settings_repr_hides_password():
     settings = DbSettings("staging", "h", 1, "u", "db", "p_", password="s3cret-pass")
     assert "s3cret-pass" not in repr(settings)
+
+
+def test_catch_up_command(migrated, env, staging, production, sandbox):
+    seed(staging, ASINS)
+    down_env = {**env, "DB_PROD_PORT": str(free_port())}
+    assert jssync(["hourly"], down_env).returncode == 0  # staging committed; production owed one merge
+    still_down = jssync(["catch-up", "--json"], down_env)
+    assert still_down.returncode == 1 and json.loads(still_down.stdout)["production_pending"] == 1
+    result = jssync(["catch-up", "--json"], {k: v for k, v in env.items() if k != "JUNGLE_SCOUT_API_KEY"})
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["production_catch_up"] == {"ran": True, "applied": 1} and status["production_pending"] == 0
+    assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 2
