@@ -17,7 +17,7 @@ from pathlib import Path
 
 from extract.landing import LandedLoad, Landing
 from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
-from loaders.connections import DatabaseUnavailable, DbSettings, connection, first_line
+from loaders.connections import DbSettings, connection, first_line
 from loaders.execute import copy_in, copy_out, in_transaction, run_model
 from loaders.render import render
 
@@ -114,7 +114,7 @@ def publish(staging_conn, staging_prefix: str, production: DbSettings, *,
                     log.debug("Production: merge successful on attempt %d", attempt,
                               extra={"step": "Publish"})
                     break
-                except (DatabaseUnavailable, Exception) as exc:  # noqa: B014 - any failure is retried
+                except Exception as exc:  # unreachable, refused, timed out, failed: all retried alike
                     error = first_line(exc)
                     log.debug("ERROR: production attempt %d of %d failed: %s", attempt, attempts, error,
                               extra={"step": "Publish"})
