@@ -40,17 +40,33 @@ class ApiUsage:
     retries: Counter = field(default_factory=Counter)       # endpoint -> of which retries
     rate_limited: Counter = field(default_factory=Counter)  # endpoint -> 429 answers
     errors: Counter = field(default_factory=Counter)        # endpoint -> failed answers
+    # (UTC day, endpoint) -> Counter of requests/retries/rate_limited/errors, for the ledger:
+    # a run that spans midnight bills two days.
+    daily: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, endpoint: str, *, retry: bool, status: int | None) -> None:
+        day = dt.datetime.now(dt.UTC).date()
         with self._lock:
+            counts = self.daily.setdefault((day, endpoint), Counter())
             self.requests[endpoint] += 1
+            counts["requests"] += 1
             if retry:
                 self.retries[endpoint] += 1
+                counts["retries"] += 1
             if status == 429:
                 self.rate_limited[endpoint] += 1
+                counts["rate_limited"] += 1
             elif status is None or status >= 400:
                 self.errors[endpoint] += 1
+                counts["errors"] += 1
+
+    def ledger_rows(self) -> list[dict]:
+        """One row per UTC day and endpoint: requests, retries, rate_limited, errors."""
+        with self._lock:
+            return [{"day": day, "endpoint": endpoint,
+                     **{k: counts[k] for k in ("requests", "retries", "rate_limited", "errors")}}
+                    for (day, endpoint), counts in sorted(self.daily.items())]
 
     @property
     def total(self) -> int:
@@ -63,7 +79,8 @@ class ApiUsage:
                     "product_requests": self.requests["products"],
                     "sales_requests": self.requests["sales"],
                     "retries": sum(self.retries.values()),
-                    "rate_limited": sum(self.rate_limited.values())}
+                    "rate_limited": sum(self.rate_limited.values()),
+                    "errors": sum(self.errors.values())}
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,8 @@ def run_hourly(config: Config, marketplace: str = "us", *, debug: bool = False,
         raise
     except DatabaseUnavailable as exc:
         status.stop(f"Staging database unreachable: {exc}")
-        status.is_running = False
-        status.completed_at = status.started_at
         log.error("hourly sync stopped early: %s", status.stop_reason)
+        run.close()  # nothing to save or release, but the operator gets the red report
         return status
     try:
         _run(run, marketplace, limit)

@@ -11,13 +11,40 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO
+from urllib.parse import urlparse
 
 ROOT = "jssync"
 _context: dict[str, str] = {"flow": "JSSYNC", "run_id": ""}
 _SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR",
              "CRITICAL": "CRITICAL"}
+
+
+# Variables holding secrets, for scrubbing before the configuration could be validated.
+SECRET_VARIABLES = ("JUNGLE_SCOUT_API_KEY", "JWT_SECRET", "SYNC_API_KEY", "DISCORD_WEBHOOK_URL",
+                    "DB_STAGING_PASS", "DB_PROD_PASS")
+
+
+def webhook_secrets(url: str) -> list[str]:
+    """A webhook URL and the parts of it that show up alone in HTTP errors (its path holds the
+    token: `/api/webhooks/ID/TOKEN`)."""
+    if not url:
+        return []
+    path = urlparse(url).path.rstrip("/")
+    return [url] + [part for part in (path, path.rsplit("/", 1)[-1]) if len(part) >= 16]
+
+
+def env_secrets(env: Mapping[str, str]) -> list[str]:
+    """The secret values in `env`, read without validating anything (for a crash report)."""
+    values = [env.get(name, "") for name in SECRET_VARIABLES]
+    values += webhook_secrets(env.get("DISCORD_WEBHOOK_URL", "").strip())
+    return [v for v in values if v and len(v) >= 4]
+
+
+def configured() -> bool:
+    """True once setup() has given the `jssync` logger its handler."""
+    return bool(logging.getLogger(ROOT).handlers)
 
 
 def set_context(flow: str | None = None, run_id: str | None = None) -> None:
@@ -35,12 +62,22 @@ class SecretFilter(logging.Filter):
         super().__init__()
         self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+    def scrub(self, text: str) -> str:
+        """`text` with every secret replaced by ***."""
         for secret in self.secrets:
-            if secret in message:
-                message = message.replace(secret, "***")
-        record.msg, record.args = message, None
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.scrub(record.getMessage()), None
+        if record.exc_info:
+            # A traceback repeats exception messages (a URL with a token, a DSN): render it
+            # here, scrubbed, so no formatter ever prints the raw one.
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
         record.flow = _context["flow"]
         record.run_id = _context["run_id"]
         if not hasattr(record, "step"):
@@ -54,7 +91,8 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         step = f"[{record.step}] " if getattr(record, "step", "") else ""
         level = "" if record.levelno < logging.WARNING else f"{record.levelname}: "
-        return f"[{getattr(record, 'flow', _context['flow'])}] {level}{step}{record.getMessage()}"
+        line = f"[{getattr(record, 'flow', _context['flow'])}] {step}{level}{record.getMessage()}"
+        return line + ("\n" + record.exc_text if record.exc_text else "")
 
 
 class JsonFormatter(logging.Formatter):
@@ -70,6 +108,9 @@ class JsonFormatter(logging.Formatter):
             "step": getattr(record, "step", ""),
             "logger": record.name,
         }
+        if record.exc_text:
+            # Cloud Error Reporting groups errors by the traceback in `stack_trace`.
+            body["stack_trace"] = record.exc_text
         return json.dumps(body, ensure_ascii=False)
 
 

@@ -1,0 +1,2 @@
+-- Schema dump: the schema the dump reads (its name is left out of the dump).
+SELECT current_schema()

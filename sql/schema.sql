@@ -1,0 +1,224 @@
+-- The schema of both targets after every migration in sql/migrations/, with the fixed prefixes
+-- dev_az_ (staging) and prod_az_ (production). A readable record for reviewers, not a script:
+-- `jssync migrate` builds the schema. Written by loaders/schema.py; tests/sql/test_schema.py
+-- checks it against freshly migrated databases (UPDATE_SNAPSHOTS=1 rewrites it).
+
+-- ===== staging (prefix dev_az_) =====
+
+CREATE TABLE dev_az_jssync_api_usage (
+    day date NOT NULL,
+    endpoint text NOT NULL,
+    marketplace character varying(10) NOT NULL,
+    requests bigint NOT NULL DEFAULT 0,
+    retries bigint NOT NULL DEFAULT 0,
+    rate_limited bigint NOT NULL DEFAULT 0,
+    errors bigint NOT NULL DEFAULT 0,
+    updated_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT dev_az_jssync_api_usage_pkey PRIMARY KEY (day, endpoint, marketplace)
+);
+CREATE UNIQUE INDEX dev_az_jssync_api_usage_pkey ON dev_az_jssync_api_usage USING btree (day, endpoint, marketplace);
+
+CREATE TABLE dev_az_jssync_master_queue (
+    asin character varying(20) NOT NULL,
+    position integer NOT NULL,
+    run_id uuid NOT NULL,
+    done_at timestamp without time zone,
+    date_range text,
+    CONSTRAINT dev_az_jssync_master_queue_pkey PRIMARY KEY (asin)
+);
+CREATE UNIQUE INDEX dev_az_jssync_master_queue_pkey ON dev_az_jssync_master_queue USING btree (asin);
+
+CREATE TABLE dev_az_jssync_production_outbox (
+    id bigint NOT NULL DEFAULT nextval('dev_az_jssync_production_outbox_id_seq'::regclass),
+    run_id uuid NOT NULL,
+    load_id text NOT NULL,
+    product_keys jsonb NOT NULL,
+    sales_keys jsonb NOT NULL,
+    created_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    applied_at timestamp without time zone,
+    CONSTRAINT dev_az_jssync_production_outbox_pkey PRIMARY KEY (id)
+);
+CREATE INDEX dev_az_jssync_production_outbox_pending ON dev_az_jssync_production_outbox USING btree (id) WHERE (applied_at IS NULL);
+CREATE UNIQUE INDEX dev_az_jssync_production_outbox_pkey ON dev_az_jssync_production_outbox USING btree (id);
+
+CREATE TABLE dev_az_jssync_runs (
+    run_id uuid NOT NULL,
+    kind text NOT NULL,
+    marketplace character varying(10) NOT NULL,
+    started_at timestamp without time zone NOT NULL,
+    finished_at timestamp without time zone,
+    outcome text,
+    status jsonb NOT NULL,
+    CONSTRAINT dev_az_jssync_runs_kind_check CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'catch-up'::text]))),
+    CONSTRAINT dev_az_jssync_runs_pkey PRIMARY KEY (run_id)
+);
+CREATE INDEX dev_az_jssync_runs_kind_started ON dev_az_jssync_runs USING btree (kind, started_at DESC);
+CREATE UNIQUE INDEX dev_az_jssync_runs_pkey ON dev_az_jssync_runs USING btree (run_id);
+
+CREATE TABLE dev_az_jssync_schema_migrations (
+    filename text NOT NULL,
+    checksum character(64) NOT NULL,
+    applied_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT dev_az_jssync_schema_migrations_pkey PRIMARY KEY (filename)
+);
+CREATE UNIQUE INDEX dev_az_jssync_schema_migrations_pkey ON dev_az_jssync_schema_migrations USING btree (filename);
+
+CREATE TABLE dev_az_jungle_scout_product_data (
+    asin character varying(20) NOT NULL,
+    report_date date NOT NULL,
+    id character varying(50),
+    title text,
+    price numeric(10,2),
+    reviews integer,
+    category text,
+    rating numeric(3,2),
+    image_url text,
+    parent_asin character varying(20),
+    is_variant boolean,
+    seller_type character varying(50),
+    variants jsonb,
+    breadcrumb_path text,
+    is_standalone boolean,
+    is_parent boolean,
+    is_available boolean,
+    brand character varying(255),
+    product_rank integer,
+    weight_value numeric(10,2),
+    weight_unit character varying(20),
+    length_value numeric(10,2),
+    width_value numeric(10,2),
+    height_value numeric(10,2),
+    dimensions_unit character varying(20),
+    listing_quality_score integer,
+    number_of_sellers integer,
+    buy_box_owner character varying(255),
+    buy_box_owner_seller_id character varying(50),
+    date_first_available date,
+    date_first_available_is_estimated boolean,
+    approximate_30_day_revenue numeric(15,2),
+    approximate_30_day_units_sold integer,
+    subcategory_ranks jsonb,
+    fee_breakdown jsonb,
+    ean_list jsonb,
+    isbn_list jsonb,
+    upc_list jsonb,
+    gtin_list jsonb,
+    variant_reviews integer,
+    updated_at timestamp without time zone,
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT dev_az_jungle_scout_product_data_pkey PRIMARY KEY (asin, report_date)
+);
+CREATE UNIQUE INDEX dev_az_jungle_scout_product_data_pkey ON dev_az_jungle_scout_product_data USING btree (asin, report_date);
+
+CREATE TABLE dev_az_jungle_scout_sales_estimate_data (
+    asin character varying(20) NOT NULL,
+    marketplace character varying(10) NOT NULL,
+    is_parent boolean,
+    is_variant boolean,
+    is_standalone boolean,
+    parent_asin character varying(20),
+    date date NOT NULL,
+    estimated_units_sold integer,
+    last_known_price numeric(10,2),
+    updated_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT dev_az_jungle_scout_sales_estimate_data_pkey PRIMARY KEY (asin, marketplace, date)
+);
+CREATE UNIQUE INDEX dev_az_jungle_scout_sales_estimate_data_pkey ON dev_az_jungle_scout_sales_estimate_data USING btree (asin, marketplace, date);
+
+CREATE TABLE dev_az_jungle_scout_sync_status (
+    asin character varying(20) NOT NULL,
+    has_product_data boolean DEFAULT false,
+    has_sales_data boolean DEFAULT false,
+    error text,
+    product_data_synced_at timestamp without time zone,
+    sales_estimate_data_synced_at timestamp without time zone,
+    product_fetch_attempted_at timestamp without time zone,
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    updated_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT dev_az_jungle_scout_sync_status_pkey PRIMARY KEY (asin)
+);
+CREATE INDEX dev_az_idx_js_sync_product_fetch_attempted ON dev_az_jungle_scout_sync_status USING btree (product_fetch_attempted_at) WHERE (has_product_data = false);
+CREATE UNIQUE INDEX dev_az_jungle_scout_sync_status_pkey ON dev_az_jungle_scout_sync_status USING btree (asin);
+
+CREATE SEQUENCE dev_az_jssync_production_outbox_id_seq AS bigint OWNED BY dev_az_jssync_production_outbox.id;
+
+FUNCTION dev_az_jssync_add_new_visible_v1(p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text))
+    RETURNS integer LANGUAGE plpgsql VOLATILE;
+FUNCTION dev_az_jssync_cleanup_invisible_v1()
+    RETURNS integer LANGUAGE plpgsql VOLATILE;
+FUNCTION dev_az_jssync_select_asins_v1(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text))
+    RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
+
+-- ===== production (prefix prod_az_) =====
+
+CREATE TABLE prod_az_jssync_schema_migrations (
+    filename text NOT NULL,
+    checksum character(64) NOT NULL,
+    applied_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT prod_az_jssync_schema_migrations_pkey PRIMARY KEY (filename)
+);
+CREATE UNIQUE INDEX prod_az_jssync_schema_migrations_pkey ON prod_az_jssync_schema_migrations USING btree (filename);
+
+CREATE TABLE prod_az_jungle_scout_product_data (
+    asin character varying(20) NOT NULL,
+    report_date date NOT NULL,
+    id character varying(50),
+    title text,
+    price numeric(10,2),
+    reviews integer,
+    category text,
+    rating numeric(3,2),
+    image_url text,
+    parent_asin character varying(20),
+    is_variant boolean,
+    seller_type character varying(50),
+    variants jsonb,
+    breadcrumb_path text,
+    is_standalone boolean,
+    is_parent boolean,
+    is_available boolean,
+    brand character varying(255),
+    product_rank integer,
+    weight_value numeric(10,2),
+    weight_unit character varying(20),
+    length_value numeric(10,2),
+    width_value numeric(10,2),
+    height_value numeric(10,2),
+    dimensions_unit character varying(20),
+    listing_quality_score integer,
+    number_of_sellers integer,
+    buy_box_owner character varying(255),
+    buy_box_owner_seller_id character varying(50),
+    date_first_available date,
+    date_first_available_is_estimated boolean,
+    approximate_30_day_revenue numeric(15,2),
+    approximate_30_day_units_sold integer,
+    subcategory_ranks jsonb,
+    fee_breakdown jsonb,
+    ean_list jsonb,
+    isbn_list jsonb,
+    upc_list jsonb,
+    gtin_list jsonb,
+    variant_reviews integer,
+    updated_at timestamp without time zone,
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT prod_az_jungle_scout_product_data_pkey PRIMARY KEY (asin, report_date)
+);
+CREATE UNIQUE INDEX prod_az_jungle_scout_product_data_pkey ON prod_az_jungle_scout_product_data USING btree (asin, report_date);
+
+CREATE TABLE prod_az_jungle_scout_sales_estimate_data (
+    asin character varying(20) NOT NULL,
+    marketplace character varying(10) NOT NULL,
+    is_parent boolean,
+    is_variant boolean,
+    is_standalone boolean,
+    parent_asin character varying(20),
+    date date NOT NULL,
+    estimated_units_sold integer,
+    last_known_price numeric(10,2),
+    updated_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT prod_az_jungle_scout_sales_estimate_data_pkey PRIMARY KEY (asin, marketplace, date)
+);
+CREATE UNIQUE INDEX prod_az_jungle_scout_sales_estimate_data_pkey ON prod_az_jungle_scout_sales_estimate_data USING btree (asin, marketplace, date);

@@ -1,0 +1,322 @@
+"""The Discord report of a finished sync, as in the Go service's "Discord Notifications".
+
+Green (3066993) when the run completed without failures, yellow (16776960) when it completed
+with some, red (15158332) when it stopped early. The report is best effort: a missing, slow,
+rate-limited or broken webhook costs the sync a few seconds at most and never fails it.
+The webhook URL holds a token, so it is never logged, and every text sent is scrubbed of the
+configured secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg2
+import requests
+
+from loaders.connections import first_line
+from loaders.execute import run_model
+from sync.config import Config
+from sync.status import SyncStatus, iso
+
+log = logging.getLogger("jssync.report")
+
+GREEN, YELLOW, RED = 3066993, 16776960, 15158332
+COLOURS = {"success": GREEN, "failures": YELLOW, "stopped": RED}
+HEADLINES = {"success": "Completed successfully", "failures": "Completed with failures",
+             "stopped": "Stopped early"}
+
+# Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MAX_FIELDS = 25
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_FOOTER = 2048
+MAX_TOTAL = 6000
+
+# A webhook that is down or slow must not hold a sync up for more than a few seconds.
+TIMEOUT = (2.0, 3.0)        # connect, read (seconds)
+ATTEMPTS = 2                # at most one retry, after a 429 or a 5xx
+MAX_RETRY_WAIT = 2.0        # a 429 asking for longer is not retried
+RETRY_BUDGET = 5.0          # no retry once this many seconds have passed since the first try
+SERVER_ERROR_PAUSE = 0.5
+
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one report: sent or not, why, and how many requests it took."""
+
+    sent: bool
+    reason: str
+    attempts: int = 0
+
+
+def colour(outcome: str) -> int | None:
+    """The embed colour of an outcome (success, failures, stopped); None for a running sync."""
+    return COLOURS.get(outcome)
+
+
+def duration_text(seconds: float) -> str:
+    """`2m 15s`, `45s`, `1h 2m 3s`."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m {secs}s"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` within `limit` characters, marked with … when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:max(0, limit - 1)] + _ELLIPSIS if limit > 0 else ""
+
+
+def _api_calls(status: SyncStatus) -> str:
+    usage = status.api_usage or {}
+    extras = []
+    if usage.get("retries"):
+        extras.append(f"{usage['retries']} retries")
+    if usage.get("rate_limited"):
+        extras.append(f"{usage['rate_limited']} rate-limited")
+    return f"{status.total_api_calls}" + (f" ({', '.join(extras)})" if extras else "")
+
+
+def _samples(samples: list[str]) -> str:
+    """The sample errors as a list that fits one field value, each cut to an equal share."""
+    if not samples:
+        return ""
+    share = (MAX_FIELD_VALUE - 4 * len(samples)) // len(samples)  # "• " and "\n" per line
+    return "\n".join("• " + _cut(" ".join(s.split()), share) for s in samples)
+
+
+def _fields(status: SyncStatus) -> list[dict]:
+    def field(name: str, value: object, inline: bool = True) -> dict:
+        return {"name": name, "value": str(value), "inline": inline}
+
+    duration = duration_text(status.duration())
+    if status.kind == "master":
+        fields = [
+            field("Total ASINs", status.total_asins),
+            field("Processed", f"{status.total_asins_processed} ASINs"),
+            field("Batches", f"{status.current_batch}/{status.total_batches}"),
+            field("Product", f"{status.successful_product_sync}/{status.total_asins_processed}"),
+            field("Sales", status.successful_sales_sync),
+            field("Failed", status.failed_asins),
+            field("Date range", status.date_range),
+            field("Mode", status.sync_mode or "-"),
+            field("Duration", duration),
+            field("API Calls", _api_calls(status)),
+        ]
+    else:
+        fields = [
+            field("Processed", f"{status.total_asins_processed} ASINs"),
+            field("New", status.new_asins_synced),
+            field("Stale", status.stale_asins_synced),
+            field("Product", f"{status.successful_product_sync}/{status.total_asins_processed}"),
+            field("Sales", status.successful_sales_sync),
+            field("Duration", duration),
+            field("Cleaned", status.cleaned_up_asins),
+            field("Added", status.new_asins_added),
+            field("API Calls", _api_calls(status)),
+        ]
+        if status.failed_asins:
+            fields.append(field("Failed", status.failed_asins))
+    if status.production_pending:
+        fields.append(field("Production", f"{status.production_pending} merges pending"))
+    errors = status.errors
+    if errors.total:
+        counts = errors.counts
+        fields.append(field("Errors", f"DB: {counts['db']} | API: {counts['api']} | "
+                                      f"Parse: {counts['parse']} | Other: {counts['other']}", False))
+        if errors.samples:
+            fields.append(field("Sample Errors", _samples(list(errors.samples)), False))
+    return fields
+
+
+def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ()) -> dict:
+    """The webhook body for a finished sync, scrubbed of `secrets` and within Discord's limits."""
+    outcome = status.outcome
+    lines = [f"Status: {HEADLINES.get(outcome, outcome.capitalize())}",
+             f"Marketplace: {status.marketplace}"]
+    if status.stop_reason:
+        lines.append(f"Reason: {status.stop_reason}")
+    embed = {
+        "title": f"JungleScout {status.kind.replace('-', ' ').title()} Sync",
+        "description": "\n".join(lines),
+        "color": colour(outcome) or YELLOW,
+        "fields": _fields(status),
+        "footer": {"text": f"run {status.run_id}"},
+    }
+    if status.completed_at is not None:
+        embed["timestamp"] = iso(status.completed_at)
+    embed = _scrub(embed, secrets)
+    # No mentions: an error text holding "@everyone" must not ping the channel.
+    return {"embeds": [fit_embed(embed)], "allowed_mentions": {"parse": []}}
+
+
+def _scrub(value: object, secrets: list[str] | tuple[str, ...]) -> object:
+    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
+    if isinstance(value, str):
+        for secret in ordered:
+            value = value.replace(secret, "***")
+        return value
+    if isinstance(value, dict):
+        return {k: _scrub(v, ordered) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, ordered) for v in value]
+    return value
+
+
+def embed_size(embed: dict) -> int:
+    """The characters Discord counts against the 6,000 limit of an embed."""
+    return (len(embed.get("title", "")) + len(embed.get("description", ""))
+            + len(embed.get("footer", {}).get("text", ""))
+            + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", [])))
+
+
+def fit_embed(embed: dict) -> dict:
+    """Cut `embed` to Discord's limits (never refuse): each piece first, then the longest
+    texts until the whole fits 6,000 characters."""
+    out = dict(embed)
+    out["title"] = _cut(out.get("title", ""), MAX_TITLE)
+    out["description"] = _cut(out.get("description", ""), MAX_DESCRIPTION)
+    if "footer" in out:
+        out["footer"] = {"text": _cut(out["footer"].get("text", ""), MAX_FOOTER)}
+    fields = []
+    for f in out.get("fields", [])[:MAX_FIELDS]:
+        # Discord rejects an empty name or value.
+        fields.append({"name": _cut(f["name"], MAX_FIELD_NAME) or "-",
+                       "value": _cut(f["value"], MAX_FIELD_VALUE) or "-", "inline": f.get("inline", True)})
+    out["fields"] = fields
+    while (excess := embed_size(out) - MAX_TOTAL) > 0:
+        # Cut the longest text (in practice the sample errors or the stop reason) by the excess.
+        pieces = [(out, "title"), (out, "description")] + ([(out["footer"], "text")] if "footer" in out else [])
+        pieces += [(f, key) for f in fields for key in ("value", "name")]
+        holder, key = max(pieces, key=lambda p: len(p[0][p[1]]))
+        if len(holder[key]) <= 1:
+            fields.pop()  # only one-character texts left: drop fields from the end
+            continue
+        holder[key] = _cut(holder[key], max(1, len(holder[key]) - excess))
+    return out
+
+
+def _with_wait(url: str) -> str:
+    # ?wait=true makes Discord confirm the message was stored (200 with the message) instead of
+    # answering 204 before it is; the URL may already carry a query (e.g. thread_id).
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "wait"]
+    query.append(("wait", "true"))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds Discord asked us to wait: the JSON `retry_after`, else the Retry-After header."""
+    try:
+        body = response.json()
+        value = body.get("retry_after") if isinstance(body, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+    except ValueError:
+        pass
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _discord_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+        message = body.get("message") if isinstance(body, dict) else None
+    except ValueError:
+        message = None
+    return f": {str(message)[:200]}" if message else ""
+
+
+def send(url: str, payload: dict, *, timeout: tuple[float, float] = TIMEOUT, attempts: int = ATTEMPTS,
+         max_retry_wait: float = MAX_RETRY_WAIT, budget: float = RETRY_BUDGET) -> Delivery:
+    """POST `payload` to the webhook `url` with ?wait=true; never raises, never logs the URL.
+
+    A 429 is retried once after its `retry_after` (when that is at most `max_retry_wait`), a 5xx
+    once after a short pause; any other 4xx, a timeout or a network error is final."""
+    target = _with_wait(url)
+    started = time.monotonic()
+    reason = "not sent"
+    with requests.Session() as session:
+        for attempt in range(1, attempts + 1):
+            try:
+                response = session.post(target, json=payload, timeout=timeout)
+            except requests.Timeout:
+                return Delivery(False, "the webhook did not answer in time", attempt)
+            except requests.RequestException as exc:
+                # The exception's text holds the URL (and so the token): name the kind only.
+                return Delivery(False, f"the webhook could not be reached ({type(exc).__name__})", attempt)
+            with response:
+                if 200 <= response.status_code < 300:
+                    return Delivery(True, "sent", attempt)
+                reason = f"HTTP {response.status_code}{_discord_message(response)}"
+                if response.status_code == 429:
+                    wait = _retry_after(response)
+                    if wait is None:
+                        wait = 1.0
+                    if wait > max_retry_wait:
+                        return Delivery(False, f"{reason} (asked to wait {wait:g}s; not retried)", attempt)
+                elif response.status_code >= 500:
+                    wait = SERVER_ERROR_PAUSE
+                else:
+                    return Delivery(False, f"{reason} (not retried)", attempt)
+            if attempt == attempts or time.monotonic() - started + wait > budget:
+                break
+            time.sleep(wait)
+    return Delivery(False, reason, attempts)
+
+
+def previous_outcome(conn, prefix: str, status: SyncStatus) -> str | None:
+    """The outcome of the newest finished run of the same kind and marketplace before `status`
+    (from staging's run history), or None when there is none or staging cannot say."""
+    if conn is None or conn.closed:
+        return None
+    try:
+        with conn, conn.cursor() as cur:
+            run_model(cur, "previous_outcome", "staging", prefix, {
+                "kind": status.kind, "marketplace": status.marketplace, "run_id": status.run_id,
+                "started_at": status.started_at.replace(tzinfo=None)})
+            row = cur.fetchone()
+    except psycopg2.Error as exc:
+        log.warning("could not read the previous run for DISCORD_NOTIFY_ON_CHANGE (%s); the report "
+                    "is sent", first_line(exc))
+        return None
+    return row[0] if row else None
+
+
+def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -> Delivery:
+    """Send the report of a finished sync, unless no webhook is set or, with
+    DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous` run's. Never raises."""
+    try:
+        if not config.discord_webhook_url:
+            log.info("DISCORD_WEBHOOK_URL is not set: no Discord notification")
+            return Delivery(False, "no webhook configured")
+        if config.notify_on_change_only and previous is not None and colour(previous) == colour(status.outcome):
+            log.info("Discord notification skipped: the outcome (%s) is the same as the previous %s run's",
+                     status.outcome, status.kind)
+            return Delivery(False, "outcome unchanged")
+        log.debug("Sending Discord notification...")
+        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets()))
+    except Exception as exc:  # the report must never break the sync it reports on
+        log.warning("Discord notification failed: %s", type(exc).__name__)
+        return Delivery(False, f"internal error ({type(exc).__name__})")
+    if delivery.sent:
+        log.debug("Discord notification sent")
+    else:
+        log.warning("Discord notification failed after %d attempt(s): %s", delivery.attempts, delivery.reason)
+    return delivery

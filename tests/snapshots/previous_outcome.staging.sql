@@ -1,0 +1,14 @@
+-- The outcome of the newest finished run of one kind and marketplace that started before this
+-- one, for DISCORD_NOTIFY_ON_CHANGE. Target: staging.
+-- Parameters: kind, marketplace, run_id, started_at.
+SELECT outcome
+FROM "dev_az_jssync_runs"
+WHERE kind = %(kind)s
+  AND marketplace = %(marketplace)s
+  AND run_id <> %(run_id)s::uuid
+  AND finished_at IS NOT NULL
+  AND started_at <= %(started_at)s
+-- Times have second precision; syncs run one at a time, so between runs that started in the
+-- same second (tests) the one whose row was written by the later transaction is the newer.
+ORDER BY started_at DESC, xmin::text::bigint DESC
+LIMIT 1

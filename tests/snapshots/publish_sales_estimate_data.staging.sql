@@ -1,0 +1,23 @@
+-- Model: the sales rows production is owed, read from staging.
+-- Grain: one row per (asin, marketplace, date) inside the ranges named by the pending outbox
+-- entries. Reads: "dev_az_jssync_production_outbox",
+-- "dev_az_jungle_scout_sales_estimate_data". Target: staging. Parameters: outbox_ids.
+WITH pending AS (
+    SELECT sales_keys
+    FROM "dev_az_jssync_production_outbox"
+    WHERE id = ANY(%(outbox_ids)s)
+),
+
+ranges AS (
+    SELECT key ->> 0 AS asin, key ->> 1 AS marketplace,
+           (key ->> 2)::date AS first_date, (key ->> 3)::date AS last_date
+    FROM pending, jsonb_array_elements(pending.sales_keys) AS key
+)
+
+-- Overlapping ranges may name a row twice; the upsert model keeps one.
+SELECT sales.asin, sales.marketplace, sales.date, sales.is_parent, sales.is_variant, sales.is_standalone, sales.parent_asin, sales.estimated_units_sold, sales.last_known_price, sales.updated_at, sales.created_at
+FROM "dev_az_jungle_scout_sales_estimate_data" AS sales
+JOIN ranges
+  ON sales.asin = ranges.asin
+ AND sales.marketplace = ranges.marketplace
+ AND sales.date BETWEEN ranges.first_date AND ranges.last_date

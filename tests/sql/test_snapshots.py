@@ -1,0 +1,61 @@
+"""Every SQL model and query rendered for each of its targets, compared exactly with the files
+under tests/snapshots/, so a change to a template shows up as a readable diff in review.
+
+UPDATE_SNAPSHOTS=1 rewrites the snapshots (and removes those of deleted templates); review the
+diff before committing it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from loaders.lint import render_for, targets_of
+from loaders.render import MODELS_DIR, QUERIES_DIR, list_templates
+
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
+# Fixed prefixes, as the Go service's example configuration names them.
+PREFIXES = {"staging": "dev_az_", "production": "prod_az_"}
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+
+
+def _cases() -> list[tuple[Path, str]]:
+    return [(path, target) for path in list_templates() if path.parent in (MODELS_DIR, QUERIES_DIR)
+            for target in targets_of(path)]
+
+
+def snapshot_path(template: Path, target: str) -> Path:
+    return SNAPSHOTS / f"{template.stem}.{target}.sql"
+
+
+@pytest.mark.parametrize(("template", "target"), _cases(),
+                         ids=[f"{p.parent.name}/{p.stem}[{t}]" for p, t in _cases()])
+def test_rendered_sql_matches_snapshot(template: Path, target: str) -> None:
+    rendered = render_for(template.stem, target, PREFIXES[target])
+    path = snapshot_path(template, target)
+    if UPDATE:
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(rendered)
+    assert path.is_file(), f"no snapshot {path.name}: run UPDATE_SNAPSHOTS=1 make test and review it"
+    assert rendered == path.read_text(), (
+        f"{template.parent.name}/{template.name} [{target}] renders differently from "
+        f"tests/snapshots/{path.name}; if the change is intended, run UPDATE_SNAPSHOTS=1 make test")
+
+
+def test_no_snapshot_without_a_template() -> None:
+    expected = {snapshot_path(p, t).name for p, t in _cases()}
+    orphans = sorted(p.name for p in SNAPSHOTS.glob("*.sql") if p.name not in expected)
+    if UPDATE:
+        for name in orphans:
+            (SNAPSHOTS / name).unlink()
+        orphans = []
+    assert orphans == [], f"snapshots of templates that no longer exist: {orphans}"
+
+
+def test_snapshots_use_only_their_target_prefix() -> None:
+    # A model spells no prefix: table() applies the target's, so the other never shows up.
+    for template, target in _cases():
+        text = snapshot_path(template, target).read_text()
+        other = PREFIXES["production" if target == "staging" else "staging"]
+        assert other not in text, f"{template.name} [{target}] mentions {other}"
