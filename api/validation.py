@@ -1,0 +1,104 @@
+"""Request validation: every parameter checked against what the Go service allows, and every
+refusal a 400 `{"error": ...}` that says what was wrong and what is allowed."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Request
+from werkzeug.datastructures import MultiDict
+
+from api.errors import ApiProblem
+from extract.settings import ASIN_PATTERN, MARKETPLACES
+from sync.master import DATE_RANGES, MODES
+
+MAX_ASINS = 1000
+DEBUG_VALUES = ("true", "false")
+_JSON_TYPES = {int: "number", float: "number", bool: "boolean", list: "list", dict: "object",
+               type(None): "null"}
+BODY_HELP = ('send {"asins": ["B0ABCDEFGH", ...]} (1 to 1000 ASINs), or no body for every '
+             "visible ASIN")
+
+
+def _shown(value: str) -> str:
+    """A caller's value, quoted and cut short, for an error message."""
+    return repr(value if len(value) <= 40 else value[:40] + "...")
+
+
+def choice(args: MultiDict, name: str, allowed: tuple[str, ...], default: str | None) -> str | None:
+    """The value of query parameter `name`, one of `allowed`; `default` when absent."""
+    values = args.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1:
+        raise ApiProblem(400, f"{name} is given {len(values)} times: give it once, one of "
+                              f"{', '.join(allowed)}")
+    value = values[0]
+    if value not in allowed:
+        raise ApiProblem(400, f"{name}={_shown(value)} is not allowed: use one of {', '.join(allowed)}")
+    return value
+
+
+def known(args: MultiDict, allowed: tuple[str, ...]) -> None:
+    """Refuse query parameters the endpoint does not take: a misspelt `sync_mode` must not
+    quietly start a fresh sync instead of resuming one."""
+    unknown = sorted({name for name in args if name not in allowed})
+    if unknown:
+        takes = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
+        raise ApiProblem(400, f"unknown query parameter(s) {', '.join(_shown(n) for n in unknown[:5])}: {takes}")
+
+
+def marketplace(args: MultiDict) -> str:
+    """`marketplace`: one of the ten Jungle Scout marketplaces (default us)."""
+    return choice(args, "marketplace", MARKETPLACES, "us")
+
+
+def date_range(args: MultiDict) -> str | None:
+    """`date_range`: 1month or 1year; None when absent (the sync picks its default)."""
+    return choice(args, "date_range", DATE_RANGES, None)
+
+
+def sync_mode(args: MultiDict) -> str:
+    """`sync_mode`: fresh (default) or resume."""
+    return choice(args, "sync_mode", MODES, "fresh")
+
+
+def debug(args: MultiDict) -> bool:
+    """`debug`: true or false (default false)."""
+    return choice(args, "debug", DEBUG_VALUES, "false") == "true"
+
+
+def asin_list(request: Request) -> list[str] | None:
+    """The ASINs of a JSON body `{"asins": [...]}`; None for no body, `{}` or no asins field.
+
+    The list is deduplicated in order. Anything else is a 400 saying what is expected."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested arrays
+        raise ApiProblem(400, f"the request body is not JSON: {BODY_HELP}") from None
+    if not isinstance(body, dict):
+        raise ApiProblem(400, f"the request body must be a JSON object: {BODY_HELP}")
+    unknown = sorted(str(k) for k in body if k != "asins")
+    if unknown:
+        raise ApiProblem(400, f"unknown field(s) {', '.join(_shown(k) for k in unknown[:5])} in the "
+                              f"body: it takes only asins; {BODY_HELP}")
+    if "asins" not in body:
+        return None
+    asins = body["asins"]
+    if not isinstance(asins, list):
+        raise ApiProblem(400, f"asins must be a list of ASIN strings: {BODY_HELP}")
+    if not 1 <= len(asins) <= MAX_ASINS:
+        raise ApiProblem(400, f"asins holds {len(asins)} ASINs: give 1 to {MAX_ASINS} "
+                              "(omit the body to sync every visible ASIN)")
+    bad = [(i, a) for i, a in enumerate(asins) if not isinstance(a, str) or not ASIN_PATTERN.fullmatch(a)]
+    if bad:
+        shown = ", ".join(f"[{i}] {_shown(a) if isinstance(a, str) else 'a ' + _JSON_TYPES.get(type(a), 'value')}"
+                          for i, a in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise ApiProblem(400, f"asins has {len(bad)} invalid entr{'y' if len(bad) == 1 else 'ies'} "
+                              f"({shown}{more}): an ASIN is B + 9 capital letters or digits, or 10 "
+                              "digits (the last may be X), e.g. B0ABCDEFGH")
+    return list(dict.fromkeys(asins))

@@ -1,0 +1,18 @@
+-- Whether some session holds the one-sync-at-a-time lock of this prefix (taken by sync_lock.sql
+-- with the same key), read from pg_locks without taking it: a run saved as running while nobody
+-- holds the lock has died. A bigint advisory key shows as classid (high half), objid (low half).
+-- Target: staging. Parameters: prefix.
+WITH lock_key AS (
+    SELECT hashtext('jssync-sync:' || %(prefix)s)::bigint AS k
+)
+
+SELECT EXISTS (
+    SELECT 1
+    FROM pg_locks AS l, lock_key
+    WHERE l.locktype = 'advisory'
+      AND l.granted
+      AND l.objsubid = 1
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid::bigint = ((lock_key.k >> 32) & 4294967295)
+      AND l.objid::bigint = (lock_key.k & 4294967295)
+) AS held

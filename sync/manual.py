@@ -1,0 +1,71 @@
+"""Manual syncs: product data only, or sales estimates only, for a list of ASINs or every
+visible ASIN (the Go service's /admin/sync-product-database and /admin/sync-jungle-scout).
+
+Sales ranges follow sync_status as in the hourly sync: an ASIN never synced gets a year ending
+yesterday, one synced before gets the days since, and one already current makes no call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from extract import settings
+from extract.fetch import AsinWork
+from loaders.connections import DatabaseUnavailable
+from sync.config import Config
+from sync.runner import StopSync, SyncRun
+from sync.status import SyncStatus
+
+log = logging.getLogger("jssync.manual")
+
+BATCH_SIZE = settings.PRODUCT_BATCH_SIZE
+KINDS = {"product": "PRODUCT_SYNC", "sales": "SALES_SYNC"}  # kind -> flow name in the logs
+
+
+def run_manual(config: Config, kind: str, marketplace: str = "us", asins: Sequence[str] | None = None,
+               *, on_progress: Callable[[SyncStatus], None] | None = None) -> SyncStatus:
+    """Sync product data (`kind` product) or sales estimates (`kind` sales) of `asins`, or of
+    every visible ASIN when None; returns the status. Raises SyncAlreadyRunning."""
+    if kind not in KINDS:
+        raise ValueError(f"manual sync kind {kind!r} is not allowed: use product or sales")
+    run = SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress)
+    status = run.status
+    try:
+        run.open()
+    except DatabaseUnavailable as exc:
+        status.stop(f"Staging database unreachable: {exc}")
+        log.error("%s sync stopped early: %s", kind, status.stop_reason)
+        run.close()
+        return status
+    try:
+        _run(run, kind, None if asins is None else list(dict.fromkeys(asins)))
+    except StopSync as exc:
+        status.stop(str(exc), exc.category)
+        log.error("%s sync stopped early: %s", kind, exc)
+    finally:
+        run.close()
+    log.info("%s sync %s: %d ASINs processed, %d product, %d sales, %d failed, %d API calls%s", kind,
+             "stopped early" if status.stopped_early else "completed", status.total_asins_processed,
+             status.successful_product_sync, status.successful_sales_sync, status.failed_asins,
+             status.total_api_calls, f" ({status.stop_reason})" if status.stop_reason else "")
+    return status
+
+
+def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
+    status = run.status
+    run.catch_up()
+    if asins is None:
+        # Every visible ASIN: track the new ones first, as the hourly sync does.
+        status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
+        status.new_asins_added = run.query("add_new_visible")[0][0]
+    rows = run.query("manual_asins", {"asins": asins})
+    work = [AsinWork(asin, asin_kind, synced) for asin, asin_kind, synced in rows]
+    status.total_asins = len(work)
+    status.total_batches = -(-len(work) // BATCH_SIZE)
+    log.debug("%s sync of %d ASINs in %d batches", kind, len(work), status.total_batches)
+    run.save()
+    for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
+        status.current_batch = number
+        run.process_batch(work[start:start + BATCH_SIZE], number,
+                          fetch_products=kind == "product", fetch_sales=kind == "sales")
