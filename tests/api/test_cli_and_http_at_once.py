@@ -1,0 +1,32 @@
+"""A CLI sync and an HTTP trigger at the same time: exactly one runs, the other gets 409."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.api.support import api_key, wait_for
+from tests.helpers import seed
+
+
+def test_cli_sync_running_refuses_http_trigger(client, migrated, env, staging, sandbox):
+    seed(staging, ["B0BOTH0001", "B0BOTH0002"])
+    sandbox.set_faults(latency=1.0)
+    exe = Path(sys.executable).with_name("jssync")
+    cli = subprocess.Popen([str(exe), "hourly"], env={"PATH": os.environ["PATH"], **env}, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: sandbox.stats()["requests"] >= 1)
+        refused = client.post("/admin/hourly-sync", headers=api_key(migrated))
+        assert refused.status_code == 409
+        body = refused.get_json()
+        assert body["status"]["is_running"] is True and body["status"]["kind"] == "hourly"
+    finally:
+        _, err = cli.communicate(timeout=60)
+    assert cli.returncode == 0, err
+    sandbox.set_faults(latency=0)
+    # and the other way round is the same lock: after the CLI finished, HTTP runs
+    again = client.post("/admin/hourly-sync", headers=api_key(migrated))
+    assert again.status_code == 200 and again.get_json()["message"] == "Hourly sync completed"
