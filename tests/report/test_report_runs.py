@@ -103,3 +103,21 @@ def test_runs_before_migrate_says_what_to_do(env, monkeypatch, capsys, capture_l
         monkeypatch.setenv(name, value)
     assert cli.main(["runs"]) == cli.EXIT_FAILED
     assert "run `jssync migrate`" in capsys.readouterr().err
+
+
+def test_a_webhook_down_or_rate_limiting_never_fails_the_sync(migrated, staging, production, sandbox, webhook,
+                                                              capture_logs):
+    logged = capture_logs()
+    down = dataclasses.replace(migrated, discord_webhook_url=f"http://127.0.0.1:{free_port()}/api/webhooks/1/x")
+    seed(staging, ["B0HOOK0001"])
+    status = run_hourly(down, "us")
+    assert not status.stopped_early and status.successful_product_sync == 1
+    assert "could not be reached" in logged.text
+
+    limited = dataclasses.replace(migrated, discord_webhook_url=webhook.url)
+    webhook.answer(429, {"message": "You are being rate limited.", "retry_after": 60, "global": True})
+    seed(staging, ["B0HOOK0002"])
+    status = run_hourly(limited, "us")
+    assert not status.stopped_early and status.successful_product_sync == 1
+    assert len(webhook.received) == 1  # asked to wait a minute: logged and dropped, not waited for
+    assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 2
