@@ -249,10 +249,9 @@ def test_latency_fault_and_concurrency(sb):
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
     assert statuses == [200] * 4
-    assert 0.3 <= elapsed < 1.0  # the sleeps overlapped
-    assert sb.stats()["max_in_flight"] >= 2
+    assert time.monotonic() - started >= 0.3  # the latency was applied
+    assert sb.stats()["max_in_flight"] >= 2  # and the sleeps overlapped
 
 
 def test_fail_next_targets_an_endpoint(sb, http):
