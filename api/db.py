@@ -68,9 +68,9 @@ def _query(name: str, params: dict | None = None) -> list[tuple]:
         return cur.fetchall()
 
 
-def lock_held() -> bool:
-    """True while some process holds the one-sync-at-a-time lock."""
-    return bool(_query("sync_lock_held", {"prefix": config().staging.prefix})[0][0])
+def lock_held(pid: int | None = None) -> bool:
+    """True while some process (or the backend `pid`) holds the one-sync-at-a-time lock."""
+    return bool(_query("sync_lock_held", {"prefix": config().staging.prefix, "pid": pid})[0][0])
 
 
 # JSONB keeps keys sorted; answers give them in the Go service's order again.
@@ -97,7 +97,7 @@ def latest_status(kinds: tuple[str, ...] = KINDS) -> dict | None:
     status = _latest(kinds)
     if status is None or not status.get("is_running"):
         return status
-    if lock_held():
+    if lock_held(status.get("lock_pid")):
         return status
     again = _latest(kinds)  # it may have finished between the two reads
     if again is None or not again.get("is_running") or again.get("run_id") != status.get("run_id"):

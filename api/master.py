@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -30,7 +31,9 @@ class BackgroundSyncs:
         self._lock = threading.Lock()
 
     def start(self, work: Callable[[], object], name: str) -> threading.Thread:
-        thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
+        # The thread inherits the request thread's log context: the run id of the sync it runs.
+        context = contextvars.copy_context()
+        thread = threading.Thread(target=context.run, args=(self._run, work), name=name, daemon=True)
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()]
             self._threads.append(thread)

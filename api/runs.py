@@ -63,12 +63,12 @@ def runs():
     validation.known(request.args, ("last",))
     last = _last()
     statuses = _read(last)
-    running = {s.get("run_id") for s in statuses if s.get("is_running")}
-    if running and not lock_held():
-        # Read again: a run may have finished, or a new one started, between the two reads.
+    dead = {s.get("run_id") for s in statuses if s.get("is_running") and not lock_held(s.get("lock_pid"))}
+    if dead:
+        # Read again: a run may have finished between the two reads.
         statuses = _read(last)
         for status in statuses:
-            if status.get("is_running") and status.get("run_id") in running:
+            if status.get("is_running") and status.get("run_id") in dead:
                 status.update(is_running=False, stopped_early=True, stop_reason=DIED, outcome="stopped")
     return {"runs": statuses}
 

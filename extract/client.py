@@ -19,6 +19,10 @@ from extract import settings
 from extract.ratelimit import RateLimiter
 
 _RETRY_AT = re.compile(r"retry again at\s+([0-9T:\-\.\+ Z]+)", re.IGNORECASE)
+# Pages of one product query: 100 ASINs at 100 a page is one page, so more than this many
+# means the server keeps sending cursors; stop instead of paging (and paying) forever.
+MAX_PRODUCT_PAGES = settings.PRODUCT_BATCH_SIZE + 1
+REDACTED = "***"
 
 
 class ApiError(Exception):
@@ -45,7 +49,11 @@ class ApiUsage:
     daily: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, endpoint: str, *, retry: bool, status: int | None) -> None:
+    def record(self, endpoint: str, *, retry: bool, status: int | None, error: bool | None = None) -> None:
+        """Count one request sent. `error` defaults to: no answer, or an HTTP status >= 400
+        other than 429; pass False for an error status that is a normal answer."""
+        if error is None:
+            error = status is None or (status >= 400 and status != 429)
         day = dt.datetime.now(dt.UTC).date()
         with self._lock:
             counts = self.daily.setdefault((day, endpoint), Counter())
@@ -57,7 +65,7 @@ class ApiUsage:
             if status == 429:
                 self.rate_limited[endpoint] += 1
                 counts["rate_limited"] += 1
-            elif status is None or status >= 400:
+            elif error:
                 self.errors[endpoint] += 1
                 counts["errors"] += 1
 
@@ -91,6 +99,17 @@ class SalesAnswer:
     no_data: bool = False
 
 
+def _body_json(response: requests.Response) -> object:
+    """The body as JSON, parsed by the standard library whatever `requests` would use: with
+    simplejson installed (dlt brings it) response.json() refuses NaN/Infinity and a whole page of
+    100 products would fail for one bad number; here the value reaches the per-ASIN checks.
+    Raises ValueError for a body that is not JSON (too deeply nested included)."""
+    try:
+        return json.loads(response.content)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
 def retry_delay(response: requests.Response | None, now: Callable[[], float] = time.time) -> float | None:
     """Seconds the server asked us to wait: Retry-After (seconds or date) or a 'retry again at'."""
     if response is None:
@@ -105,7 +124,7 @@ def retry_delay(response: requests.Response | None, now: Callable[[], float] = t
         except (TypeError, ValueError):
             pass
     try:
-        errors = response.json().get("errors") or []
+        errors = _body_json(response).get("errors") or []
     except (ValueError, AttributeError):
         return None
     for error in errors if isinstance(errors, list) else []:
@@ -121,10 +140,24 @@ def retry_delay(response: requests.Response | None, now: Callable[[], float] = t
     return None
 
 
-def _error_code(response: requests.Response) -> tuple[str | None, str]:
-    """The first JSON:API error's code and a short, secret-free description."""
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every occurrence of each of `secrets` (longest first) replaced by ***."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def auth_secrets(authorization: str) -> tuple[str, ...]:
+    """What must never appear in a message: the Authorization value and the key after its ':'."""
+    key = authorization.partition(":")[2].strip()
+    return tuple(s for s in (authorization, authorization.strip(), key) if s)
+
+
+def _error_code(response: requests.Response, secrets: tuple[str, ...] = ()) -> tuple[str | None, str]:
+    """The first JSON:API error's code and a short, secret-free description: server text
+    never carries our own credentials into a message (a server may echo the request)."""
     try:
-        errors = response.json().get("errors") or []
+        errors = _body_json(response).get("errors") or []
         first = errors[0] if isinstance(errors, list) and errors else {}
     except (ValueError, AttributeError, IndexError):
         first = {}
@@ -132,7 +165,8 @@ def _error_code(response: requests.Response) -> tuple[str | None, str]:
         first = {}
     code = first.get("code")
     text = first.get("detail") or first.get("title") or response.reason or ""
-    return (str(code) if code else None), str(text)[:200]
+    code = redact(str(code), secrets)[:100] if code else None
+    return code, redact(str(text), secrets)[:200]
 
 
 class JungleScoutClient:
@@ -144,6 +178,7 @@ class JungleScoutClient:
                  max_retry_wait: float = settings.MAX_RETRY_WAIT):
         self.base_url = base_url.rstrip("/")
         self._authorization = authorization
+        self._secrets = auth_secrets(authorization)
         self.limiter = limiter
         self.usage = usage or ApiUsage()
         self.timeout = timeout
@@ -190,8 +225,9 @@ class JungleScoutClient:
         # links.next comes from the server: never send our key to another host.
         base, other = urlparse(self.base_url), urlparse(url)
         if (base.scheme, base.netloc) != (other.scheme, other.netloc):
-            raise ApiError(f"links.next points to another host ({other.netloc or 'none'}); refusing "
-                           "to follow it", category="parse")
+            host = redact(other.netloc, self._secrets) or "none"
+            raise ApiError(f"links.next points to another host ({host}); refusing to follow it",
+                           category="parse")
 
     def _request(self, endpoint: str, method: str, url: str, *, body: dict | None = None,
                  what: str) -> requests.Response:
@@ -213,12 +249,17 @@ class JungleScoutClient:
                 status, last = None, "connection error"
             except requests.RequestException as exc:
                 status, last = None, f"request failed ({type(exc).__name__})"
-            self.usage.record(endpoint, retry=attempt > 1, status=status)
-            if response is not None and 200 <= response.status_code < 300:
+            if response is None:
+                self.usage.record(endpoint, retry=attempt > 1, status=None)
+            elif 200 <= response.status_code < 300:
+                self.usage.record(endpoint, retry=attempt > 1, status=status)
                 return response
             wait = self.backoff * (2 ** (attempt - 1))
             if response is not None:
-                code, detail = _error_code(response)
+                code, detail = _error_code(response, self._secrets)
+                # No rank data is the API's normal answer for such an ASIN, not a failed request.
+                no_data = response.status_code == 422 and code == settings.MISSING_RANK_DATA
+                self.usage.record(endpoint, retry=attempt > 1, status=status, error=not no_data)
                 last = f"HTTP {response.status_code}" + (f" {code}" if code else "") + \
                     (f": {detail}" if detail else "")
                 if response.status_code == 429:
@@ -226,7 +267,7 @@ class JungleScoutClient:
                     wait = min(self.max_retry_wait, asked if asked is not None else wait * 2)
                     self.limiter.pause_until(time.monotonic() + wait)
                 elif response.status_code < 500:
-                    if response.status_code == 422 and code == settings.MISSING_RANK_DATA:
+                    if no_data:
                         return response
                     response.close()
                     raise ApiError(f"{what} failed: {last}", status=response.status_code, code=code)
@@ -242,7 +283,7 @@ class JungleScoutClient:
     @staticmethod
     def _json(response: requests.Response, what: str) -> dict:
         try:
-            body = response.json()
+            body = _body_json(response)
         except ValueError as exc:
             raise ApiError(f"{what}: the API answered a body that is not JSON", category="parse",
                            status=response.status_code) from exc
@@ -266,16 +307,23 @@ class JungleScoutClient:
         while url:
             if url in seen:
                 raise ApiError(f"{what}: links.next repeats a page already read", category="parse")
+            if len(seen) >= MAX_PRODUCT_PAGES:
+                raise ApiError(f"{what}: the API keeps sending links.next after {len(seen)} pages "
+                               f"(at most {MAX_PRODUCT_PAGES} expected); refusing to page further",
+                               category="parse")
             seen.add(url)
             page = self._json(self._request("products", "POST", url, body=body, what=what), what)
             data = page.get("data")
             if not isinstance(data, list):
                 raise ApiError(f"{what}: the answer has no `data` list", category="parse")
-            yield data
             links = page.get("links") if isinstance(page.get("links"), dict) else {}
             nxt = links.get("next")
             if nxt is not None and not isinstance(nxt, str):
                 raise ApiError(f"{what}: links.next is not a URL", category="parse")
+            if nxt and not data:
+                raise ApiError(f"{what}: page {len(seen)} is empty but links.next asks for another; "
+                               "refusing to page further", category="parse")
+            yield data
             url = urljoin(self.base_url + "/", nxt) if nxt else None
             if url:
                 self._check_same_origin(url)

@@ -8,12 +8,14 @@ API's latency call for.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 
 from extract import settings
 from extract.client import ApiError, JungleScoutClient, SalesAnswer
@@ -97,7 +99,6 @@ class BatchFetcher:
     fetch_products: bool = True
     fetch_sales: bool = True
     date_range: str = "1year"
-    stop: threading.Event = field(default_factory=threading.Event)
     outcomes: dict[str, AsinOutcome] = field(default_factory=dict)
 
     def run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
@@ -139,14 +140,15 @@ class BatchFetcher:
                         except RecordError as exc:
                             log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
                             continue
-                        if asin not in wanted or asin in rows:
+                        if asin not in wanted or asin in rows or self.outcomes[asin].product_status != "pending":
                             continue  # not asked for, or already seen on an earlier page
                         try:
                             rows[asin] = product_row(item, self.marketplace, self.run_date)
-                        except RecordError as exc:
+                        except Exception as exc:  # noqa: BLE001 - one bad record fails its ASIN only
                             outcome = self.outcomes[asin]
                             outcome.product_status = "invalid"
-                            outcome.fail("parse", str(exc))
+                            outcome.fail("parse", _record_error(f"product {asin}", exc))
+                            log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
             except ApiError as exc:
                 for asin in chunk:
                     if self.outcomes[asin].product_status == "pending":
@@ -206,26 +208,30 @@ class BatchFetcher:
                       w.asin, extra=step)
             return w, answer
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
-            pending: set[Future] = set()
-            queue = iter(todo)
-            # Submit lazily so a stop request (critical error elsewhere) leaves the rest unsent.
-            for item in queue:
-                pending.add(pool.submit(fetch, *item))
-                if len(pending) >= workers:
-                    break
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield from self._sales_result(future)
-                    if not self.stop.is_set():
+        # Workers log with the sync's context (flow, run id): each task runs in a copy of it.
+        context = contextvars.copy_context()
+
+        def submit(pool: ThreadPoolExecutor, item: tuple[AsinWork, dt.date, dt.date]) -> Future:
+            return pool.submit(context.copy().run, fetch, *item)
+
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
+                # Submit as workers free up: if the consumer gives up on this generator (a failed
+                # landing), closing the pool waits for the requests in flight, not for every ASIN.
+                queue = iter(todo)
+                pending: set[Future] = {submit(pool, item) for item in islice(queue, workers)}
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield from self._sales_result(future)
                         nxt = next(queue, None)
                         if nxt is not None:
-                            pending.add(pool.submit(fetch, *nxt))
-            for w, _, _ in queue:
-                outcome = self.outcomes[w.asin]
-                outcome.sales_status = "failed"
-                outcome.fail("other", "Sales fetch not attempted: the sync was stopped")
+                            pending.add(submit(pool, nxt))
+        finally:
+            # The pool's threads are gone, but the client keeps one HTTP session (and its open
+            # socket) per thread that used it: close them now, or a master sync piles up one
+            # per worker per batch until the run ends (memory and file descriptors).
+            self.client.close()
 
     def _sales_result(self, future: Future) -> Iterator[tuple[str, dict]]:
         w, answer = future.result()  # anything but an ApiError is a bug and must surface
@@ -236,14 +242,22 @@ class BatchFetcher:
             return
         try:
             rows = sales_rows(w.asin, self.marketplace, answer.items, outcome.sales_start, outcome.sales_end)
-        except RecordError as exc:
+        except Exception as exc:  # noqa: BLE001 - one bad answer fails its ASIN only
             outcome.sales_status = "failed"
-            outcome.fail("parse", str(exc))
+            outcome.fail("parse", _record_error(f"sales for {w.asin}", exc))
+            log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
             return
         outcome.sales_points = len(rows)
         outcome.sales_status = "synced" if rows else "no_data"
         for row in rows:
             yield SALES, row
+
+
+def _record_error(what: str, exc: Exception) -> str:
+    """The message for a record that could not be converted; RecordErrors already name it."""
+    if isinstance(exc, RecordError):
+        return str(exc)
+    return f"{what}: the record could not be read ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _points(answer: SalesAnswer) -> int:

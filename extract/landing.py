@@ -44,6 +44,9 @@ def _configure_dlt() -> None:
     # dlt reads its configuration from the environment; these are ours, not the user's to set.
     os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
     os.environ["NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID"] = "true"
+    # The DuckDB file is the record; dlt's copies of loaded files would only fill the disk
+    # (on Cloud Run, /tmp is memory).
+    os.environ["LOAD__DELETE_COMPLETED_JOBS"] = "true"
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from decimal import Decimal, InvalidOperation
 
 from extract import settings
@@ -72,11 +73,34 @@ class RecordError(ValueError):
 
 
 def _convert(name: str, value: object, kind: str, size: tuple[int, ...]) -> object:
+    """`value` as the column `name` of `kind` stores it, or a RecordError naming the field.
+
+    Anything the API can send must end here as a value or a RecordError: an exception that
+    escapes would fail the whole batch (and the same ASIN would come first again next hour)."""
+    try:
+        return _convert_value(name, value, kind, size)
+    except RecordError:
+        raise
+    except (ArithmeticError, ValueError, TypeError) as exc:  # OverflowError is an ArithmeticError
+        raise RecordError(f"{name} cannot be stored ({type(exc).__name__}: {exc}), "
+                          f"got {_short(value)}") from exc
+
+
+def _short(value: object) -> str:
+    try:
+        return f"{value!r:.40}"
+    except (ValueError, TypeError, RecursionError):
+        return f"a {type(value).__name__}"
+
+
+def _convert_value(name: str, value: object, kind: str, size: tuple[int, ...]) -> object:
     if value is None:
         return None
     if kind in ("text", "varchar"):
         if isinstance(value, (dict, list, bool)):
             raise RecordError(f"{name} should be a string, got {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RecordError(f"{name} should be a string, got {value!r}")
         text = str(value).replace("\x00", "")
         if kind == "varchar" and len(text) > size[0]:
             raise RecordError(f"{name} is {len(text)} characters long; the column holds {size[0]}")
@@ -84,39 +108,71 @@ def _convert(name: str, value: object, kind: str, size: tuple[int, ...]) -> obje
     if kind == "bool":
         if isinstance(value, bool):
             return value
-        raise RecordError(f"{name} should be true or false, got {value!r:.40}")
+        raise RecordError(f"{name} should be true or false, got {_short(value)}")
     if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-            raise RecordError(f"{name} should be a whole number, got {value!r:.40}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise RecordError(f"{name} should be a whole number, got {_short(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RecordError(f"{name} should be a finite whole number, got {value!r}")
+        if value != int(value):
+            raise RecordError(f"{name} should be a whole number, got {_short(value)}")
         if not INT32[0] <= int(value) <= INT32[1]:
-            raise RecordError(f"{name}={value} is outside the INTEGER range")
+            raise RecordError(f"{name}={_short(value)} is outside the INTEGER range")
         return int(value)
     if kind == "decimal":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise RecordError(f"{name} should be a number, got {value!r:.40}")
+            raise RecordError(f"{name} should be a number, got {_short(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RecordError(f"{name} should be a finite number, got {value!r}")
         try:
             number = Decimal(str(value)).quantize(Decimal(1).scaleb(-size[1]))
         except InvalidOperation as exc:
-            raise RecordError(f"{name} should be a number, got {value!r:.40}") from exc
+            raise RecordError(f"{name} should be a number, got {_short(value)}") from exc
         if not number.is_finite() or abs(number) >= Decimal(10) ** (size[0] - size[1]):
-            raise RecordError(f"{name}={value!r:.40} does not fit DECIMAL({size[0]},{size[1]})")
+            raise RecordError(f"{name}={_short(value)} does not fit DECIMAL({size[0]},{size[1]})")
         return float(number)
     if kind == "date":
         try:
             return dt.date.fromisoformat(str(value)[:10])
         except ValueError as exc:
-            raise RecordError(f"{name} should be a date (YYYY-MM-DD), got {value!r:.40}") from exc
+            raise RecordError(f"{name} should be a date (YYYY-MM-DD), got {_short(value)}") from exc
     if kind == "ts":
         try:
             stamp = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError as exc:
-            raise RecordError(f"{name} should be a timestamp, got {value!r:.40}") from exc
+            raise RecordError(f"{name} should be a timestamp, got {_short(value)}") from exc
         if stamp.tzinfo is not None:
-            stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+            try:
+                stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError as exc:
+                raise RecordError(f"{name}={_short(value)} is out of range in UTC") from exc
         return stamp
     if kind == "json":
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+        try:
+            return json.dumps(value, separators=(",", ":"), allow_nan=False)
+        except ValueError as exc:
+            raise RecordError(f"{name} holds a number JSON cannot store"
+                              f"{_where_not_finite(value)}") from exc
     raise AssertionError(f"unknown column kind {kind}")
+
+
+def _where_not_finite(value: object, path: str = "", depth: int = 0) -> str:
+    """' (at <path>: inf)' for the first non-finite float inside `value`, else ''."""
+    if depth > 50:
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f" (at {path or 'the top'}: {value!r})"
+    if isinstance(value, dict):
+        entries = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        entries = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return ""
+    for sub_path, sub in entries:
+        found = _where_not_finite(sub, sub_path, depth + 1)
+        if found:
+            return found
+    return ""
 
 
 def product_asin(item: object) -> str:
@@ -137,9 +193,12 @@ def product_row(item: dict, marketplace: str, report_date: dt.date) -> dict:
         value = item.get("id") if name == "id" else attributes.get(name)
         try:
             row[name] = _convert(name, value, kind, size)
-        except (RecordError, ValueError, TypeError) as exc:
+        except RecordError as exc:
             raise RecordError(f"product {asin}: {exc}") from exc
-    row["raw"] = json.dumps(item, separators=(",", ":"), allow_nan=False)
+    try:
+        row["raw"] = _convert("raw", item, "json", ())
+    except RecordError as exc:  # a value in an attribute no column holds, e.g. "foo": 1e400
+        raise RecordError(f"product {asin}: {exc}") from exc
     return row
 
 

@@ -8,10 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from psycopg2 import sql
-
 from loaders.connections import DbSettings, connection
-from loaders.render import MIGRATIONS_DIR, render, table_name
+from loaders.execute import run_model
+from loaders.render import MIGRATIONS_DIR, render
 
 log = logging.getLogger("jssync.migrate")
 _NUMBERED = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
@@ -44,44 +43,42 @@ def checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _lock_key(prefix: str) -> str:
-    return f"jssync-migrate:{prefix}"
-
-
 def migrate(settings: DbSettings) -> MigrationResult:
-    """Apply pending migrations to one target; refuse if an applied file has changed."""
-    ledger = sql.Identifier(table_name(settings.prefix, "jssync_schema_migrations"))
+    """Apply pending migrations to one target; refuse if an applied file has changed.
+
+    Every statement is a template: the ledger (`sql/migrations/ledger.sql`), the lock and the
+    ledger reads and writes (`sql/queries/migration_*.sql`) and the migrations themselves."""
+    target, prefix = settings.target, settings.prefix
     applied: list[str] = []
     already = 0
     with connection(settings, application_name="jssync-migrate") as conn:
         with conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_lock_key(settings.prefix),))
-            cur.execute(render("ledger", settings.target, settings.prefix))
+            run_model(cur, "migration_lock", target, prefix, {"prefix": prefix})
+            run_model(cur, "ledger", target, prefix)
         for path in migration_files():
             digest = checksum(path)
             with conn, conn.cursor() as cur:
                 # Serialise concurrent migrators; the second one finds the work done.
-                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_lock_key(settings.prefix),))
-                cur.execute(sql.SQL("SELECT checksum FROM {} WHERE filename = %s").format(ledger),
-                            (path.name,))
+                run_model(cur, "migration_lock", target, prefix, {"prefix": prefix})
+                run_model(cur, "migration_checksum", target, prefix, {"filename": path.name})
                 row = cur.fetchone()
                 if row is not None:
                     if row[0] != digest:
                         raise MigrationError(
-                            f"{settings.target}: migration {path.name} was changed after it was applied "
+                            f"{target}: migration {path.name} was changed after it was applied "
                             f"(recorded checksum {row[0][:12]}…, file now {digest[:12]}…); add a new "
                             "migration instead of editing an applied one")
                     already += 1
                     continue
-                text = render(path.name, settings.target, settings.prefix)
+                text = render(path.name, target, prefix)
                 try:
                     if _has_statements(text):  # a staging-only file renders empty for production
-                        cur.execute(text)
+                        cur.execute(text)  # no parameters: a `%` in the text stays as written
                 except Exception as exc:
-                    raise MigrationError(f"{settings.target}: migration {path.name} failed: "
+                    raise MigrationError(f"{target}: migration {path.name} failed: "
                                          f"{str(exc).strip().splitlines()[0]}") from exc
-                cur.execute(sql.SQL("INSERT INTO {} (filename, checksum) VALUES (%s, %s)").format(ledger),
-                            (path.name, digest))
+                run_model(cur, "migration_record", target, prefix,
+                          {"filename": path.name, "checksum": digest})
                 applied.append(path.name)
-                log.info("%s: applied %s", settings.target, path.name)
-    return MigrationResult(settings.target, applied, already)
+                log.info("%s: applied %s", target, path.name)
+    return MigrationResult(target, applied, already)

@@ -8,6 +8,12 @@ Special ASINs:
 - ``B0ZZ...`` or listed in ``Sandbox.unknown_asins``: unknown; absent from product results, sales answer 404.
 - ``B0NR...``: product found, but the sales query answers 422 with code ``MISSING_RANK_DATA``.
 - ``B0NS...``: product found, sales ``data`` is ``[]`` (no estimates).
+
+Faults for bad answers: ``bad_values`` ({asin: {attribute: value}}) overrides product attributes,
+``bad_sales_values`` ({asin: {key: value}}) overrides keys of every sales point of an ASIN; non-finite
+floats are sent as the raw JSON tokens ``1e400``, ``-1e400`` and ``NaN``. ``endless_pages`` (true) keeps
+sending ``links.next`` with empty pages past the last result. ``echo_auth_next`` ({"count": N,
+"status": 401}) answers an error whose detail echoes the request's Authorization header.
 """
 
 import base64
@@ -37,7 +43,8 @@ JSONAPI = "application/vnd.api+json"
 PATHS = {"/api/product_database_query": "products", "/api/sales_estimates_query": "sales"}
 METHODS = {"products": "POST", "sales": "GET"}
 FAULT_NAMES = frozenset({"latency", "fail_next", "slow_next", "malformed_next", "rate_limit_next",
-                         "fail_asins", "unknown_asins", "revision", "page_size", "extra_results"})
+                         "fail_asins", "unknown_asins", "revision", "page_size", "extra_results",
+                         "bad_values", "bad_sales_values", "endless_pages", "echo_auth_next"})
 MAX_BODY = 1 << 20
 MAX_RANGE_DAYS = 3660  # ten years; guards the sandbox against absurd ranges, not a documented API limit
 LOG_SIZE = 20000
@@ -327,6 +334,16 @@ def _parse_fault(name: str, value: Any) -> Any:
         if fault:
             fault["retry_after"] = math.ceil(fault["retry_after"])
         return fault
+    if name == "echo_auth_next":
+        return _counted(name, value, status=401)
+    if name in ("bad_values", "bad_sales_values"):  # {asin: {key: any JSON value}}
+        if not isinstance(value, dict | None) or not all(isinstance(v, dict) for v in (value or {}).values()):
+            raise ValueError(f"{name} must be an object {{asin: {{key: value}}}}")
+        return {str(a): {str(k): v for k, v in kv.items()} for a, kv in (value or {}).items()}
+    if name == "endless_pages":
+        if not isinstance(value, bool | None):
+            raise ValueError(f"endless_pages must be true or false, got {value!r}")
+        return bool(value)
     if name == "fail_asins":
         if not isinstance(value, dict | None):
             raise ValueError("fail_asins must be an object {asin: status}")
@@ -440,7 +457,9 @@ class Sandbox:
             self._faults: dict[str, Any] = {"latency": self._default_latency, "fail_next": None,
                                             "slow_next": None, "malformed_next": None,
                                             "rate_limit_next": None, "fail_asins": {},
-                                            "page_size": None, "extra_results": []}
+                                            "page_size": None, "extra_results": [],
+                                            "bad_values": {}, "bad_sales_values": {},
+                                            "endless_pages": False, "echo_auth_next": None}
             self.revision = 0
             self.unknown_asins = set()
             self._limiter = _RateLimiter(self.rate_per_minute, self.burst_per_second)
@@ -493,6 +512,29 @@ class Sandbox:
             key = str(entry["status"])
             self._by_status[key] = self._by_status.get(key, 0) + 1
             self._log.append(entry)
+
+
+_NON_FINITE = {"1e400": math.inf, "-1e400": -math.inf, "NaN": math.nan}
+
+
+def _raw_json(doc: Any) -> bytes:
+    """JSON as a careless server might send it: inf/-inf/nan as the bare tokens 1e400, -1e400, NaN
+    (json.dumps would write Infinity); parsers turn them back into inf/nan."""
+    marks = {token: f"@@sandbox-non-finite-{token}@@" for token in _NON_FINITE}
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return marks["NaN" if math.isnan(value) else "1e400" if value > 0 else "-1e400"]
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    text = json.dumps(swap(doc))
+    for token, mark in marks.items():
+        text = text.replace(json.dumps(mark), token)
+    return text.encode()
 
 
 class _Server(ThreadingHTTPServer):
@@ -647,6 +689,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise _ApiError(fault["status"], "Injected failure (sandbox fault fail_next)")
         if sb._take("malformed_next", endpoint):
             return 200, b'{"data": [{"id": "us/B0', {}
+        if fault := sb._take("echo_auth_next", endpoint):  # a careless server echoing the request
+            key = auth.partition(":")[2] or auth
+            raise _ApiError(fault["status"], f"Authorization {auth} was refused (unknown key {key})")
         if self.command != METHODS[endpoint]:
             raise _ApiError(405, f"{self.command} not allowed; use {METHODS[endpoint]}",
                             headers={"Allow": METHODS[endpoint]})
@@ -710,18 +755,21 @@ class _Handler(BaseHTTPRequestHandler):
                 offset = int(num)
             except ValueError:
                 mark, offset = "", -1
-            if mark != fingerprint or not 0 < offset < len(found):
+            end = float("inf") if faults["endless_pages"] else len(found)
+            if mark != fingerprint or not 0 < offset < end:
                 raise _ApiError(400, "page[cursor] is invalid or does not belong to this query",
                                 "INVALID_CURSOR")
+        bad = faults["bad_values"]
         items = [{"id": f"{market}/{asin}", "type": "product_database_result",
-                  "attributes": product_attributes(asin, market, sb.revision)}
+                  "attributes": {**product_attributes(asin, market, sb.revision), **bad.get(asin, {})}}
                  for asin in found[offset:offset + size]]
         links = {"self": self._url(params)}
-        if offset + size < len(found):
+        if offset + size < len(found) or faults["endless_pages"]:
             token = base64.urlsafe_b64encode(f"{fingerprint}:{offset + size}".encode()).decode().rstrip("=")
             links["next"] = self._url([(k, v) for k, v in params if k != "page[cursor]"]
                                       + [("page[cursor]", token)])
-        return {"data": items, "links": links, "meta": {"total_items": len(found)}}
+        doc = {"data": items, "links": links, "meta": {"total_items": len(found)}}
+        return _raw_json(doc) if any(asin in bad for asin in found[offset:offset + size]) else doc
 
     def _url(self, params: list[tuple[str, str]]) -> str:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
@@ -757,10 +805,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise _ApiError(422, f"No rank data available to estimate sales for {asin}", "MISSING_RANK_DATA")
         attrs = product_attributes(asin, market, sb.revision)
         points = [] if asin.startswith("B0NS") else sales_points(asin, market, start, end, sb.revision)
-        return {"data": [{"id": f"{market}/{asin}", "type": "sales_estimate_result", "attributes": {
+        bad = sb._faults["bad_sales_values"].get(asin)
+        if bad:
+            points = [{**point, **bad} for point in points]
+        doc = {"data": [{"id": f"{market}/{asin}", "type": "sales_estimate_result", "attributes": {
             "asin": asin, "is_parent": attrs["is_parent"], "is_variant": attrs["is_variant"],
             "is_standalone": attrs["is_standalone"], "parent_asin": attrs["parent_asin"],
             "variants": attrs["variants"] if attrs["is_parent"] else [], "data": points}}]}
+        return _raw_json(doc) if bad else doc
 
     def _control(self, name: str, body: bytes | None, query: dict) -> None:
         """The /api/_sandbox/* endpoints: no auth, no rate limit, not counted."""

@@ -49,9 +49,11 @@ CREATE TABLE dev_az_jssync_runs (
     finished_at timestamp without time zone,
     outcome text,
     status jsonb NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('dev_az_jssync_runs_seq_seq'::regclass),
     CONSTRAINT dev_az_jssync_runs_kind_check CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'catch-up'::text]))),
     CONSTRAINT dev_az_jssync_runs_pkey PRIMARY KEY (run_id)
 );
+CREATE INDEX dev_az_jssync_runs_by_seq ON dev_az_jssync_runs USING btree (seq);
 CREATE INDEX dev_az_jssync_runs_kind_started ON dev_az_jssync_runs USING btree (kind, started_at DESC);
 CREATE UNIQUE INDEX dev_az_jssync_runs_pkey ON dev_az_jssync_runs USING btree (run_id);
 
@@ -142,6 +144,7 @@ CREATE INDEX dev_az_idx_js_sync_product_fetch_attempted ON dev_az_jungle_scout_s
 CREATE UNIQUE INDEX dev_az_jungle_scout_sync_status_pkey ON dev_az_jungle_scout_sync_status USING btree (asin);
 
 CREATE SEQUENCE dev_az_jssync_production_outbox_id_seq AS bigint OWNED BY dev_az_jssync_production_outbox.id;
+CREATE SEQUENCE dev_az_jssync_runs_seq_seq AS bigint OWNED BY dev_az_jssync_runs.seq;
 
 FUNCTION dev_az_jssync_add_new_visible_v1(p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text))
     RETURNS integer LANGUAGE plpgsql VOLATILE;

@@ -2,12 +2,20 @@
 
 The lock belongs to that connection's session, so it is held for the whole sync in every
 process and instance, and PostgreSQL releases it when the holder dies (its connection ends).
+Should the session be lost mid-run (a failover, a killed backend), another sync may start; so
+every staging merge first checks, inside its own transaction, that this run still holds it.
 """
 
 from __future__ import annotations
 
-from loaders.connections import DbSettings, connect
+import logging
+
+import psycopg2
+
+from loaders.connections import DbSettings, connect, first_line
 from loaders.execute import run_model
+
+log = logging.getLogger("jssync.guard")
 
 
 class SyncAlreadyRunning(RuntimeError):
@@ -18,20 +26,26 @@ class SyncAlreadyRunning(RuntimeError):
         self.status = status
 
 
+class LockLost(RuntimeError):
+    """The session holding this run's lock has ended: the run must not write any more."""
+
+
 class SyncLock:
-    """Context manager: take the lock or raise SyncAlreadyRunning; release on exit."""
+    """The lock for one prefix, on a connection of its own: acquire(), check(), release()."""
 
     def __init__(self, staging: DbSettings):
         self.staging = staging
-        self._conn = None
+        self.prefix = staging.prefix
+        self.conn = None
+        self.pid: int | None = None
 
-    def __enter__(self) -> SyncLock:
+    def acquire(self) -> SyncLock:
+        """Take the lock without waiting; SyncAlreadyRunning when another session has it."""
         conn = connect(self.staging, application_name="jssync-lock")
         conn.autocommit = True
         try:
             with conn.cursor() as cur:
-                run_model(cur, "sync_lock", "staging", self.staging.prefix,
-                          {"prefix": self.staging.prefix})
+                run_model(cur, "sync_lock", "staging", self.prefix, {"prefix": self.prefix})
                 locked = cur.fetchone()[0]
         except Exception:
             conn.close()
@@ -39,22 +53,34 @@ class SyncLock:
         if not locked:
             conn.close()
             raise SyncAlreadyRunning("another sync is running (hourly or master); try again when it ends")
-        self._conn = conn
+        self.conn, self.pid = conn, conn.get_backend_pid()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        conn, self._conn = self._conn, None
+    def check(self, cur) -> None:
+        """Raise LockLost unless this run's session still holds the lock (run on any staging
+        cursor, e.g. inside a merge transaction, which the exception then rolls back)."""
+        run_model(cur, "sync_lock_held", "staging", self.prefix, {"prefix": self.prefix, "pid": self.pid})
+        if not cur.fetchone()[0]:
+            raise LockLost("this sync lost its one-sync lock (its staging session ended); "
+                           "stopping before writing anything more")
+
+    def release(self) -> None:
+        """Give the lock back and close its connection; never raises (closing releases it too)."""
+        conn, self.conn = self.conn, None
         if conn is None:
             return
         try:
             if not conn.closed:
                 with conn.cursor() as cur:
-                    run_model(cur, "sync_unlock", "staging", self.staging.prefix,
-                              {"prefix": self.staging.prefix})
+                    run_model(cur, "sync_unlock", "staging", self.prefix, {"prefix": self.prefix})
+        except psycopg2.Error as exc:
+            log.warning("could not release the sync lock (%s); closing its connection releases it",
+                        first_line(exc))
         finally:
-            conn.close()  # closing alone also releases it
+            conn.close()
 
-    @property
-    def held(self) -> bool:
-        """True while the lock's connection is open."""
-        return self._conn is not None and not self._conn.closed
+    def __enter__(self) -> SyncLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

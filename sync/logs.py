@@ -7,16 +7,22 @@ service's step log: `[HOURLY_SYNC] [Cleanup] Staging: 0 rows deleted`.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import logging
 import sys
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import IO
 from urllib.parse import urlparse
 
 ROOT = "jssync"
-_context: dict[str, str] = {"flow": "JSSYNC", "run_id": ""}
+# Per thread (and copied into threads a sync starts): an HTTP worker may run a background master
+# sync while another request is refused; each keeps its own run id.
+_NO_RUN = MappingProxyType({"flow": "JSSYNC", "run_id": ""})
+_CONTEXT: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("jssync_log_context",
+                                                                             default=_NO_RUN)
 _SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR",
              "CRITICAL": "CRITICAL"}
 
@@ -48,11 +54,18 @@ def configured() -> bool:
 
 
 def set_context(flow: str | None = None, run_id: str | None = None) -> None:
-    """Name the running flow and run for every later line (one sync runs at a time)."""
+    """Name the flow and run of this thread's later lines."""
+    current = dict(_CONTEXT.get())
     if flow is not None:
-        _context["flow"] = flow
+        current["flow"] = flow
     if run_id is not None:
-        _context["run_id"] = run_id
+        current["run_id"] = run_id
+    _CONTEXT.set(current)
+
+
+def context() -> Mapping[str, str]:
+    """This thread's flow and run id."""
+    return _CONTEXT.get()
 
 
 class SecretFilter(logging.Filter):
@@ -78,8 +91,8 @@ class SecretFilter(logging.Filter):
             record.exc_info = None
         elif record.exc_text:
             record.exc_text = self.scrub(record.exc_text)
-        record.flow = _context["flow"]
-        record.run_id = _context["run_id"]
+        record.flow = _CONTEXT.get()["flow"]
+        record.run_id = _CONTEXT.get()["run_id"]
         if not hasattr(record, "step"):
             record.step = ""
         return True
@@ -91,7 +104,7 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         step = f"[{record.step}] " if getattr(record, "step", "") else ""
         level = "" if record.levelno < logging.WARNING else f"{record.levelname}: "
-        line = f"[{getattr(record, 'flow', _context['flow'])}] {step}{level}{record.getMessage()}"
+        line = f"[{getattr(record, 'flow', context()['flow'])}] {step}{level}{record.getMessage()}"
         return line + ("\n" + record.exc_text if record.exc_text else "")
 
 
@@ -103,8 +116,8 @@ class JsonFormatter(logging.Formatter):
             "severity": _SEVERITY.get(record.levelname, "DEFAULT"),
             "message": record.getMessage(),
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
-            "flow": getattr(record, "flow", _context["flow"]),
-            "run_id": getattr(record, "run_id", _context["run_id"]),
+            "flow": getattr(record, "flow", _CONTEXT.get()["flow"]),
+            "run_id": getattr(record, "run_id", _CONTEXT.get()["run_id"]),
             "step": getattr(record, "step", ""),
             "logger": record.name,
         }

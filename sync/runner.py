@@ -25,7 +25,7 @@ from loaders.execute import run_model
 from loaders.merge import merge_staging, pending_outbox, publish
 from sync import logs, report
 from sync.config import Config
-from sync.guard import SyncLock
+from sync.guard import LockLost, SyncLock
 from sync.status import SyncStatus, utcnow
 
 log = logging.getLogger("jssync.sync")
@@ -58,55 +58,85 @@ class SyncRun:
     def __post_init__(self) -> None:
         self.status = SyncStatus(kind=self.kind, run_id=str(uuid.uuid4()), marketplace=self.marketplace,
                                  started_at=utcnow(), is_running=True)
+        # Error texts come from servers and libraries: scrub them before they are stored or shown.
+        self.status.errors.scrub = logs.SecretFilter(self.config.secrets()).scrub
         self.usage = ApiUsage()
-        logs.set_context(self.flow, self.status.run_id)
+        self._recorded: dict[tuple, dict[str, int]] = {}
+        self.bind_logs()
 
     # -- lifecycle -------------------------------------------------------------------------
+    def bind_logs(self) -> None:
+        """Tag this thread's log lines (and threads started from it) with the run."""
+        logs.set_context(self.flow, self.status.run_id)
+
     def open(self) -> None:
-        """Take the lock and connect to staging; DatabaseUnavailable or SyncAlreadyRunning."""
-        self._lock = SyncLock(self.config.staging)
-        self._lock.__enter__()
+        """Take the one-sync lock, then connect to staging.
+
+        Raises DatabaseUnavailable or SyncAlreadyRunning (and then holds nothing)."""
+        lock = SyncLock(self.config.staging).acquire()
         try:
             self.staging = connect(self.config.staging, application_name=f"jssync-{self.kind}")
         except Exception:
-            self._lock.__exit__(None, None, None)
+            lock.release()
             raise
+        self._lock = lock
+        self.status.lock_pid = lock.pid
         self.save()
 
     def close(self) -> None:
         """Finish the status, save it and the API usage, release everything, then send the
-        Discord report (after the lock is released: a slow webhook must not hold up the next sync)."""
+        Discord report (after the lock is released: a slow webhook must not hold up the next sync).
+        Never raises: each step that fails is logged and the rest still happen."""
         self.status.is_running = False
         self.status.completed_at = utcnow()
         self.status.total_api_calls = self.usage.total
         self.status.api_usage = self.usage.as_dict()
-        self.save()
-        self.record_usage()
-        previous = (report.previous_outcome(self.staging, self.config.staging.prefix, self.status)
-                    if self.config.notify_on_change_only else None)
+        previous = None
+        self._quietly("saving the run status", self.save)
+        self._quietly("recording API usage", self.record_usage)
+        if self.config.notify_on_change_only:
+            previous = self._quietly("reading the previous outcome", report.previous_outcome,
+                                     self.staging, self.config.staging.prefix, self.status)
         if self.client is not None:
-            self.client.close()
+            self._quietly("closing the API client", self.client.close)
         if self.landing is not None:
-            self.landing.release()
-        if self.staging is not None:
-            self.staging.close()
+            self._quietly("releasing the landing file", self.landing.release)
         if self._lock is not None:
-            self._lock.__exit__(None, None, None)
+            self._lock.release()
+        if self.staging is not None:
+            self._quietly("closing the staging connection", self.staging.close)
         report.notify(self.config, self.status, previous=previous)
 
+    @staticmethod
+    def _quietly(what: str, action: Callable, *args: object) -> object:
+        try:
+            return action(*args)
+        except Exception as exc:  # closing must finish whatever failed before
+            log.warning("%s failed: %s", what, first_line(exc))
+            return None
+
     def record_usage(self) -> None:
-        """Add this run's API requests to staging's usage ledger (best effort: staging may be down,
-        and then the counts are logged instead)."""
-        rows = self.usage.ledger_rows()
-        if not rows:
+        """Add the API requests not yet recorded to staging's usage ledger: after every batch, so a
+        crashed run's requests are counted too (best effort: staging may be down; then logged)."""
+        counted = ("requests", "retries", "rate_limited", "errors")
+        deltas = []
+        for row in self.usage.ledger_rows():
+            key = (row["day"], row["endpoint"])
+            before = self._recorded.get(key, dict.fromkeys(counted, 0))
+            delta = {k: row[k] - before[k] for k in counted}
+            if any(delta.values()):
+                deltas.append((key, row, {**row, **delta}))
+        if not deltas:
             return
         try:
             if self.staging is None or self.staging.closed:
                 raise psycopg2.InterfaceError("no staging connection")
             with self.staging, self.staging.cursor() as cur:
-                for row in rows:
+                for _, _, delta in deltas:
                     run_model(cur, "record_api_usage", "staging", self.config.staging.prefix,
-                              {**row, "marketplace": self.marketplace})
+                              {**delta, "marketplace": self.marketplace})
+            for key, row, _ in deltas:  # only once committed: a failed write is retried later
+                self._recorded[key] = {k: row[k] for k in counted}
         except psycopg2.Error as exc:
             log.warning("could not add this run's API usage to staging (%s): %s", first_line(exc),
                         self.status.api_usage)
@@ -200,15 +230,23 @@ class SyncRun:
         self.status.landing["load_id"] = load.load_id
         log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id,
                   extra={"step": "SyncASINs"})
+        def guarded(cur) -> None:
+            self._lock.check(cur)  # inside the merge transaction: no lock, no write
+            if also is not None:
+                also(cur)
+
         try:
             merged = merge_staging(self.staging, self.config.staging.prefix, landing, load,
-                                   self.status.run_id, also)
+                                   self.status.run_id, guarded)
         except (psycopg2.Error, DatabaseUnavailable) as exc:
             raise StopSync(f"Staging merge failed: {first_line(exc)}") from exc
+        except LockLost as exc:
+            raise StopSync(str(exc), "other") from exc
         log.debug("Staging: merged %d product rows, %d sales rows, %d sync_status rows",
                   merged.products, merged.sales, merged.outcomes, extra={"step": "SyncASINs"})
         outcomes = list(fetcher.outcomes.values())
         self.tally(outcomes)
+        self.record_usage()
         self.publish()
         self.save()
         return outcomes

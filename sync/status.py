@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 CATEGORIES = ("db", "api", "parse", "other")
@@ -28,6 +29,8 @@ class ErrorSummary:
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     samples: list[str] = field(default_factory=list)
+    # Replaces secrets in error texts (a run sets it from its configuration).
+    scrub: Callable[[str], str] = field(default=lambda text: text, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, category: str, message: str) -> None:
@@ -36,7 +39,7 @@ class ErrorSummary:
         with self._lock:
             self.counts[category] += 1
             if len(self.samples) < MAX_SAMPLES:
-                self.samples.append(message[:500])
+                self.samples.append(self.scrub(message)[:500])
 
     @property
     def total(self) -> int:
@@ -80,13 +83,14 @@ class SyncStatus:
     production_catch_up: dict = field(default_factory=lambda: {"ran": False, "applied": 0})
     api_usage: dict = field(default_factory=dict)
     landing: dict = field(default_factory=dict)
+    lock_pid: int | None = None  # the staging backend holding the one-sync lock for this run
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
         """Mark the run as stopped early; the reason is also a sample error."""
         if not self.stopped_early:
             self.stopped_early = True
-            self.stop_reason = reason
+            self.stop_reason = self.errors.scrub(reason)
             self.errors.add(category, reason)
 
     @property
@@ -160,4 +164,5 @@ class SyncStatus:
             "production_catch_up": dict(self.production_catch_up),
             "api_usage": dict(self.api_usage),
             "landing": dict(self.landing),
+            "lock_pid": self.lock_pid,
         }

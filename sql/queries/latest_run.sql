@@ -1,8 +1,7 @@
 -- The newest run of some kinds, running or finished. Target: staging. Parameters: kinds.
--- started_at has whole seconds; of runs started in the same second, one after the other, the
--- later one is still running (finished_at NULL) or finished last.
+-- seq numbers runs as they were inserted (migration 0007): the newest first.
 SELECT run_id, kind, outcome, status
 FROM {{ table('jssync_runs') }}
 WHERE kind = ANY(%(kinds)s)
-ORDER BY started_at DESC, finished_at DESC NULLS FIRST
+ORDER BY seq DESC
 LIMIT 1

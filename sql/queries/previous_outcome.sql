@@ -8,7 +8,6 @@ WHERE kind = %(kind)s
   AND run_id <> %(run_id)s::uuid
   AND finished_at IS NOT NULL
   AND started_at <= %(started_at)s
--- Times have second precision; syncs run one at a time, so between runs that started in the
--- same second (tests) the one whose row was written by the later transaction is the newer.
-ORDER BY started_at DESC, xmin::text::bigint DESC
+-- seq numbers runs as they were inserted (migration 0007): the newest first.
+ORDER BY seq DESC
 LIMIT 1

@@ -14,7 +14,6 @@ SELECT
     status ->> 'stop_reason' AS stop_reason,
     status
 FROM {{ table('jssync_runs') }}
--- Times have second precision; syncs run one at a time, so between runs that started in the
--- same second the one whose row was written by the later transaction is the newer.
-ORDER BY started_at DESC, xmin::text::bigint DESC
+-- seq numbers runs as they were inserted (migration 0007): the newest first.
+ORDER BY seq DESC
 LIMIT %(last)s

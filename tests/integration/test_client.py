@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 
 import pytest
 import requests
 
-from extract.client import ApiError, ApiUsage, JungleScoutClient, retry_delay
+from extract.client import (
+    MAX_PRODUCT_PAGES,
+    ApiError,
+    ApiUsage,
+    JungleScoutClient,
+    _error_code,
+    auth_secrets,
+    redact,
+    retry_delay,
+)
 from extract.ratelimit import RateLimiter
 from sandbox.jungle_scout import Sandbox
 
@@ -50,6 +60,17 @@ def test_missing_rank_data_means_no_sales(sandbox):
         answer = client.sales_estimates("B0NR000001", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
     assert answer.no_data is True and answer.items == []
     assert sandbox.stats()["requests"] == 1
+    # A normal answer for such an ASIN: billed as a request, not counted as an error.
+    assert client.usage.as_dict()["requests"] == 1 and client.usage.as_dict()["errors"] == 0
+    assert [(r["requests"], r["errors"]) for r in client.usage.ledger_rows()] == [(1, 0)]
+
+
+def test_other_422_is_still_an_error(sandbox):
+    sandbox.set_faults(fail_next={"count": 1, "status": 422})
+    with client_for(sandbox) as client, pytest.raises(ApiError) as err:
+        client.sales_estimates("B0CL000001", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+    assert err.value.status == 422
+    assert client.usage.as_dict()["requests"] == 1 and client.usage.as_dict()["errors"] == 1
 
 
 def test_5xx_is_retried_then_succeeds(sandbox):
@@ -125,3 +146,60 @@ def test_retry_delay_reads_header_and_detail():
     now = dt.datetime(2026, 11, 29, 10, 0, 0, tzinfo=dt.UTC).timestamp()
     assert retry_delay(_response(429, {}, body), now=lambda: now) == 5.0
     assert retry_delay(_response(429, {}, b"not json")) is None
+
+
+# -- paging that never ends
+
+def test_empty_page_with_links_next_is_refused(sandbox):
+    sandbox.set_faults(page_size=2, endless_pages=True)  # empty pages with fresh cursors forever
+    with client_for(sandbox) as client, pytest.raises(ApiError, match="page 3 is empty but links.next") as err:
+        list(client.product_pages(ASINS[:4], "us"))
+    assert err.value.category == "parse"
+    assert sandbox.stats()["by_endpoint"]["products"] == 3
+
+
+def test_pages_are_capped_per_query(sandbox):
+    asked = [f"B0PG{i:06d}" for i in range(100)]
+    sandbox.set_faults(page_size=1, extra_results=["B0PGEXTRA1"])  # 101 results: 101 pages, still fine
+    with client_for(sandbox) as client:
+        assert sum(len(page) for page in client.product_pages(asked, "us")) == 101
+    sandbox.reset()
+    sandbox.set_faults(page_size=1, extra_results=["B0PGEXTRA1", "B0PGEXTRA2"])  # 102 pages: too many
+    with client_for(sandbox) as client, pytest.raises(ApiError, match="after 101 pages") as err:
+        list(client.product_pages(asked, "us"))
+    assert err.value.category == "parse"
+    assert sandbox.stats()["by_endpoint"]["products"] == MAX_PRODUCT_PAGES == 101
+
+
+# -- credentials never travel in messages
+
+def test_authorization_echoed_by_the_server_is_redacted(sandbox):
+    sandbox.set_faults(echo_auth_next={"count": 1, "status": 401})
+    with client_for(sandbox) as client, pytest.raises(ApiError) as err:
+        client.sales_estimates("B0CL000001", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+    message = str(err.value)
+    assert err.value.status == 401 and "***" in message
+    assert "name:key-abc" not in message and "key-abc" not in message
+    assert sandbox.stats()["log"][-1]["status"] == 401  # the sandbox did echo it
+
+
+def test_error_code_and_detail_are_redacted():
+    body = b'{"errors": [{"code": "BAD name:key-abc", "detail": "got name:key-abc, i.e. key key-abc"}]}'
+    code, detail = _error_code(_response(401, {}, body), auth_secrets("name:key-abc"))
+    assert code == "BAD ***" and detail == "got ***, i.e. key ***"
+    assert redact("no secrets here", auth_secrets("name:key-abc")) == "no secrets here"
+
+
+def test_non_finite_numbers_reach_the_caller(sandbox):
+    """1e400 and NaN parse (as inf and nan) whatever JSON library requests would use, so the
+    per-ASIN checks see them instead of one bad number failing a whole page."""
+    sandbox.set_faults(bad_values={ASINS[0]: {"reviews": float("inf"), "rating": float("nan")}},
+                       bad_sales_values={ASINS[1]: {"estimated_units_sold": float("-inf")}})
+    with client_for(sandbox) as client:
+        items = {item["id"]: item["attributes"] for page in client.product_pages(ASINS[:2], "us")
+                 for item in page}
+        answer = client.sales_estimates(ASINS[1], "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
+    assert items[f"us/{ASINS[0]}"]["reviews"] == float("inf")
+    assert math.isnan(items[f"us/{ASINS[0]}"]["rating"])
+    assert isinstance(items[f"us/{ASINS[1]}"]["reviews"], int)
+    assert [p["estimated_units_sold"] for p in answer.items[0]["attributes"]["data"]] == [float("-inf")] * 2

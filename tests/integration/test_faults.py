@@ -4,6 +4,7 @@ deadlocks retried, production catching up after an outage of a whole run."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -228,3 +229,41 @@ def test_deadlock_is_retried_as_a_whole_transaction(migrated, staging):
     assert not thread.is_alive()
     assert len(attempts) == 2  # b lost the deadlock, then ran again whole
     assert staging.rows("SELECT id, n FROM deadlock_demo ORDER BY id") == [(1, 2), (2, 2)]
+
+
+def test_staging_lost_mid_run_stops_early_with_a_status(migrated, env, staging, production, sandbox, pg_server):
+    seed(staging, ASINS[:3])
+    sandbox.set_faults(latency=0.5)
+    with TcpProxy(pg_server.host, pg_server.port) as proxy:
+        process = spawn(["hourly", "--json"], {**env, "DB_STAGING_HOST": proxy.host,
+                                               "DB_STAGING_PORT": str(proxy.port)})
+        wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 1, what="the sales requests")
+        proxy.cut()
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err
+    status = json.loads(out)
+    assert status["stopped_early"] is True and status["is_running"] is False
+    assert status["stop_reason"].startswith("Staging merge failed")
+    assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 0
+    # staging holds nothing half-done: the ASINs are simply due again
+    sandbox.set_faults(latency=0)
+    assert run_hourly(migrated, "us").total_asins_processed == 3
+    assert_complete(staging, production, ASINS[:3])
+
+
+def test_a_run_that_lost_its_lock_session_never_merges(migrated, env, staging, production, sandbox):
+    seed(staging, ASINS[:2])
+    sandbox.set_faults(latency=0.5)
+    first = spawn(["hourly", "--json"], env)
+    wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 1, what="the first sync's sales requests")
+    # a failover or a DBA ends the session that holds the lock
+    staging.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                    "'jssync-lock' AND datname = current_database()")
+    sandbox.set_faults(latency=0)
+    second = run_hourly(migrated, "us")  # the lock is free: this one runs
+    assert not second.stopped_early and second.successful_product_sync == 2
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 1, err
+    assert "lost its one-sync lock" in json.loads(out)["stop_reason"]
+    assert staging.scalar('SELECT count(*) FROM "{p}jssync_production_outbox"') == 1  # merged once
+    assert_complete(staging, production, ASINS[:2])

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
-from loaders.migrate import MigrationError, migrate, migration_files
+from loaders import migrate as migrate_mod
+from loaders.connections import connection
+from loaders.execute import run_model
+from loaders.migrate import MigrationError, checksum, migrate, migration_files
+from tests.helpers import Db
 
 PG_TYPES = {"text": "text", "varchar": "character varying", "decimal": "numeric", "int": "integer",
             "bool": "boolean", "date": "date", "ts": "timestamp without time zone", "json": "jsonb"}
@@ -63,3 +70,105 @@ def test_data_columns_match_what_the_extract_validates(staging, production):
                      "ORDER BY array_position(i.indkey, a.attnum)",
                      (db.prefix + "jungle_scout_sales_estimate_data",))
         assert [r[0] for r in pk] == ["asin", "marketplace", "date"]
+
+
+# -- the Go service's partial index -------------------------------------------------------------
+GO_SYNC_STATUS = """CREATE TABLE "{p}jungle_scout_sync_status" (
+    asin VARCHAR(20) PRIMARY KEY, has_product_data BOOLEAN DEFAULT false,
+    has_sales_data BOOLEAN DEFAULT false, error TEXT, product_data_synced_at TIMESTAMP,
+    sales_estimate_data_synced_at TIMESTAMP, product_fetch_attempted_at TIMESTAMP,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)"""
+PARTIAL = "%(product_fetch_attempted_at) WHERE (has_product_data = false)"
+
+
+def sync_status_indexes(db: Db) -> dict[str, str]:
+    rows = db.rows("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname <> %s",
+                   (db.prefix + "jungle_scout_sync_status", db.prefix + "jungle_scout_sync_status_pkey"))
+    return dict(rows)
+
+
+def test_the_go_services_index_is_not_duplicated(cfg):
+    staging = Db(cfg, "staging")
+    staging.execute(GO_SYNC_STATUS)
+    staging.execute('CREATE INDEX idx_js_sync_product_fetch_attempted ON "{p}jungle_scout_sync_status" '
+                    "(product_fetch_attempted_at) WHERE has_product_data = false")
+    migrate(cfg.staging)
+    indexes = sync_status_indexes(staging)
+    assert list(indexes) == ["idx_js_sync_product_fetch_attempted"]
+    assert staging.scalar("SELECT count(*) FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+                          (staging.prefix + "jungle_scout_sync_status", PARTIAL)) == 1
+    assert migrate(cfg.staging).applied == []
+
+
+def test_an_index_with_another_definition_does_not_count(cfg):
+    staging = Db(cfg, "staging")
+    staging.execute(GO_SYNC_STATUS)
+    staging.execute('CREATE INDEX "{p}by_attempt" ON "{p}jungle_scout_sync_status" (product_fetch_attempted_at)')
+    staging.execute('CREATE INDEX "{p}by_attempt_synced" ON "{p}jungle_scout_sync_status" '
+                    "(product_fetch_attempted_at) WHERE has_product_data = true")
+    migrate(cfg.staging)
+    indexes = sync_status_indexes(staging)
+    ours = staging.prefix + "idx_js_sync_product_fetch_attempted"
+    assert sorted(indexes) == sorted([staging.prefix + "by_attempt", staging.prefix + "by_attempt_synced", ours])
+    assert indexes[ours].endswith("(product_fetch_attempted_at) WHERE (has_product_data = false)")
+
+
+# -- the migrator --------------------------------------------------------------------------------
+def test_concurrent_migrators_apply_each_file_once(cfg):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(migrate, [cfg.staging, cfg.staging]))
+    names = [p.name for p in migration_files()]
+    assert sorted(results[0].applied + results[1].applied) == names
+    assert results[0].already + results[1].already == len(names)
+    staging = Db(cfg, "staging")
+    ledger = staging.rows('SELECT filename, checksum FROM "{p}jssync_schema_migrations" ORDER BY filename')
+    assert ledger == [(p.name, checksum(p)) for p in migration_files()]
+
+
+# -- the run history's order (0007) --------------------------------------------------------------
+RUNS = [f"00000000-0000-4000-8000-00000000000{n}" for n in range(1, 5)]
+
+
+def add_run(db: Db, run_id: str, started: str, finished: str | None) -> None:
+    db.execute('INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, finished_at, outcome, '
+               "status) VALUES (%s, 'hourly', 'us', %s, %s, %s, %s)",
+               (run_id, started, finished, "success" if finished else None,
+                json.dumps({"run_id": run_id, "kind": "hourly", "is_running": finished is None})))
+
+
+def test_runs_sequence_numbers_existing_runs_in_the_order_they_started(cfg, monkeypatch):
+    every = migration_files()
+    monkeypatch.setattr(migrate_mod, "migration_files", lambda: [p for p in every if p.name < "0007"])
+    migrate(cfg.staging)
+    staging = Db(cfg, "staging")
+    # Inserted out of order, and updated, so storage order is not the order they started in.
+    add_run(staging, RUNS[2], "2024-01-15 11:00:00", None)                   # same second, running: newest
+    add_run(staging, RUNS[0], "2024-01-15 09:00:00", "2024-01-15 09:02:00")
+    add_run(staging, RUNS[1], "2024-01-15 11:00:00", "2024-01-15 11:00:00")  # same second, finished
+    staging.execute('UPDATE "{p}jssync_runs" SET status = status || \'{"x": 1}\' WHERE run_id = %s', (RUNS[0],))
+
+    monkeypatch.undo()
+    assert migrate(cfg.staging).applied == ["0007_runs_sequence.sql"]
+    seqs = staging.rows('SELECT run_id::text, seq FROM "{p}jssync_runs" ORDER BY seq')
+    assert seqs == [(RUNS[0], 1), (RUNS[1], 2), (RUNS[2], 3)]
+
+    # A new run (even one whose clock says earlier) is the newest; updates do not reorder.
+    add_run(staging, RUNS[3], "2024-01-15 10:00:00", None)
+    staging.execute('UPDATE "{p}jssync_runs" SET finished_at = started_at WHERE run_id = %s', (RUNS[1],))
+    assert staging.scalar('SELECT seq FROM "{p}jssync_runs" WHERE run_id = %s', (RUNS[3],)) == 4
+    with connection(cfg.staging) as conn, conn.cursor() as cur:
+        run_model(cur, "recent_runs", "staging", cfg.staging.prefix, {"last": 10})
+        assert [str(r[0]) for r in cur.fetchall()] == [RUNS[3], RUNS[2], RUNS[1], RUNS[0]]
+        run_model(cur, "latest_run", "staging", cfg.staging.prefix, {"kinds": ["hourly"]})
+        assert str(cur.fetchone()[0]) == RUNS[3]
+        run_model(cur, "previous_outcome", "staging", cfg.staging.prefix, {
+            "kind": "hourly", "marketplace": "us", "run_id": RUNS[3], "started_at": "2024-01-15 12:00:00"})
+        assert cur.fetchone()[0] == "success"  # RUNS[1], finished; RUNS[2] is still running
+
+
+def test_runs_sequence_on_an_empty_history_starts_at_one(cfg):
+    migrate(cfg.staging)
+    staging = Db(cfg, "staging")
+    add_run(staging, RUNS[0], "2024-01-15 09:00:00", None)
+    assert staging.scalar('SELECT seq FROM "{p}jssync_runs"') == 1
+

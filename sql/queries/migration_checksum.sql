@@ -1,0 +1,5 @@
+-- The checksum a migration file had when it was applied, or no row if it has not been.
+-- Target: staging and production (`jssync migrate`). Parameters: filename.
+SELECT checksum
+FROM {{ table('jssync_schema_migrations') }}
+WHERE filename = %(filename)s
