@@ -74,6 +74,7 @@ class Landing:
         while True:
             try:
                 self._held = duckdb.connect(str(self.file))
+                self._held.execute((LANDING_SQL / "settings.sql").read_text())
                 return True
             except duckdb.IOException:
                 if time.monotonic() >= deadline:
@@ -108,23 +109,22 @@ class Landing:
         create_views(self.file)
         return LandedLoad(load_id=info.loads_ids[-1], file=self.file)
 
-    def export_csv(self, load: LandedLoad, table: str, columns: list[str], path: Path) -> int:
-        """Write `columns` of `table` for one load to `path` as CSV (PostgreSQL COPY's dialect)."""
+    def export_csv(self, load: LandedLoad, exports: dict[str, tuple[list[str], Path]]) -> None:
+        """Write each `table: (columns, path)` of one load as CSV in PostgreSQL COPY's dialect
+        (one connection for all of them; a table not landed yet gives an empty file)."""
         if not _LOAD_ID.match(load.load_id):
             raise LandingError(f"not a dlt load id: {load.load_id!r}")
         with duckdb.connect(str(load.file)) as con:
-            try:
-                relation = con.table(f"{DATASET}.{table}")
-            except duckdb.CatalogException:
-                path.write_text("")  # dlt creates a table with its first row; none landed yet
-                return 0
-            relation = (relation
-                        .filter(duckdb.ColumnExpression("_dlt_load_id")
-                                == duckdb.ConstantExpression(load.load_id))
-                        .select(*[duckdb.ColumnExpression(c) for c in columns]))
-            relation.write_csv(str(path), header=False)
-            count = relation.aggregate("count(*)").fetchall()[0][0]
-        return int(count)
+            for table, (columns, path) in exports.items():
+                try:
+                    relation = con.table(f"{DATASET}.{table}")
+                except duckdb.CatalogException:
+                    path.write_text("")  # dlt creates a table with its first row
+                    continue
+                (relation
+                 .filter(duckdb.ColumnExpression("_dlt_load_id") == duckdb.ConstantExpression(load.load_id))
+                 .select(*[duckdb.ColumnExpression(c) for c in columns])
+                 .write_csv(str(path), header=False))
 
 
 def create_views(file: Path) -> list[str]:

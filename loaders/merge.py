@@ -55,20 +55,19 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, run_id:
                   also: Callable[[object], None] | None = None) -> StagingMerge:
     """Merge one landed load into staging in one transaction (with `also(cursor)` inside it)."""
     with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
-        files = {name: Path(tmp) / f"{name}.csv" for name in ("products", "sales", "outcomes")}
-        counts = {
-            "products": landing.export_csv(load, "products", PRODUCT_INPUT, files["products"]),
-            "sales": landing.export_csv(load, "sales_estimates", SALES_INPUT, files["sales"]),
-            "outcomes": landing.export_csv(load, "asin_outcomes", OUTCOME_INPUT, files["outcomes"]),
+        inputs = {  # landing table -> (temporary input table, columns, CSV file)
+            "products": ("in_product_data", PRODUCT_INPUT, Path(tmp) / "products.csv"),
+            "sales_estimates": ("in_sales_estimate_data", SALES_INPUT, Path(tmp) / "sales.csv"),
+            "asin_outcomes": ("in_asin_outcomes", OUTCOME_INPUT, Path(tmp) / "outcomes.csv"),
         }
+        landing.export_csv(load, {table: (columns, path) for table, (_, columns, path) in inputs.items()})
+        counts: dict[str, int] = {}
 
         def work(cur) -> int | None:
             run_model(cur, "input_tables", "staging", prefix)
-            for table, name, columns in (("in_product_data", "products", PRODUCT_INPUT),
-                                         ("in_sales_estimate_data", "sales", SALES_INPUT),
-                                         ("in_asin_outcomes", "outcomes", OUTCOME_INPUT)):
-                with files[name].open() as source:
-                    copy_in(cur, table, columns, source)
+            for table, (temp, columns, path) in inputs.items():
+                with path.open() as source:
+                    counts[table] = copy_in(cur, temp, columns, source)
             run_model(cur, "product_data", "staging", prefix, columns=PRODUCT_INPUT)
             run_model(cur, "sales_estimate_data", "staging", prefix, columns=SALES_INPUT)
             run_model(cur, "sync_status", "staging", prefix)
@@ -80,7 +79,7 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, run_id:
             return row[0] if row else None
 
         outbox_id = in_transaction(conn, work, what="staging merge")
-    return StagingMerge(outbox_id, counts["products"], counts["sales"], counts["outcomes"])
+    return StagingMerge(outbox_id, counts["products"], counts["sales_estimates"], counts["asin_outcomes"])
 
 
 def pending_outbox(conn, prefix: str) -> list[int]:

@@ -1,0 +1,81 @@
+"""The benchmark's results as tables: plain text for the terminal, Markdown for the README."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) of every table the results hold."""
+    tables = []
+    writes = results.get("write_path")
+    if writes:
+        title = (f"Write path: {writes['asins']} ASINs, {writes['sales_rows']:,} sales + {writes['product_rows']} "
+                 f"product rows into staging, then production (median of {writes['repeats']})")
+        rows = []
+        for s in writes["summary"]:
+            key = s["design"] + "/" + s["network"]
+            speed = writes["speedup_vs_ours"].get(key, 1)
+            rows.append([s["design"], s["network"], f"{s['seconds']:.3f}", f"{s['rows_per_s']:,}",
+                         str(s["statements"]), f"x{speed}"])
+        tables.append((title, ["design", "network", "seconds", "rows/s", "statements", "time vs ours"], rows))
+        counts = writes["statements_by_asins"]
+        sizes = sorted({int(n) for c in counts.values() for n in c})
+        tables.append(("Statements per sync (execute and COPY calls, both databases)",
+                       ["design", *[f"{n} ASINs" for n in sizes]],
+                       [[design, *[str(c.get(str(n), "")) for n in sizes]] for design, c in counts.items()]))
+    api = results.get("api_phase")
+    if api:
+        title = (f"API phase: {api['calls']} calls (1 product + {api['calls'] - 1} sales), sandbox enforcing "
+                 f"{api['per_minute']}/min and {api['burst']}/s")
+        rows = [[f"{r['latency_s']}", r["design"], f"{r['seconds']:.2f}", f"{r['floor_s']:.2f}",
+                 f"x{r['ratio_to_floor']:.2f}" if r["ratio_to_floor"] else "-", f"{r['workload_floor_s']:.2f}",
+                 f"x{r['ratio_to_workload_floor']:.3f}", str(r["rate_limited"]), str(r["max_in_flight"])]
+                for r in api["runs"]]
+        tables.append((title, ["latency s", "design", "seconds", "rate floor", "x rate floor", "workload floor",
+                               "x workload floor", "429s", "max in flight"], rows))
+    memory = results.get("memory")
+    if memory:
+        rows = [[f"{r['asins']:,}", r["date_range"], f"{r['peak_rss_mb']:.1f}", f"{r['seconds']:.0f}",
+                 str(r["api_calls"])] for r in memory["runs"]]
+        tables.append(("Memory: `jssync master --mode fresh` as a child process, sandbox limits raised",
+                       ["ASINs", "date range", "peak RSS MB", "seconds", "API calls"], rows))
+    targets = [[part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
+               for part in ("write_path", "api_phase", "memory") if results.get(part)
+               for name, t in results[part]["targets"].items() if isinstance(t, dict)]
+    if targets:
+        tables.append(("Targets", ["part", "target", "value", "status"], targets))
+    return tables
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def text(results: dict[str, Any]) -> str:
+    """Every table, aligned for a terminal."""
+    out = []
+    for title, header, rows in _tables(results):
+        widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+        out.append(title)
+        for row in (header, ["-" * w for w in widths], *rows):
+            out.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        out.append("")
+    return "\n".join(out)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Every table as Markdown, with the machine first."""
+    machine = results.get("machine", {})
+    out = [f"Machine: {machine.get('nproc')} CPUs ({machine.get('cpu_model')}), "
+           f"PostgreSQL {machine.get('postgresql')} ({machine.get('postgresql_durability')}), "
+           f"Python {machine.get('python')}; "
+           f"load average {machine.get('load_before')} before, {machine.get('load_after')} after; "
+           f"run {results.get('started_at')}, {results.get('duration_s')} s.", ""]
+    for title, header, rows in _tables(results):
+        out += [f"**{title}**", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(row) + " |" for row in rows]
+        out.append("")
+    return "\n".join(out)
