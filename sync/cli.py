@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
 from sync import logs, readouts, service
+from sync.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 3
 log = logging.getLogger("jssync.cli")
 
 

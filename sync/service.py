@@ -11,10 +11,9 @@ import sys
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
 from sync import logs
+from sync.exits import EXIT_FAILED, EXIT_OK
 from sync.master import DATE_RANGES, MODES
 from sync.status import SyncStatus
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

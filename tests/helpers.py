@@ -79,3 +79,17 @@ def jssync(args: list[str], env: dict[str, str], timeout: float = 120):
     full = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **env}
     return subprocess.run([str(exe), *args], env=full, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
+
+
+def wait_for(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.05) -> object:
+    """Poll `condition` until it returns something true (returned); fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what} ({timeout} s)")
+        time.sleep(interval)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
 
 import jwt
 
@@ -39,13 +38,3 @@ def api_key(cfg) -> dict[str, str]:
     return {"X-API-KEY": cfg.sync_api_key}
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.05) -> object:
-    """Poll `condition` until it returns something true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)

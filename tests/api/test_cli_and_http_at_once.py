@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.api.support import api_key, wait_for
-from tests.helpers import seed
+from tests.api.support import api_key
+from tests.helpers import seed, wait_for
 
 
 def test_cli_sync_running_refuses_http_trigger(client, migrated, env, staging, sandbox):

@@ -7,7 +7,6 @@ import dataclasses
 import io
 import json
 import logging
-import socket
 import threading
 
 import pytest
@@ -17,8 +16,8 @@ from api.master import background
 from sync import logs
 from sync.guard import SyncLock
 from sync.status import SyncStatus
-from tests.api.support import admin, api_key, wait_for
-from tests.helpers import seed
+from tests.api.support import admin, api_key
+from tests.helpers import free_port, seed, wait_for
 
 ASINS = ["B0TEST0001", "B0TEST0002", "B0TEST0003"]
 MASTER_FIELDS = list(SyncStatus().as_master_dict())[:14]  # the Go "Master Sync Status Response"
@@ -36,12 +35,6 @@ def captured_logs(migrated):
         logger.removeHandler(handler)
     logger.setLevel(logging.NOTSET)
     logger.propagate = True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- health -----------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -13,16 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.api.support import admin, wait_for
-from tests.helpers import seed
+from tests.api.support import admin
+from tests.helpers import free_port, seed, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

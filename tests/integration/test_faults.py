@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import psycopg2
@@ -19,7 +18,7 @@ from loaders.execute import in_transaction
 from sandbox.tcpproxy import TcpProxy
 from sync.config import load
 from sync.hourly import run_hourly
-from tests.helpers import Db, jssync, seed
+from tests.helpers import Db, jssync, seed, wait_for
 
 TODAY = dt.datetime.now(dt.UTC).date()
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -32,14 +31,6 @@ def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     full = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **env}
     return subprocess.Popen([str(exe), *args], env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def kill(process: subprocess.Popen) -> None:

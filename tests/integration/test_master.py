@@ -20,8 +20,8 @@ from sync import cli, logs
 from sync.guard import SyncAlreadyRunning, SyncLock
 from sync.manual import run_manual
 from sync.master import run_master
-from tests.api.support import JWT_SECRET, admin, wait_for
-from tests.helpers import Db, seed
+from tests.api.support import JWT_SECRET, admin
+from tests.helpers import Db, seed, wait_for
 
 TODAY = dt.datetime.now(dt.UTC).date()
 ROOT = Path(__file__).resolve().parents[2]
