@@ -70,7 +70,7 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, run_id:
                     counts[table] = copy_in(cur, temp, columns, source)
             run_model(cur, "product_data", "staging", prefix, columns=PRODUCT_INPUT)
             run_model(cur, "sales_estimate_data", "staging", prefix, columns=SALES_INPUT)
-            run_model(cur, "sync_status", "staging", prefix)
+            run_model(cur, "sync_status", "staging", prefix, {"run_id": run_id})
             run_model(cur, "production_outbox", "staging", prefix,
                       {"run_id": run_id, "load_id": load.load_id})
             row = cur.fetchone()

@@ -1,4 +1,5 @@
-"""The hourly sync: up to 100 ASINs, new ones first, then stale ones (the Cloud Run Job)."""
+"""The hourly sync: up to 100 ASINs, new ones first, then sales gaps, then stale ones (the Cloud
+Run Job)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from extract import settings
-from extract.fetch import AsinWork
+from extract.fetch import SALES_GAP, AsinWork
 from loaders.connections import DatabaseUnavailable
 from sync.config import Config
 from sync.guard import SyncAlreadyRunning
@@ -77,19 +78,25 @@ def _run(run: SyncRun, marketplace: str, limit: int) -> None:
     log.debug("New ASINs added to sync_status: %d", status.new_asins_added)
 
     log.debug("---------- STEP 3: SELECT ASINs ----------")
-    log.debug("Selecting up to %d ASINs (priority: new first, then stale >%d days)...", limit,
-              settings.STALE_DATA_THRESHOLD_DAYS)
+    log.debug("Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...",
+              limit, settings.STALE_DATA_THRESHOLD_DAYS)
     rows = run.query("select_asins", {"limit": limit, "stale_days": settings.STALE_DATA_THRESHOLD_DAYS,
                                       "retry_days": settings.PRODUCT_NOT_FOUND_RETRY_DAYS})
     work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
     new = [w.asin for w in work if w.kind == "new"]
+    gaps = [w.asin for w in work if w.kind == SALES_GAP]
+    stale = len(work) - len(new) - len(gaps)
     _step("Select", "Found %d NEW ASINs", len(new))
-    _step("Select", "Found %d STALE ASINs", len(work) - len(new))
+    _step("Select", "Found %d SALES-GAP ASINs", len(gaps))
+    _step("Select", "Found %d STALE ASINs", stale)
     log.debug("Selected %d ASINs total:", len(work))
     log.debug("  - New ASINs: %d", len(new))
-    log.debug("  - Stale ASINs: %d", len(work) - len(new))
+    log.debug("  - Sales-gap ASINs: %d (sales only)", len(gaps))
+    log.debug("  - Stale ASINs: %d", stale)
     if new:
         log.debug("  - New ASIN list: [%s]", " ".join(new))
+    if gaps:
+        log.debug("  - Sales-gap ASIN list: [%s]", " ".join(gaps))
     run.save()
     if not work:
         log.debug("No ASINs due: all data is fresh")
@@ -113,9 +120,10 @@ def _run(run: SyncRun, marketplace: str, limit: int) -> None:
 def _summary(status: SyncStatus) -> None:
     log.debug("========== HOURLY SYNC %s ==========", "STOPPED" if status.stopped_early else "COMPLETED")
     log.debug("Duration: %.3fs", status.duration())
-    log.info("hourly sync %s: %d ASINs processed (%d new, %d stale), %d product, %d sales, %d failed, "
-             "%d API calls, %d merges pending for production%s",
+    log.info("hourly sync %s: %d ASINs processed (%d new, %d sales gaps, %d stale), %d product, "
+             "%d sales, %d failed, %d API calls, %d merges pending for production%s",
              "stopped early" if status.stopped_early else "completed", status.total_asins_processed,
-             status.new_asins_synced, status.stale_asins_synced, status.successful_product_sync,
+             status.new_asins_synced, status.sales_gap_asins_synced, status.stale_asins_synced,
+             status.successful_product_sync,
              status.successful_sales_sync, status.failed_asins, status.total_api_calls,
              status.production_pending, f" ({status.stop_reason})" if status.stop_reason else "")

@@ -66,6 +66,7 @@ class SyncStatus:
     total_asins_processed: int = 0
     new_asins_synced: int = 0
     stale_asins_synced: int = 0
+    sales_gap_asins_synced: int = 0  # product current, sales fetched alone (issue 9)
     successful_product_sync: int = 0
     successful_sales_sync: int = 0
     failed_asins: int = 0
@@ -126,6 +127,7 @@ class SyncStatus:
             "stopped_early": self.stopped_early,
             "stop_reason": self.stop_reason,
             "error_summary": self.errors.as_dict(),
+            "sales_gap_asins_synced": self.sales_gap_asins_synced,
         }
         body.update(self._extras())
         return body
