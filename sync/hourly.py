@@ -118,6 +118,11 @@ def _run(run: SyncRun, marketplace: str, limit: int) -> None:
 
 
 def _summary(status: SyncStatus) -> None:
+    usage = status.api_usage or {}
+    if usage.get("lowest_rate_per_minute", 0) < usage.get("configured_rate_per_minute", 0):
+        log.warning("API rate lowered to %g/min by 429 answers (configured %g/min); the run ended at "
+                    "%g/min", usage["lowest_rate_per_minute"], usage["configured_rate_per_minute"],
+                    usage["effective_rate_per_minute"])
     log.debug("========== HOURLY SYNC %s ==========", "STOPPED" if status.stopped_early else "COMPLETED")
     log.debug("Duration: %.3fs", status.duration())
     log.info("hourly sync %s: %d ASINs processed (%d new, %d sales gaps, %d stale), %d product, "

@@ -60,7 +60,7 @@ class SyncRun:
                                  started_at=utcnow(), is_running=True)
         # Error texts come from servers and libraries: scrub them before they are stored or shown.
         self.status.errors.scrub = logs.SecretFilter(self.config.secrets()).scrub
-        self.usage = ApiUsage()
+        self.usage = ApiUsage(rate_per_minute=self.config.rate_per_minute)
         self._recorded: dict[tuple, dict[str, int]] = {}
         self.bind_logs()
 
@@ -164,7 +164,10 @@ class SyncRun:
         if self.client is None:
             limiter = RateLimiter(self.config.rate_per_minute, self.config.burst_per_second)
             self.client = JungleScoutClient(self.config.js_base_url, self.config.js_authorization,
-                                            limiter, usage=self.usage)
+                                            limiter, usage=self.usage,
+                                            backoff=self.config.retry_backoff_ms / 1000,
+                                            max_retry_wait=self.config.max_retry_wait_ms / 1000,
+                                            rate_limit_wait=self.config.rate_limit_wait_seconds)
         return self.client
 
     def open_landing(self) -> Landing:
