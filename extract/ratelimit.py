@@ -30,7 +30,7 @@ class RateLimiter:
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  decrease: float = 0.5, increase: float = 0.05, clean_seconds: float = 10.0,
-                 min_per_minute: float = 1.0):
+                 min_per_minute: float | None = None):
         if per_minute < 1 or burst_per_second < 1:
             raise ValueError("rate limits must be at least 1 request")
         if not 0 < decrease < 1 or not 0 < increase <= 1:
@@ -41,7 +41,10 @@ class RateLimiter:
         self._decrease = decrease
         self._step = max(1.0, per_minute * increase)  # requests/minute added after a clean spell
         self._clean_seconds = clean_seconds
-        self._floor = min(float(per_minute), max(1.0, min_per_minute))
+        # Never below a hundredth of the configured rate (at least 1 a minute): a storm of 429s
+        # must not leave the run crawling; each request's wait for 429s is bounded anyway.
+        floor = per_minute / 100 if min_per_minute is None else min_per_minute
+        self._floor = min(float(per_minute), max(1.0, floor))
         self._second = 1.0 + margin
         self._minute = 60.0 * (1 + margin / 10)
         self._clock = clock
@@ -83,7 +86,7 @@ class RateLimiter:
         hold every caller for `wait` seconds and cut the rate, once per episode."""
         with self._lock:
             now = self._clock()
-            if started is None or started >= self._cut_at:
+            if started is None or started > self._cut_at:
                 self._set_rate(self._rate * self._decrease)
                 self._cut_at = now
                 self.decreases += 1
