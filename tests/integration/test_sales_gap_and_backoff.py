@@ -9,11 +9,17 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
+from loaders.migrate import migrate
 from sandbox.jungle_scout import sales_points
 from sync.config import Config
 from sync.hourly import run_hourly
 from tests.helpers import Db, seed
 
+GO_SYNC_STATUS = """CREATE TABLE "{p}jungle_scout_sync_status" (
+    asin VARCHAR(20) PRIMARY KEY, has_product_data BOOLEAN DEFAULT false,
+    has_sales_data BOOLEAN DEFAULT false, error TEXT, product_data_synced_at TIMESTAMP,
+    sales_estimate_data_synced_at TIMESTAMP, product_fetch_attempted_at TIMESTAMP,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)"""
 TODAY = dt.datetime.now(dt.UTC).date()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 YEAR_AGO = YESTERDAY.replace(year=YESTERDAY.year - 1)
@@ -164,14 +170,25 @@ def test_a_failing_asin_backs_off_1h_2h_4h_to_24h_and_is_never_forgotten(migrate
     assert asked == [1, 3, 7, 15, 31, 55, 79, 103, 127, 151, 175]
 
 
-def test_backoff_survives_on_a_go_created_table(staging):
-    """The columns were added in place: a row written the Go way (no backoff columns named)
-    gets the defaults and is selected as before."""
+def test_a_go_created_sync_status_migrates_in_place_with_its_rows(cfg):
+    """The Go service's table, with rows, gets the backoff columns in place; its ASINs with
+    product data and no sales (the flaw of issue 9) are sales gaps at once."""
+    staging = Db(cfg, "staging")
+    staging.execute(GO_SYNC_STATUS)
     staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                    "product_data_synced_at) VALUES ('B0GOROW001', true, false, (now() AT TIME ZONE 'UTC'))")
-    assert state_of(staging, "B0GOROW001")["failure_count"] == 0
+                    "product_data_synced_at, sales_estimate_data_synced_at, error) VALUES "
+                    "('B0GOROW001', true, false, (now() AT TIME ZONE 'UTC') - interval '2 days', NULL, "
+                    "'Sales fetch for B0GOROW001 failed after 3 attempts: HTTP 503'), "
+                    "('B0GOROW002', true, true, (now() AT TIME ZONE 'UTC') - interval '2 days', "
+                    "(now() AT TIME ZONE 'UTC') - interval '2 days', NULL), "
+                    "('B0GOROW003', false, false, NULL, NULL, NULL)")
+    before = staging.rows('SELECT * FROM "{p}jungle_scout_sync_status" ORDER BY asin')
+    migrate(cfg.staging)
+    after = staging.rows('SELECT * FROM "{p}jungle_scout_sync_status" ORDER BY asin')
+    assert [row[:len(before[0])] for row in after] == before  # every row kept, unchanged
+    assert [row[len(before[0]):] for row in after] == [(0, None)] * 3  # no failure on record
     now = staging.scalar("SELECT now() AT TIME ZONE 'UTC'")
-    assert selected(staging, now) == [("B0GOROW001", "sales_gap")]
+    assert selected(staging, now) == [("B0GOROW003", "new"), ("B0GOROW001", "sales_gap")]
 
 
 def test_a_quarter_of_the_configured_rate_still_syncs_every_asin_in_one_run(migrated, staging, production, sandbox):
