@@ -66,6 +66,9 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
         if "api" in parts:
             print("== API phase ==", flush=True)
             results["api_phase"] = api.run((0.05,) if quick else (0.2, 1.5, 3.0), asins=10 if quick else 100)
+            print("== API phase, real limit below the configured one ==", flush=True)
+            results["api_real_limit"] = api.run_real_limit((0.5, 0.25), asins=10 if quick else 100,
+                                                           latency=0.05 if quick else 0.2)
         if "memory" in parts:
             print("== memory ==", flush=True)
             results["memory"] = memory.run(server, work, (20, 40) if quick else (1_000, 10_000),
