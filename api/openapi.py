@@ -37,7 +37,9 @@ _EXTRAS = {
     "duration_seconds": {"type": "number"},
     "production_pending": {**_INT, "description": "merges production is still owed"},
     "production_catch_up": {"type": "object"},
-    "api_usage": {"type": "object", "description": "Jungle Scout requests of the run"},
+    "api_usage": {"type": "object", "description": "Jungle Scout requests of the run, and the "
+                  "limiter's configured_rate_per_minute, effective_rate_per_minute (the rate the run "
+                  "ended at) and lowest_rate_per_minute"},
     "landing": {"type": "object", "description": "the DuckDB landing file and load id"},
 }
 
@@ -65,7 +67,10 @@ SCHEMAS: dict[str, dict] = {
             "cleaned_up_asins": _INT, "new_asins_added": _INT, "total_api_calls": _INT,
             "started_at": _TIME, "completed_at": _TIME, "is_running": {"type": "boolean"},
             "stopped_early": {"type": "boolean"}, "stop_reason": {"type": "string"},
-            "error_summary": _ref("ErrorSummary"), **_EXTRAS,
+            "error_summary": _ref("ErrorSummary"),
+            "sales_gap_asins_synced": {**_INT, "description": "ASINs whose sales alone were fetched "
+                                       "(product data current, sales missing or behind)"},
+            **_EXTRAS,
         },
     },
     "MasterStatus": {

@@ -51,7 +51,7 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
         tables.append(("Memory: `jssync master --mode fresh` as a child process, sandbox limits raised",
                        ["ASINs", "date range", "peak RSS MB", "seconds", "API calls"], rows))
     targets = [[part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
-               for part in ("write_path", "api_phase", "api_real_limit", "memory") if results.get(part)
+               for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak") if results.get(part)
                for name, t in results[part]["targets"].items() if isinstance(t, dict)]
     if targets:
         tables.append(("Targets", ["part", "target", "value", "status"], targets))
