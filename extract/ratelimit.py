@@ -9,7 +9,7 @@ would otherwise turn an exact schedule into occasional 429s.
 
 The configured rate is a ceiling, not a promise: a key shared with another tool, or a smaller
 plan, makes the API answer 429 although we kept to it. Then, as TCP does with its window, the
-rate is cut multiplicatively (once per 429 episode: 429s of requests that started before the
+rate is cut multiplicatively, to 70 % as TCP CUBIC does (once per 429 episode: 429s of requests that started before the
 cut say nothing new) and raised additively after a clean spell, never above the configured one.
 The burst follows the rate down in proportion. The run keeps what it learned until it ends.
 """
@@ -29,7 +29,7 @@ class RateLimiter:
     def __init__(self, per_minute: int, burst_per_second: int, *, margin: float = 0.04,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 decrease: float = 0.5, increase: float = 0.05, clean_seconds: float = 10.0,
+                 decrease: float = 0.7, increase: float = 0.05, clean_seconds: float = 10.0,
                  min_per_minute: float | None = None):
         if per_minute < 1 or burst_per_second < 1:
             raise ValueError("rate limits must be at least 1 request")
