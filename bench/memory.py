@@ -30,7 +30,7 @@ _ENV_PREFIXES = ("DB_STAGING_", "DB_PROD_", "JUNGLE_SCOUT_", "DISCORD_", "LANDIN
 def jssync_command() -> list[str]:
     """The installed `jssync` beside this interpreter, else the same entry point via -c."""
     script = Path(sys.executable).with_name("jssync")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from sync.cli import script; script()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from cli.main import script; script()"]
 
 
 def seed(dbs: Databases, asins: list[str]) -> None:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
-from sync import logs, readouts, service
-from sync.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from cli import readouts, service
+from sync import logs
+from cli.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 
 log = logging.getLogger("jssync.cli")
 

@@ -21,7 +21,7 @@ from loaders.connections import connection, first_line
 from loaders.execute import run_model
 from sync import config as config_mod
 from sync import logs
-from sync.exits import EXIT_FAILED, EXIT_OK
+from cli.exits import EXIT_FAILED, EXIT_OK
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ import sys
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
 from sync import logs
-from sync.exits import EXIT_FAILED, EXIT_OK
+from cli.exits import EXIT_FAILED, EXIT_OK
 from sync.master import DATE_RANGES, MODES
 from sync.status import SyncStatus
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import dlt
 import duckdb
+
+from extract.text import first_line
 
 log = logging.getLogger("jssync.landing")
 
@@ -150,7 +151,7 @@ def create_views(file: Path) -> list[str]:
 def _root_cause(exc: BaseException) -> str:
     while exc.__cause__ is not None:
         exc = exc.__cause__
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first_line(exc)
 
 
 def open_for_run(directory: Path, run_id: str, wait: float) -> tuple[Landing, str | None]:
@@ -168,8 +169,3 @@ def open_for_run(directory: Path, run_id: str, wait: float) -> tuple[Landing, st
               f"{fallback.file}")
     log.warning("%s", reason)
     return fallback, reason
-
-
-def remove(directory: Path) -> None:
-    """Delete a landing directory (tests, and fallback files after their run)."""
-    shutil.rmtree(directory, ignore_errors=True)

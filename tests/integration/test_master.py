@@ -16,7 +16,8 @@ import pytest
 
 from api import create_app
 from extract.fetch import sales_range
-from sync import cli, logs
+from cli import main as cli
+from sync import logs
 from sync.guard import SyncAlreadyRunning, SyncLock
 from sync.manual import run_manual
 from sync.master import run_master

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from extract.landing import FILE_NAME, LANDING_SQL
-from sync import cli, readouts
+from cli import main as cli
+from cli import readouts
 from sync.hourly import run_hourly
 from tests.helpers import seed
 

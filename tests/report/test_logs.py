@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from sync import cli, logs
+from cli import main as cli
+from sync import logs
 from sync.hourly import run_hourly
 from tests.helpers import seed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sync import cli
+from cli import main as cli
 from sync.hourly import run_hourly
 from tests.helpers import free_port, seed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sync import cli
+from cli import main as cli
 from sync.hourly import run_hourly
 from tests.helpers import seed
 
