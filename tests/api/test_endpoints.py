@@ -84,7 +84,8 @@ def test_hourly_sync_runs_to_completion(client, migrated, staging, production, s
     assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 3
     step_log = captured_logs.getvalue()
     assert '"step": "Cleanup"' in step_log and "DEBUG MODE ENABLED" in step_log  # ?debug=true
-    assert logging.getLogger(logs.ROOT).level == logging.INFO  # and only for that request
+    logging.getLogger("jssync.test").debug("a line after the request")
+    assert "a line after the request" not in captured_logs.getvalue()  # debug was that run's only
 
     status = client.get("/admin/hourly-sync/status", headers=api_key(migrated)).get_json()["status"]
     assert list(status)[:15] == HOURLY_FIELDS

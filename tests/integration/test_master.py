@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from api import create_app
-from extract.fetch import sales_range
 from cli import main as cli
+from extract.fetch import sales_range
 from sync import logs
 from sync.guard import SyncAlreadyRunning, SyncLock
 from sync.manual import run_manual

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.landing import FILE_NAME, LANDING_SQL
 from cli import main as cli
 from cli import readouts
+from extract.landing import FILE_NAME, LANDING_SQL
 from sync.hourly import run_hourly
 from tests.helpers import seed
 
