@@ -10,11 +10,11 @@ import os
 import sys
 from collections.abc import Sequence
 
+from cli import readouts, service
+from cli.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
-from cli import readouts, service
 from sync import logs
-from cli.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 
 log = logging.getLogger("jssync.cli")
 

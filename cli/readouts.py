@@ -16,12 +16,12 @@ import duckdb
 import psycopg2
 import psycopg2.errors
 
+from cli.exits import EXIT_FAILED, EXIT_OK
 from extract.landing import FILE_NAME, LANDING_SQL
 from loaders.connections import connection, first_line
 from loaders.execute import run_model
 from sync import config as config_mod
 from sync import logs
-from cli.exits import EXIT_FAILED, EXIT_OK
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -8,10 +8,10 @@ import json
 import logging
 import sys
 
+from cli.exits import EXIT_FAILED, EXIT_OK
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
 from sync import logs
-from cli.exits import EXIT_FAILED, EXIT_OK
 from sync.master import DATE_RANGES, MODES
 from sync.status import SyncStatus
 

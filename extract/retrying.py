@@ -7,8 +7,10 @@ sets it to 0 runs every retry path without waiting and without changing a decisi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import tenacity
@@ -27,6 +29,17 @@ def set_wait_scale(scale: float) -> None:
     if scale < 0:
         raise ValueError(f"a retry wait scale must be 0 or more, not {scale}")
     _scale = scale
+
+
+@contextlib.contextmanager
+def wait_scale_set(scale: float) -> Iterator[None]:
+    """`set_wait_scale(scale)` for the block, then the scale before."""
+    before = _scale
+    set_wait_scale(scale)
+    try:
+        yield
+    finally:
+        set_wait_scale(before)
 
 
 def _sleep(seconds: float) -> None:

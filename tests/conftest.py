@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from extract import retrying
 from loaders.migrate import migrate
 from loaders.render import render
 from sandbox.jungle_scout import Sandbox
@@ -20,6 +21,21 @@ from tests.helpers import Db, connect
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "sandbox-key-0123456789"
 _prefixes = itertools.count(1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def zero_retry_waits() -> Iterator[None]:
+    """Every retry policy decides as in production but sleeps 0 s (here and in the `jssync`
+    processes tests start, which inherit the environment)."""
+    saved = os.environ.get("JSSYNC_RETRY_WAIT_SCALE")
+    os.environ["JSSYNC_RETRY_WAIT_SCALE"] = "0"
+    retrying.set_wait_scale(0)
+    yield
+    retrying.set_wait_scale(1)
+    if saved is None:
+        del os.environ["JSSYNC_RETRY_WAIT_SCALE"]
+    else:
+        os.environ["JSSYNC_RETRY_WAIT_SCALE"] = saved
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,14 @@ import pytest
 
 from api import create_app
 from api.master import background
+from loaders.migrate import migrate
+from loaders.render import render
 from sync import logs
 from sync.guard import SyncLock
 from sync.status import SyncStatus
 from tests.api.support import admin, api_key
-from tests.helpers import free_port, seed, wait_for
+from tests.conftest import ROOT
+from tests.helpers import Db, connect, free_port, seed, wait_for
 
 ASINS = ["B0TEST0001", "B0TEST0002", "B0TEST0003"]
 MASTER_FIELDS = list(SyncStatus().as_master_dict())[:14]  # the Go "Master Sync Status Response"
@@ -90,6 +93,45 @@ def test_hourly_sync_runs_to_completion(client, migrated, staging, production, s
     status = client.get("/admin/hourly-sync/status", headers=api_key(migrated)).get_json()["status"]
     assert list(status)[:15] == HOURLY_FIELDS
     assert status["run_id"] == body["status"]["run_id"] and status["is_running"] is False
+
+
+def test_debug_is_per_run_for_two_requests_at_once(migrated, sandbox, captured_logs, tmp_path):
+    """Two hourly syncs in one worker process at once (two prefixes, so two locks), one with
+    ?debug=true: only that run's lines include debug lines."""
+    other = dataclasses.replace(
+        migrated, staging=dataclasses.replace(migrated.staging, prefix=migrated.staging.prefix + "b"),
+        production=dataclasses.replace(migrated.production, prefix=migrated.production.prefix + "b"),
+        landing_dir=tmp_path / "other-landing")
+    for cfg in (migrated, other):
+        migrate(cfg.staging)
+        migrate(cfg.production)
+        with connect(cfg, "staging") as conn, conn.cursor() as cur:
+            cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", cfg.staging.prefix))
+        seed(Db(cfg, "staging"), ASINS)
+    sandbox.set_faults(latency=0.3)  # both syncs are still fetching while the other runs
+    answers: dict[str, dict] = {}
+    gate = threading.Barrier(2)
+
+    def post(name: str, cfg, query: str) -> None:
+        client = create_app(cfg).test_client()
+        gate.wait()
+        answers[name] = client.post(f"/admin/hourly-sync?{query}", headers=api_key(cfg)).get_json()
+
+    threads = [threading.Thread(target=post, args=("debug", migrated, "debug=true")),
+               threading.Thread(target=post, args=("quiet", other, "debug=false"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    debug, quiet = answers["debug"]["status"], answers["quiet"]["status"]
+    assert debug["total_asins_processed"] == 3 and quiet["total_asins_processed"] == 3
+    # They did overlap (else this test would prove nothing): each started before the other ended.
+    assert debug["started_at"] < quiet["completed_at"] and quiet["started_at"] < debug["completed_at"]
+    lines = [json.loads(line) for line in captured_logs.getvalue().splitlines()]
+    severities = {run: {e["severity"] for e in lines if e["run_id"] == run}
+                  for run in (debug["run_id"], quiet["run_id"])}
+    assert "DEBUG" in severities[debug["run_id"]]
+    assert "INFO" in severities[quiet["run_id"]] and "DEBUG" not in severities[quiet["run_id"]]
 
 
 def test_hourly_sync_answers_in_another_marketplace(client, migrated, staging, sandbox):
