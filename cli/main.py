@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 
 from cli import readouts, service
+from cli.command import add_command
 from cli.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
-from extract.settings import MARKETPLACES
 from sync import config as config_mod
 from sync import logs
 
@@ -25,46 +25,31 @@ def _parser() -> argparse.ArgumentParser:
         "production PostgreSQL.", epilog="Example: jssync hourly --marketplace us --debug")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("migrate", help="apply pending migrations to staging and production",
-                       description="Apply pending migrations to staging and production. "
-                       "Example: jssync migrate")
-    p.set_defaults(handler=cmd_migrate)
-
-    p = sub.add_parser("hourly", help="one hourly sync, run to completion",
-                       description="One hourly sync: up to 100 ASINs, new first, then stale. "
-                       "Example: jssync hourly --marketplace us --debug --json")
-    p.add_argument("--marketplace", default="us", choices=MARKETPLACES)
-    p.add_argument("--debug", action="store_true", help="print the step log")
+    add_command(sub, "migrate", cmd_migrate, "apply pending migrations to staging and production",
+                "Apply pending migrations to staging and production. Example: jssync migrate")
+    add_command(sub, "hourly", cmd_hourly, "one hourly sync, run to completion",
+                "One hourly sync: up to 100 ASINs, new first, then stale. "
+                "Example: jssync hourly --marketplace us --debug --json", run_flags=True)
+    p = add_command(sub, "catch-up", cmd_catch_up, "apply to production what staging holds and production missed",
+                    "Apply every merge staging committed and production has not (every sync does this "
+                    "first). Example: jssync catch-up --json")
     p.add_argument("--json", action="store_true", help="print the status object on stdout")
-    p.set_defaults(handler=cmd_hourly)
-
-    p = sub.add_parser("catch-up", help="apply to production what staging holds and production missed",
-                       description="Apply every merge staging committed and production has not (every "
-                       "sync does this first). Example: jssync catch-up --json")
-    p.add_argument("--json", action="store_true", help="print the status object on stdout")
-    p.set_defaults(handler=cmd_catch_up)
-
-    p = sub.add_parser("render", help="print a SQL model, query or migration as it will run",
-                       description="Print a SQL template rendered for a target. "
-                       "Example: jssync render product_data --target production")
+    p = add_command(sub, "render", cmd_render, "print a SQL model, query or migration as it will run",
+                    "Print a SQL template rendered for a target. "
+                    "Example: jssync render product_data --target production")
     p.add_argument("model")
     p.add_argument("--target", default="staging", choices=("staging", "production"))
     p.add_argument("--prefix", help="table prefix (default: the target's *_TABLE_PREFIX, else jssync_)")
-    p.set_defaults(handler=cmd_render)
-
-    p = sub.add_parser("lint", help="parse every rendered model and migration with sqlglot",
-                       description="Render every SQL template for both targets and parse it with "
-                       "sqlglot (postgres). Example: jssync lint")
-    p.set_defaults(handler=cmd_lint)
-
-    p = sub.add_parser("sandbox", help="serve the Jungle Scout sandbox API on loopback",
-                       description="Serve a stand-in Jungle Scout API on 127.0.0.1; the first line "
-                       "printed is its base URL. Example: jssync sandbox --port 8765")
+    add_command(sub, "lint", cmd_lint, "parse every rendered model and migration with sqlglot",
+                "Render every SQL template for both targets and parse it with sqlglot (postgres). "
+                "Example: jssync lint")
+    p = add_command(sub, "sandbox", cmd_sandbox, "serve the Jungle Scout sandbox API on loopback",
+                    "Serve a stand-in Jungle Scout API on 127.0.0.1; the first line printed is its "
+                    "base URL. Example: jssync sandbox --port 8765")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--rate-per-minute", type=int, default=300)
     p.add_argument("--burst-per-second", type=int, default=15)
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    p.set_defaults(handler=cmd_sandbox)
     readouts.add_commands(sub)  # usage, runs, landing
     service.add_commands(sub)  # master, serve
     return parser

@@ -87,11 +87,16 @@ def _read(cfg: config_mod.Config, name: str, params: dict) -> list[tuple] | None
     return None
 
 
-def cmd_usage(args: argparse.Namespace) -> int:
-    """Print the usage ledger of the last --days days with totals."""
+def _readout(name: str, params: dict) -> tuple[config_mod.Config, list[tuple] | None]:
+    """The configuration and the rows of staging query `name` (None: the reason is printed)."""
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
-    rows = _read(cfg, "api_usage_totals", {"days": args.days})
+    return cfg, _read(cfg, name, params)
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    """Print the usage ledger of the last --days days with totals."""
+    cfg, rows = _readout("api_usage_totals", {"days": args.days})
     if rows is None:
         return EXIT_FAILED
     print(f"Jungle Scout API requests, last {args.days} day(s) (UTC), from staging "
@@ -112,9 +117,7 @@ def _when(moment: dt.datetime | None) -> str | None:
 
 def cmd_runs(args: argparse.Namespace) -> int:
     """Print the latest --last runs, newest first."""
-    cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
-    logs.setup(secrets=cfg.secrets())
-    rows = _read(cfg, "recent_runs", {"last": args.last})
+    _, rows = _readout("recent_runs", {"last": args.last})
     if rows is None:
         return EXIT_FAILED
     if not rows:

@@ -8,8 +8,8 @@ import json
 import logging
 import sys
 
+from cli.command import add_command
 from cli.exits import EXIT_FAILED, EXIT_OK
-from extract.settings import MARKETPLACES
 from sync import config as config_mod
 from sync import logs
 from sync.master import DATE_RANGES, MODES
@@ -18,27 +18,21 @@ from sync.status import SyncStatus
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register master and serve on the `jssync` sub-command parser."""
-    p = sub.add_parser("master", help="one master sync of every visible ASIN",
-                       description="One master sync of every visible ASIN in batches of 100. fresh "
-                       "resets the sync flags and fetches everything; resume continues where the last "
-                       "master sync stopped, even after a crash. Example: jssync master --marketplace us "
-                       "--date-range 1year --mode fresh")
-    p.add_argument("--marketplace", default="us", choices=MARKETPLACES)
+    p = add_command(sub, "master", cmd_master, "one master sync of every visible ASIN",
+                    "One master sync of every visible ASIN in batches of 100. fresh resets the sync "
+                    "flags and fetches everything; resume continues where the last master sync stopped, "
+                    "even after a crash. Example: jssync master --marketplace us --date-range 1year "
+                    "--mode fresh", run_flags=True)
     p.add_argument("--date-range", choices=DATE_RANGES, default=None,
                    help="sales range of ASINs never synced (default 1month; with resume, the range "
                    "of the sync being resumed)")
     p.add_argument("--mode", choices=MODES, default="fresh", help="fresh (default) or resume")
-    p.add_argument("--debug", action="store_true", help="print the step log")
-    p.add_argument("--json", action="store_true", help="print the status object on stdout")
-    p.set_defaults(handler=cmd_master)
-
-    p = sub.add_parser("serve", help="the HTTP service on $PORT (gunicorn)",
-                       description="Serve the HTTP endpoints with gunicorn on 0.0.0.0:$PORT (default "
-                       "8080). Example: PORT=8080 jssync serve --workers 2")
+    p = add_command(sub, "serve", cmd_serve, "the HTTP service on $PORT (gunicorn)",
+                    "Serve the HTTP endpoints with gunicorn on 0.0.0.0:$PORT (default 8080). "
+                    "Example: PORT=8080 jssync serve --workers 2")
     p.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
-    p.set_defaults(handler=cmd_serve)
 
 
 class _ProgressBar:

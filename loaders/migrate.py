@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from extract.text import first_line
 from loaders.connections import DbSettings, connection
 from loaders.execute import run_model
 from loaders.render import MIGRATIONS_DIR, render
@@ -76,7 +77,7 @@ def migrate(settings: DbSettings) -> MigrationResult:
                         cur.execute(text)  # no parameters: a `%` in the text stays as written
                 except Exception as exc:
                     raise MigrationError(f"{target}: migration {path.name} failed: "
-                                         f"{str(exc).strip().splitlines()[0]}") from exc
+                                         f"{first_line(exc)}") from exc
                 run_model(cur, "migration_record", target, prefix,
                           {"filename": path.name, "checksum": digest})
                 applied.append(path.name)

@@ -47,12 +47,8 @@ def _environment(server: PgServer, sandbox: Sandbox) -> dict[str, str]:
         "JWT_SECRET": "demo-jwt-secret-change-me-0123", "SYNC_API_KEY": "demo-sync-key-change-me-0123",
         "PORT": "8080",
     }
-    for base, name, prefix in (("DB_STAGING", "jssync_demo_staging", "dev_az_"),
-                               ("DB_PROD", "jssync_demo_production", "prod_az_")):
-        env.update({f"{base}_HOST": server.host, f"{base}_PORT": str(server.port),
-                    f"{base}_USER": server.user, f"{base}_PASS": server.password or "",
-                    f"{base}_NAME": name, f"{base}_TABLE_PREFIX": prefix})
-    return env
+    return env | server.db_env({"staging": "jssync_demo_staging", "production": "jssync_demo_production"},
+                               {"staging": "dev_az_", "production": "prod_az_"})
 
 
 def _seed(cfg: config_mod.Config) -> None:

@@ -88,12 +88,7 @@ def env(pg_server: PgServer, databases: dict[str, str], sandbox: Sandbox, prefix
         "SYNC_API_KEY": "sync-api-key-for-tests-0123456789",
         "PORT": "8080",
     }
-    for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
-        values.update({
-            f"{base}_HOST": pg_server.host, f"{base}_PORT": str(pg_server.port),
-            f"{base}_USER": pg_server.user, f"{base}_PASS": pg_server.password or "",
-            f"{base}_NAME": databases[target], f"{base}_TABLE_PREFIX": prefix,
-        })
+    values.update(pg_server.db_env(databases, prefix))
     return values
 
 

@@ -68,17 +68,58 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def jssync(args: list[str], env: dict[str, str], timeout: float = 120):
-    """Run the `jssync` console script with exactly `env` (plus PATH); returns CompletedProcess."""
+def jssync_process(args: list[str], env: dict[str, str], **popen: object):
+    """Start the installed `jssync` console script with exactly `env` (plus PATH, HOME and the
+    retry wait scale the tests run at); returns the Popen. stdin is /dev/null unless given."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     exe = Path(sys.executable).with_name("jssync")
-    full = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **env}
-    return subprocess.run([str(exe), *args], env=full, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    inherited = {name: os.environ[name] for name in ("PATH", "HOME", "JSSYNC_RETRY_WAIT_SCALE")
+                 if name in os.environ}
+    popen.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.Popen([str(exe), *args], env={"HOME": "/root", **inherited, **env}, **popen)
+
+
+def jssync(args: list[str], env: dict[str, str], timeout: float = 120):
+    """Run `jssync` to the end (see jssync_process); returns CompletedProcess with text output."""
+    import subprocess
+
+    with jssync_process(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def at_once(*calls):
+    """Run every callable in a thread of its own, all released together; returns their results
+    in the order given (an exception in one is raised here)."""
+    import threading
+
+    gate = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int, call) -> None:
+        gate.wait()
+        try:
+            results[index] = call()
+        except BaseException as exc:  # handed to the caller below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    if errors:
+        raise errors[0]
+    return results
 
 
 def wait_for(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.05) -> object:

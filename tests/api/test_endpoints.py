@@ -7,7 +7,6 @@ import dataclasses
 import io
 import json
 import logging
-import threading
 
 import pytest
 
@@ -20,7 +19,7 @@ from sync.guard import SyncLock
 from sync.status import SyncStatus
 from tests.api.support import admin, api_key
 from tests.conftest import ROOT
-from tests.helpers import Db, connect, free_port, seed, wait_for
+from tests.helpers import Db, at_once, connect, free_port, seed, wait_for
 
 ASINS = ["B0TEST0001", "B0TEST0002", "B0TEST0003"]
 MASTER_FIELDS = list(SyncStatus().as_master_dict())[:14]  # the Go "Master Sync Status Response"
@@ -109,21 +108,14 @@ def test_debug_is_per_run_for_two_requests_at_once(migrated, sandbox, captured_l
             cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", cfg.staging.prefix))
         seed(Db(cfg, "staging"), ASINS)
     sandbox.set_faults(latency=0.3)  # both syncs are still fetching while the other runs
-    answers: dict[str, dict] = {}
-    gate = threading.Barrier(2)
+    clients = {"true": (create_app(migrated).test_client(), migrated),
+               "false": (create_app(other).test_client(), other)}
 
-    def post(name: str, cfg, query: str) -> None:
-        client = create_app(cfg).test_client()
-        gate.wait()
-        answers[name] = client.post(f"/admin/hourly-sync?{query}", headers=api_key(cfg)).get_json()
+    def post(debug: str):
+        client, cfg = clients[debug]
+        return lambda: client.post(f"/admin/hourly-sync?debug={debug}", headers=api_key(cfg)).get_json()
 
-    threads = [threading.Thread(target=post, args=("debug", migrated, "debug=true")),
-               threading.Thread(target=post, args=("quiet", other, "debug=false"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    debug, quiet = answers["debug"]["status"], answers["quiet"]["status"]
+    debug, quiet = (answer["status"] for answer in at_once(post("true"), post("false")))
     assert debug["total_asins_processed"] == 3 and quiet["total_asins_processed"] == 3
     # They did overlap (else this test would prove nothing): each started before the other ended.
     assert debug["started_at"] < quiet["completed_at"] and quiet["started_at"] < debug["completed_at"]
@@ -165,18 +157,7 @@ def test_master_sync_starts_in_the_background_and_status_follows(client, app, st
 def test_two_master_triggers_at_once_start_exactly_one(client, app, staging, sandbox):
     seed(staging, ASINS)
     sandbox.set_faults(latency=0.3)  # the winner is still running when the loser asks
-    barrier = threading.Barrier(2)
-    answers: list = []
-
-    def trigger() -> None:
-        barrier.wait()
-        answers.append(client.post("/admin/master-sync", headers=admin()))
-
-    threads = [threading.Thread(target=trigger) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(*[lambda: client.post("/admin/master-sync", headers=admin())] * 2)
     assert sorted(a.status_code for a in answers) == [202, 409]
     started = next(a.get_json() for a in answers if a.status_code == 202)
     refused = next(a.get_json() for a in answers if a.status_code == 409)

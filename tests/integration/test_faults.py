@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from loaders.execute import in_transaction
 from sandbox.tcpproxy import TcpProxy
 from sync.config import load
 from sync.hourly import run_hourly
-from tests.helpers import Db, jssync, seed, wait_for
+from tests.helpers import Db, jssync, jssync_process, seed, wait_for
 
 TODAY = dt.datetime.now(dt.UTC).date()
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -27,10 +26,7 @@ ASINS = [f"B0CRASH{i:03d}" for i in range(6)]
 
 
 def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    exe = Path(sys.executable).with_name("jssync")
-    full = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **env}
-    return subprocess.Popen([str(exe), *args], env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
+    return jssync_process(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def kill(process: subprocess.Popen) -> None:
