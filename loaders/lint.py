@@ -26,7 +26,7 @@ STAGING_ONLY = {"sync_status", "production_outbox", "publish_product_data", "pub
 
 def targets_of(path) -> tuple[str, ...]:
     """The targets a template is rendered for."""
-    if path.parent.name == "queries" or path.stem in STAGING_ONLY:
+    if path.parts[0] == "queries" or path.stem in STAGING_ONLY:
         return ("staging",)
     return TARGETS
 
@@ -78,6 +78,6 @@ def lint(prefixes: dict[str, str]) -> list[LintResult]:
             # sqlglot keeps statements it cannot model (e.g. CREATE TABLE ... LIKE) as raw
             # commands: not errors, but not checked either; PostgreSQL tests cover them.
             unchecked = [m.split("' contains")[0].strip("'")[:80] for m in handler.messages]
-            results.append(LintResult(path.relative_to(path.parents[1]).as_posix(), target,
+            results.append(LintResult(path.as_posix(), target,
                                       len(statements), errors, unchecked))
     return results

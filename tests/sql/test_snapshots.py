@@ -7,12 +7,12 @@ diff before committing it."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from loaders.lint import render_for, targets_of
-from loaders.render import MODELS_DIR, QUERIES_DIR, list_templates
+from loaders.render import list_templates
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 # Fixed prefixes, as the Go service's example configuration names them.
@@ -20,18 +20,18 @@ PREFIXES = {"staging": "dev_az_", "production": "prod_az_"}
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 
 
-def _cases() -> list[tuple[Path, str]]:
-    return [(path, target) for path in list_templates() if path.parent in (MODELS_DIR, QUERIES_DIR)
+def _cases() -> list[tuple[PurePosixPath, str]]:
+    return [(path, target) for path in list_templates() if path.parts[0] in ("models", "queries")
             for target in targets_of(path)]
 
 
-def snapshot_path(template: Path, target: str) -> Path:
+def snapshot_path(template: PurePosixPath, target: str) -> Path:
     return SNAPSHOTS / f"{template.stem}.{target}.sql"
 
 
 @pytest.mark.parametrize(("template", "target"), _cases(),
                          ids=[f"{p.parent.name}/{p.stem}[{t}]" for p, t in _cases()])
-def test_rendered_sql_matches_snapshot(template: Path, target: str) -> None:
+def test_rendered_sql_matches_snapshot(template: PurePosixPath, target: str) -> None:
     rendered = render_for(template.stem, target, PREFIXES[target])
     path = snapshot_path(template, target)
     if UPDATE:
@@ -39,7 +39,7 @@ def test_rendered_sql_matches_snapshot(template: Path, target: str) -> None:
         path.write_text(rendered)
     assert path.is_file(), f"no snapshot {path.name}: run UPDATE_SNAPSHOTS=1 make test and review it"
     assert rendered == path.read_text(), (
-        f"{template.parent.name}/{template.name} [{target}] renders differently from "
+        f"sql/{template} [{target}] renders differently from "
         f"tests/snapshots/{path.name}; if the change is intended, run UPDATE_SNAPSHOTS=1 make test")
 
 
