@@ -8,16 +8,11 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot.errors import ParseError
 
-from loaders.merge import PRODUCT_INPUT, SALES_INPUT
 from loaders.render import TARGETS, list_templates, render
 
-# Templates that take more than target and prefix, with the values the code passes.
-CONTEXT: dict[str, dict] = {
-    "product_data": {"columns": PRODUCT_INPUT},
-    "sales_estimate_data": {"columns": SALES_INPUT},
-    "publish_product_data": {"columns": PRODUCT_INPUT},
-    "publish_sales_estimate_data": {"columns": SALES_INPUT},
-}
+# Templates that take more than target and prefix, with the values the code passes (none today:
+# the models spell out their own column lists).
+CONTEXT: dict[str, dict] = {}
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).

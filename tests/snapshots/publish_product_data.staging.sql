@@ -2,6 +2,7 @@
 -- which a Cloud Run Job loses when it ends).
 -- Grain: one row per (asin, report_date) named by the pending outbox entries.
 -- Reads: "dev_az_jssync_production_outbox", "dev_az_jungle_scout_product_data".
+-- Columns: those of models/merge/product_data.sql, in its COPY order, then created_at.
 -- Target: staging. Parameters: outbox_ids.
 WITH pending AS (
     SELECT product_keys
@@ -10,7 +11,7 @@ WITH pending AS (
 ),
 
 wanted AS (
-    SELECT DISTINCT key ->> 0 AS asin, (key ->> 1)::date AS report_date
+    SELECT DISTINCT key ->> 'asin' AS asin, (key ->> 'report_date')::date AS report_date
     FROM pending, jsonb_array_elements(pending.product_keys) AS key
 )
 

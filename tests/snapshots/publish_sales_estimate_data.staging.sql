@@ -2,6 +2,8 @@
 -- Grain: one row per (asin, marketplace, date) inside the ranges named by the pending outbox
 -- entries. Reads: "dev_az_jssync_production_outbox",
 -- "dev_az_jungle_scout_sales_estimate_data". Target: staging. Parameters: outbox_ids.
+-- Columns: those of models/merge/sales_estimate_data.sql, in its COPY order, then updated_at,
+-- created_at.
 WITH pending AS (
     SELECT sales_keys
     FROM "dev_az_jssync_production_outbox"
@@ -9,8 +11,8 @@ WITH pending AS (
 ),
 
 ranges AS (
-    SELECT key ->> 0 AS asin, key ->> 1 AS marketplace,
-           (key ->> 2)::date AS first_date, (key ->> 3)::date AS last_date
+    SELECT key ->> 'asin' AS asin, key ->> 'marketplace' AS marketplace,
+           (key ->> 'first_date')::date AS first_date, (key ->> 'last_date')::date AS last_date
     FROM pending, jsonb_array_elements(pending.sales_keys) AS key
 )
 

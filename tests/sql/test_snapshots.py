@@ -10,8 +10,10 @@ import os
 from pathlib import Path, PurePosixPath
 
 import pytest
+import sqlglot
 
 from loaders.lint import render_for, targets_of
+from loaders.merge import PRODUCT_INPUT, SALES_INPUT
 from loaders.render import list_templates
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
@@ -59,3 +61,17 @@ def test_snapshots_use_only_their_target_prefix() -> None:
         text = snapshot_path(template, target).read_text()
         other = PREFIXES["production" if target == "staging" else "staging"]
         assert other not in text, f"{template.name} [{target}] mentions {other}"
+
+
+@pytest.mark.parametrize(("model", "publish", "copied", "extra"), [
+    ("product_data", "publish_product_data", PRODUCT_INPUT, ["created_at"]),
+    ("sales_estimate_data", "publish_sales_estimate_data", SALES_INPUT, ["updated_at", "created_at"]),
+])
+def test_models_spell_out_the_columns_the_code_copies(model: str, publish: str, copied: list[str],
+                                                      extra: list[str]) -> None:
+    """The column lists written in the model files are the ones loaders/merge.py COPYs, in order."""
+    for target in ("staging", "production"):
+        insert = sqlglot.parse_one(render_for(model, target, PREFIXES[target]), read="postgres")
+        assert [c.name for c in insert.this.expressions] == [*copied, *extra]
+    select = sqlglot.parse_one(render_for(publish, "staging", PREFIXES["staging"]), read="postgres")
+    assert [c.alias_or_name for c in select.expressions] == [*copied, *extra]
