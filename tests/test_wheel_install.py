@@ -53,6 +53,7 @@ def _run(script: Path, args: list[str], env: dict[str, str], cwd: Path) -> subpr
                           timeout=120)
 
 
+@pytest.mark.slow  # builds and installs a wheel: about 10 s
 def test_installed_wheel_renders_lints_and_migrates_from_anywhere(installed: Path, env: dict[str, str],
                                                                    cfg, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
