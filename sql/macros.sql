@@ -22,3 +22,12 @@ hashtext('jssync-sync:' || %(prefix)s)
 {% macro migration_lock_key() -%}
 hashtext('jssync-migrate:' || %(prefix)s)
 {%- endmacro %}
+
+{#- The keys (one JSON object per row, column `key`) that the given outbox entries owe production,
+    from one keys column (product_keys or sales_keys). Parameter: outbox_ids. -#}
+{% macro owed_keys(column) -%}
+SELECT key
+    FROM {{ table('jssync_production_outbox') }} AS outbox,
+         jsonb_array_elements(outbox.{{ column }}) AS key
+    WHERE outbox.id = ANY(%(outbox_ids)s)
+{%- endmacro %}

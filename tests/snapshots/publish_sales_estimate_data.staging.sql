@@ -4,16 +4,17 @@
 -- "dev_az_jungle_scout_sales_estimate_data". Target: staging. Parameters: outbox_ids.
 -- Columns: those of models/merge/sales_estimate_data.sql, in its COPY order, then updated_at,
 -- created_at.
-WITH pending AS (
-    SELECT sales_keys
-    FROM "dev_az_jssync_production_outbox"
-    WHERE id = ANY(%(outbox_ids)s)
+WITH owed AS (
+    SELECT key
+    FROM "dev_az_jssync_production_outbox" AS outbox,
+         jsonb_array_elements(outbox.sales_keys) AS key
+    WHERE outbox.id = ANY(%(outbox_ids)s)
 ),
 
 ranges AS (
     SELECT key ->> 'asin' AS asin, key ->> 'marketplace' AS marketplace,
            (key ->> 'first_date')::date AS first_date, (key ->> 'last_date')::date AS last_date
-    FROM pending, jsonb_array_elements(pending.sales_keys) AS key
+    FROM owed
 )
 
 -- Overlapping ranges may name a row twice; the upsert model keeps one.

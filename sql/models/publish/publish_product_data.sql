@@ -5,15 +5,14 @@
 -- Columns: those of models/merge/product_data.sql, in its COPY order, then created_at.
 -- Target: staging. Parameters: outbox_ids.
 {% from 'models/merge/product_data.sql' import columns with context %}
-WITH pending AS (
-    SELECT product_keys
-    FROM {{ table('jssync_production_outbox') }}
-    WHERE id = ANY(%(outbox_ids)s)
+{% import 'macros.sql' as m with context %}
+WITH owed AS (
+    {{ m.owed_keys('product_keys') }}
 ),
 
 wanted AS (
     SELECT DISTINCT key ->> 'asin' AS asin, (key ->> 'report_date')::date AS report_date
-    FROM pending, jsonb_array_elements(pending.product_keys) AS key
+    FROM owed
 )
 
 SELECT {{ columns | join(', ') }}, created_at

@@ -5,16 +5,15 @@
 -- Columns: those of models/merge/sales_estimate_data.sql, in its COPY order, then updated_at,
 -- created_at.
 {% from 'models/merge/sales_estimate_data.sql' import columns with context %}
-WITH pending AS (
-    SELECT sales_keys
-    FROM {{ table('jssync_production_outbox') }}
-    WHERE id = ANY(%(outbox_ids)s)
+{% import 'macros.sql' as m with context %}
+WITH owed AS (
+    {{ m.owed_keys('sales_keys') }}
 ),
 
 ranges AS (
     SELECT key ->> 'asin' AS asin, key ->> 'marketplace' AS marketplace,
            (key ->> 'first_date')::date AS first_date, (key ->> 'last_date')::date AS last_date
-    FROM pending, jsonb_array_elements(pending.sales_keys) AS key
+    FROM owed
 )
 
 -- Overlapping ranges may name a row twice; the upsert model keeps one.
