@@ -1,5 +1,5 @@
 """The package installs like a package: a wheel built from the tree, installed (not editable) into
-a fresh virtualenv, renders, lints and migrates from a directory outside the tree.
+a fresh virtualenv, renders, lints, migrates and runs an hourly sync from a directory outside the tree.
 
 No network: the wheel is built without build isolation and installed with --no-deps; the fresh
 venv finds the dependencies through a .pth naming this venv's site-packages (a .pth there is
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Db
+from loaders.render import render
+from tests.helpers import Db, connect, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the wheel is built from; tests and benchmarks stay out, as in the image.
@@ -54,8 +55,8 @@ def _run(script: Path, args: list[str], env: dict[str, str], cwd: Path) -> subpr
 
 
 @pytest.mark.slow  # builds and installs a wheel: about 10 s
-def test_installed_wheel_renders_lints_and_migrates_from_anywhere(installed: Path, env: dict[str, str],
-                                                                   cfg, tmp_path: Path) -> None:
+def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
+        installed: Path, env: dict[str, str], cfg, sandbox, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     python = installed.parent / "python"
@@ -78,3 +79,13 @@ def test_installed_wheel_renders_lints_and_migrates_from_anywhere(installed: Pat
     for target in ("staging", "production"):
         applied = Db(cfg, target).scalar("SELECT count(*) FROM {p}jssync_schema_migrations")
         assert applied == len([n for n in os.listdir(ROOT / "sql" / "migrations") if n[:4].isdigit()])
+
+    # An hourly sync: the merge models and the landing views come from the installed package.
+    with connect(cfg, "staging") as conn, conn.cursor() as cur:
+        cur.execute(render("fixtures/product.sql", "staging", cfg.staging.prefix))
+    staging = Db(cfg, "staging")
+    seed(staging, ["B0WHEEL001"])
+    synced = _run(installed, ["hourly"], env, outside)
+    assert synced.returncode == 0, synced.stderr
+    assert staging.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data" WHERE asin = %s',
+                          ("B0WHEEL001",)) == 1
