@@ -57,10 +57,13 @@ def quoted_table(prefix: str, name: str) -> str:
 class _ResourceLoader(jinja2.BaseLoader):
     """Jinja templates from the sql package's resources (a folder, an installed wheel)."""
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, None, Callable[[], bool]]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
         node = sql_package.resource(template)
         if not node.is_file():
             raise jinja2.TemplateNotFound(template)
+        if isinstance(node, Path):  # a folder (source tree, installed wheel): reload an edited file
+            mtime = node.stat().st_mtime
+            return node.read_text(encoding="utf-8"), str(node), lambda: node.is_file() and node.stat().st_mtime == mtime
         return node.read_text(encoding="utf-8"), None, lambda: True
 
 
