@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test lint migrate hourly master serve sandbox bench clean
+.PHONY: help install demo test lint format migrate hourly master serve sandbox bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,10 @@ test: install ## run the whole test suite against a real PostgreSQL
 lint: install ## ruff, then parse every rendered SQL model and migration with sqlglot
 	$(BIN)/ruff check .
 	$(BIN)/jssync lint
+
+format: install ## ruff format, then ruff check --fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 migrate: install ## apply pending migrations to staging and production
 	$(BIN)/jssync migrate

@@ -37,7 +37,7 @@ def seed(dbs: Databases, asins: list[str]) -> None:
     """Migrate both targets and give staging a product table listing `asins` as visible."""
     staging = dbs.migrated(PREFIX)["staging"]
     with connection(staging) as conn, conn, conn.cursor() as cur:
-        cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", PREFIX))
+        cur.execute(render("fixtures/product.sql", "staging", PREFIX))
         cur.execute(sql_macros("checks.sql", PREFIX).seed_products(), {"asins": asins})
 
 

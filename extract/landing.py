@@ -16,6 +16,7 @@ from pathlib import Path
 import dlt
 import duckdb
 
+import sql as sql_package
 from extract.text import first_line
 
 log = logging.getLogger("jssync.landing")
@@ -25,7 +26,7 @@ DATASET = "landing"
 FILE_NAME = "jssync.duckdb"
 _LOAD_ID = re.compile(r"^\d+\.\d+$")
 # The analysts' views (DuckDB SQL), one file per view.
-LANDING_SQL = Path(__file__).resolve().parent.parent / "sql" / "landing"
+LANDING_SQL = sql_package.resource("landing")
 VIEWS_DIR = LANDING_SQL / "views"
 
 
@@ -136,13 +137,13 @@ def create_views(file: Path) -> list[str]:
     created = []
     try:
         with duckdb.connect(str(file)) as con:
-            for path in sorted(VIEWS_DIR.glob("*.sql")):
+            for path in sorted((p for p in VIEWS_DIR.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
                 try:
                     con.execute(path.read_text())
                 except duckdb.CatalogException:
-                    log.debug("view %s waits for its tables to land", path.stem)
+                    log.debug("view %s waits for its tables to land", path.name.removesuffix(".sql"))
                     continue
-                created.append(path.stem)
+                created.append(path.name.removesuffix(".sql"))
     except duckdb.Error as exc:
         log.warning("could not create the landing views in %s: %s", file, _root_cause(exc))
     return created

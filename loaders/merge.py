@@ -83,8 +83,8 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad,
             for table, (temp, columns, path) in inputs.items():
                 with path.open() as source:
                     counts[table] = copy_in(cur, temp, columns, source)
-            run_model(cur, "product_data", "staging", prefix, columns=PRODUCT_INPUT)
-            run_model(cur, "sales_estimate_data", "staging", prefix, columns=SALES_INPUT)
+            run_model(cur, "product_data", "staging", prefix)
+            run_model(cur, "sales_estimate_data", "staging", prefix)
             run_model(cur, "sync_status", "staging", prefix)
             run_model(cur, "production_outbox", "staging", prefix,
                       {"run_id": txn.run_id, "load_id": load.load_id})
@@ -152,11 +152,9 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
     params = {"outbox_ids": ids}
     with conn, conn.cursor() as cur:
         with products.open("w") as sink:
-            copy_out(cur, render("publish_product_data", "staging", prefix, columns=PRODUCT_INPUT),
-                     params, sink)
+            copy_out(cur, render("publish_product_data", "staging", prefix), params, sink)
         with sales.open("w") as sink:
-            copy_out(cur, render("publish_sales_estimate_data", "staging", prefix, columns=SALES_INPUT),
-                     params, sink)
+            copy_out(cur, render("publish_sales_estimate_data", "staging", prefix), params, sink)
 
 
 def _apply_production(settings: DbSettings, products: Path, sales: Path) -> None:
@@ -168,7 +166,7 @@ def _apply_production(settings: DbSettings, products: Path, sales: Path) -> None
                 copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
             with sales.open() as source:
                 copy_in(cur, "in_sales_estimate_data", [*SALES_INPUT, "updated_at", "created_at"], source)
-            run_model(cur, "product_data", "production", prefix, columns=PRODUCT_INPUT)
-            run_model(cur, "sales_estimate_data", "production", prefix, columns=SALES_INPUT)
+            run_model(cur, "product_data", "production", prefix)
+            run_model(cur, "sales_estimate_data", "production", prefix)
 
         in_transaction(conn, work, what="production merge")

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg2
 
 from loaders.migrate import migrate
-from loaders.render import SQL_DIR, render
+from loaders.render import render
 from sandbox.jungle_scout import Sandbox
 from sandbox.postgres import PgServer, create_database, find_or_start
 from sync import config as config_mod
@@ -55,9 +55,9 @@ def _seed(cfg: config_mod.Config) -> None:
     s = cfg.staging
     with psycopg2.connect(host=s.host, port=s.port, user=s.user, password=s.password or None,
                           dbname=s.name) as conn, conn.cursor() as cur:
-        cur.execute(render(str(SQL_DIR / "fixtures" / "product.sql"), "staging", s.prefix))
+        cur.execute(render("fixtures/product.sql", "staging", s.prefix))
         for asin in VISIBLE + HIDDEN:
-            cur.execute(render(str(SQL_DIR / "fixtures" / "seed_product.sql"), "staging", s.prefix),
+            cur.execute(render("fixtures/seed_product.sql", "staging", s.prefix),
                         {"asin": asin, "visible": asin not in HIDDEN})
     conn.close()
 

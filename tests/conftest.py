@@ -103,7 +103,7 @@ def migrated(cfg: config_mod.Config) -> config_mod.Config:
     migrate(cfg.staging)
     migrate(cfg.production)
     with connect(cfg, "staging") as conn, conn.cursor() as cur:
-        cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", cfg.staging.prefix))
+        cur.execute(render("fixtures/product.sql", "staging", cfg.staging.prefix))
     return cfg
 
 

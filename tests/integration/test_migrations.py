@@ -11,6 +11,7 @@ from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
 from loaders import migrate as migrate_mod
 from loaders.connections import connection
 from loaders.execute import run_model
+from loaders.merge import publish
 from loaders.migrate import MigrationError, checksum, migrate, migration_files
 from tests.helpers import Db
 
@@ -148,7 +149,7 @@ def test_runs_sequence_numbers_existing_runs_in_the_order_they_started(cfg, monk
     staging.execute('UPDATE "{p}jssync_runs" SET status = status || \'{"x": 1}\' WHERE run_id = %s', (RUNS[0],))
 
     monkeypatch.undo()
-    assert migrate(cfg.staging).applied == ["0007_runs_sequence.sql"]
+    assert migrate(cfg.staging).applied[0] == "0007_runs_sequence.sql"  # later ones follow
     seqs = staging.rows('SELECT run_id::text, seq FROM "{p}jssync_runs" ORDER BY seq')
     assert seqs == [(RUNS[0], 1), (RUNS[1], 2), (RUNS[2], 3)]
 
@@ -172,3 +173,35 @@ def test_runs_sequence_on_an_empty_history_starts_at_one(cfg):
     add_run(staging, RUNS[0], "2024-01-15 09:00:00", None)
     assert staging.scalar('SELECT seq FROM "{p}jssync_runs"') == 1
 
+
+
+def test_outbox_rows_pending_from_before_named_keys_still_publish(cfg, monkeypatch):
+    """0014 rewrites positional outbox keys as named ones; a merge owed before it still reaches production."""
+    every = migration_files()
+    monkeypatch.setattr(migrate_mod, "migration_files", lambda: [p for p in every if p.name < "0014"])
+    migrate(cfg.staging)
+    migrate(cfg.production)
+    staging, production = Db(cfg, "staging"), Db(cfg, "production")
+    staging.execute('INSERT INTO "{p}jungle_scout_product_data" (asin, report_date, title) '
+                    "VALUES ('B000000001', '2024-01-15', 'Kettle'), ('B000000002', '2024-01-15', 'Not owed')")
+    staging.execute('INSERT INTO "{p}jungle_scout_sales_estimate_data" (asin, marketplace, date, estimated_units_sold) '
+                    "SELECT 'B000000001', 'us', d::date, 7 FROM generate_series('2024-01-10'::date, '2024-01-14', "
+                    "'1 day') AS d")
+    staging.execute('INSERT INTO "{p}jssync_production_outbox" (run_id, load_id, product_keys, sales_keys) '
+                    "VALUES (gen_random_uuid(), '1.0', %s, %s)",
+                    (json.dumps([["B000000001", "2024-01-15"]]),
+                     json.dumps([["B000000001", "us", "2024-01-11", "2024-01-13"]])))
+
+    monkeypatch.undo()
+    assert migrate(cfg.staging).applied[:1] == ["0014_outbox_named_keys.sql"]
+    migrate(cfg.production)
+    assert staging.rows('SELECT product_keys, sales_keys FROM "{p}jssync_production_outbox"') == [(
+        [{"asin": "B000000001", "report_date": "2024-01-15"}],
+        [{"asin": "B000000001", "marketplace": "us", "first_date": "2024-01-11", "last_date": "2024-01-13"}])]
+
+    with connection(cfg.staging) as conn:
+        result = publish(conn, cfg.staging.prefix, cfg.production, sleep=lambda _: None)
+    assert result.error is None and len(result.applied) == 1
+    assert production.rows('SELECT asin, title FROM "{p}jungle_scout_product_data"') == [("B000000001", "Kettle")]
+    assert production.rows('SELECT date::text FROM "{p}jungle_scout_sales_estimate_data" ORDER BY date') == [
+        ("2024-01-11",), ("2024-01-12",), ("2024-01-13",)]

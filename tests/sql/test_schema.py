@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+import sql as sql_package
 from loaders.connections import DbSettings, connection
 from loaders.migrate import migrate
 from loaders.schema import dump, dump_targets, normalize
 from sandbox.postgres import PgServer, create_database, drop_database
 
-SCHEMA = Path(__file__).resolve().parents[2] / "sql" / "schema.sql"
+# The committed file in the source tree (tests run against an editable install).
+SCHEMA = Path(str(sql_package.resource("schema.sql")))
 PREFIXES = {"staging": "dev_az_", "production": "prod_az_"}
 
 

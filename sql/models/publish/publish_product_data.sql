@@ -2,16 +2,17 @@
 -- which a Cloud Run Job loses when it ends).
 -- Grain: one row per (asin, report_date) named by the pending outbox entries.
 -- Reads: {{ table('jssync_production_outbox') }}, {{ table('jungle_scout_product_data') }}.
+-- Columns: those of models/merge/product_data.sql, in its COPY order, then created_at.
 -- Target: staging. Parameters: outbox_ids.
-WITH pending AS (
-    SELECT product_keys
-    FROM {{ table('jssync_production_outbox') }}
-    WHERE id = ANY(%(outbox_ids)s)
+{% from 'models/merge/product_data.sql' import columns with context %}
+{% import 'macros.sql' as m with context %}
+WITH owed AS (
+    {{ m.owed_keys('product_keys') }}
 ),
 
 wanted AS (
-    SELECT DISTINCT key ->> 0 AS asin, (key ->> 1)::date AS report_date
-    FROM pending, jsonb_array_elements(pending.product_keys) AS key
+    SELECT DISTINCT key ->> 'asin' AS asin, (key ->> 'report_date')::date AS report_date
+    FROM owed
 )
 
 SELECT {{ columns | join(', ') }}, created_at
