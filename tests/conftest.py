@@ -19,13 +19,42 @@ from loaders.render import render
 from sandbox.jungle_scout import Sandbox
 from sandbox.postgres import PgServer, create_database, drop_database, find_or_start
 from sync import config as config_mod
-from tests.helpers import Db, connect
+from tests.helpers import Db, check_snapshot_mode, connect
 from tests.schemas import SharedSchema
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "sandbox-key-0123456789"
 _prefixes = itertools.count(1)
 SHARED = pytest.StashKey[SharedSchema]()
+
+
+# Fixtures that start or reach a PostgreSQL: a test using any of them (directly or through another
+# fixture) is marked `db`; `make test-fast` runs the others (-m "not db").
+DB_FIXTURES = frozenset({"pg_server", "embedded", "found"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "db: needs a PostgreSQL (set from the fixtures the test uses)")
+    check_snapshot_mode(os.environ)  # UPDATE_SNAPSHOTS=1 under CI=true stops the run before any test
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DB_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def zero_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry waits at zero in this process (the attempts still happen and are counted): the pauses
+    between production attempts (3 s per unreachable production) and the API client's backoff.
+    Waits a server asks for (Retry-After) stay. The one place to point at configurable waits."""
+    from extract.client import JungleScoutClient
+    from loaders.merge import publish
+
+    for function, name, zero in ((publish, "pauses", (0.0,)), (JungleScoutClient.__init__, "backoff", 0.0)):
+        if name in (function.__kwdefaults__ or {}):
+            monkeypatch.setitem(function.__kwdefaults__, name, zero)
 
 
 @pytest.fixture(scope="session")

@@ -59,6 +59,21 @@ def seed(db: Db, asins: list[str], visible: bool = True) -> None:
         db.execute("INSERT INTO \"{p}product\" (asin, product_visibility) VALUES (%s, %s)", (asin, visible))
 
 
+def check_snapshot_mode(environ) -> bool:
+    """Whether snapshot tests rewrite their snapshots (UPDATE_SNAPSHOTS=1). Refused under CI (CI set
+    and not false/0): a rewritten snapshot always matches, so CI would pass by construction."""
+    import pytest
+
+    if environ.get("UPDATE_SNAPSHOTS", "") not in ("", "0"):
+        if environ.get("UPDATE_SNAPSHOTS") != "1":
+            raise pytest.UsageError(f"UPDATE_SNAPSHOTS={environ['UPDATE_SNAPSHOTS']!r}: allowed are 1 or unset")
+        if environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            raise pytest.UsageError("UPDATE_SNAPSHOTS=1 is refused under CI: rewritten snapshots always "
+                                    "match. Run `make snapshots` locally, review the diff and commit it")
+        return True
+    return False
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on (for an unreachable database)."""
     import socket

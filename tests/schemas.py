@@ -1,4 +1,5 @@
-"""The migrated schema `migrated` tests share: migrate once per session, empty it between tests.
+"""The migrated schema `migrated` tests share: migrate once per session, empty it between tests
+(DELETE and sequences reset: ~10 ms where TRUNCATE or a migration costs ~300 ms per test).
 
 A test that changes the shared schema (adds a column, drops a table, replaces a function) is
 detected by a catalogue fingerprint after it ends; the next test then gets a newly migrated prefix,
@@ -38,10 +39,10 @@ SELECT md5(coalesce(string_agg(item, '|' ORDER BY item), '')) FROM (
     WHERE n.nspname = 'public' AND starts_with(p.proname, %(prefix)s)
 ) items
 """
-TABLES = """
-SELECT c.relname FROM pg_class c
+RELATIONS = """
+SELECT c.relname, c.relkind FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND starts_with(c.relname, %(prefix)s)
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S') AND starts_with(c.relname, %(prefix)s)
 ORDER BY c.relname
 """
 # Sessions a finished test left behind (a killed child's backend, an idle transaction, a held
@@ -65,6 +66,7 @@ class SharedSchema:
         self.product_fixture = product_fixture
         self.prefix: str | None = None
         self.tables: dict[str, list[str]] = {}
+        self.resets: dict[str, sql.Composed] = {}
         self.fingerprints: dict[str, str] = {}
         self.seeded = False  # a migration that inserts rows: truncation would lose them
 
@@ -89,12 +91,20 @@ class SharedSchema:
             with self._connect(target) as conn, conn.cursor() as cur:
                 if target == "staging":
                     cur.execute(render(str(self.product_fixture), "staging", prefix))
-                cur.execute(TABLES, {"prefix": prefix})
-                names = [row[0] for row in cur.fetchall() if row[0] != prefix + LEDGER]
+                cur.execute(RELATIONS, {"prefix": prefix})
+                relations = cur.fetchall()
+                names = [name for name, kind in relations if kind != "S" and name != prefix + LEDGER]
+                sequences = [name for name, kind in relations if kind == "S"]
                 for name in names:
                     cur.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(name)))
                     self.seeded = self.seeded or cur.fetchone()[0]
                 self.tables[target] = names
+                # Replica role: no foreign-key trigger cares about the order of the deletes.
+                self.resets[target] = sql.Composed([
+                    sql.SQL("SET session_replication_role = replica;"),
+                    *(sql.SQL("DELETE FROM {};").format(sql.Identifier(t)) for t in names),
+                    *(sql.SQL("SELECT setval({}, 1, false);").format(sql.Literal(f'"{q}"')) for q in sequences),
+                    sql.SQL("RESET session_replication_role;")])
                 self.fingerprints[target] = self._fingerprint(conn, prefix)
             conn.close()
         return prefix
@@ -109,8 +119,7 @@ class SharedSchema:
                 with self._connect(target) as conn, conn.cursor() as cur:
                     cur.execute("SET lock_timeout = '10s'")
                     cur.execute(LEFTOVER_SESSIONS)
-                    cur.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                        sql.SQL(", ").join(sql.Identifier(t) for t in self.tables[target])))
+                    cur.execute(self.resets[target])
                 conn.close()
         except psycopg2.Error:
             self.prefix = self._build()  # could not empty it in time: start clean instead

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 import requests
 
 from tests.api.support import admin
-from tests.helpers import free_port, seed, wait_for
+from tests.helpers import free_port, jssync_process, seed, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,12 +21,9 @@ def server(migrated, env, tmp_path):
     """`jssync serve` on a free $PORT; yields (base URL, its log file); SIGTERM at the end."""
     port = free_port()
     log_file = tmp_path / "serve.log"
-    child_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)), **env,
-                 "PORT": str(port)}
     with log_file.open("w") as sink:
-        child = subprocess.Popen([str(Path(sys.executable).parent / "jssync"), "serve", "--host", "127.0.0.1",
-                                  "--workers", "2", "--threads", "4"], env=child_env, cwd=ROOT, stdout=sink,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        child = jssync_process(["serve", "--host", "127.0.0.1", "--workers", "2", "--threads", "4"],
+                               {**env, "PORT": str(port)}, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     with requests.Session() as http:
         def up() -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from sync.guard import SyncAlreadyRunning, SyncLock
 from sync.manual import run_manual
 from sync.master import run_master
 from tests.api.support import JWT_SECRET, admin
-from tests.helpers import Db, seed, wait_for
+from tests.helpers import Db, jssync_process, seed, wait_for
 
 TODAY = dt.datetime.now(dt.UTC).date()
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,13 +179,11 @@ def test_killed_master_resumes_without_refetching_finished_asins(migrated, env, 
     seed(staging, todo)
     # Slow enough to be caught between batches: 4 requests in flight, 20 ms each.
     sandbox.set_faults(latency=0.02)
-    child_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)), **env,
-                 "JUNGLE_SCOUT_MAX_CONCURRENCY": "4"}
+    child_env = {**env, "JUNGLE_SCOUT_MAX_CONCURRENCY": "4"}
     log_file = tmp_path / "master.log"
     with log_file.open("w") as sink:
-        child = subprocess.Popen([str(Path(sys.executable).parent / "jssync"), "master", "--mode", "fresh",
-                                  "--date-range", "1month"], env=child_env, cwd=ROOT, stdout=sink,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        child = jssync_process(["master", "--mode", "fresh", "--date-range", "1month"], child_env, cwd=ROOT,
+                               stdout=sink, stderr=subprocess.STDOUT)
         try:
             # Batch 1 merged (queue), its status saved (jssync_runs) and its progress line logged.
             wait_for(lambda: staging.scalar('SELECT coalesce(max((status->>\'processed_asins\')::int), 0) '
