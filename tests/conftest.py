@@ -2,29 +2,25 @@
 and per test either a fresh table prefix (tests that migrate themselves) or fresh migrated tables.
 
 Migrating costs ~0.3 s per test, so `migrated` tests share one prefix migrated once per session
-(tests/schemas.py) and start from its tables truncated; a test that changes that schema makes the
+(tests/schemas.py) and start from its tables emptied; a test that changes that schema makes the
 next test migrate a new one, and a test that overrides `prefix`/`env` gets a real migration."""
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from loaders.migrate import migrate
-from loaders.render import render
 from sandbox.jungle_scout import Sandbox
 from sandbox.postgres import PgServer, create_database, drop_database, find_or_start
 from sync import config as config_mod
-from tests.helpers import Db, check_snapshot_mode, connect
+from tests.helpers import API_KEY, Db, check_snapshot_mode, environment, migrate_targets, new_prefix
 from tests.schemas import SharedSchema
 
 ROOT = Path(__file__).resolve().parent.parent
-API_KEY = "sandbox-key-0123456789"
-_prefixes = itertools.count(1)
+__all__ = ["API_KEY"]  # kept importable from here, where it used to live
 SHARED = pytest.StashKey[SharedSchema]()
 
 
@@ -91,11 +87,6 @@ def sandbox(sandbox_api: Sandbox) -> Sandbox:
     return sandbox_api
 
 
-def new_prefix() -> str:
-    """A table prefix no other test of this run uses."""
-    return f"t{os.getpid() % 10000}_{next(_prefixes)}_"
-
-
 @pytest.fixture(scope="session")
 def shared_schema(pg_server: PgServer, databases: dict[str, str]) -> SharedSchema:
     """The session's migrated prefix that `migrated` tests reuse, truncated between them."""
@@ -116,23 +107,7 @@ def prefix(request: pytest.FixtureRequest) -> str:
 def env(pg_server: PgServer, databases: dict[str, str], sandbox: Sandbox, prefix: str,
         tmp_path: Path) -> dict[str, str]:
     """A complete, valid environment for one test: own prefix, own landing directory."""
-    values = {
-        "JUNGLE_SCOUT_API_KEY": API_KEY,
-        "JUNGLE_SCOUT_BASE_URL": sandbox.base_url,
-        "JUNGLE_SCOUT_RATE_PER_MINUTE": "100000",
-        "JUNGLE_SCOUT_BURST_PER_SECOND": "10000",
-        "LANDING_DIR": str(tmp_path / "landing"),
-        "JWT_SECRET": "jwt-secret-for-tests-0123456789",
-        "SYNC_API_KEY": "sync-api-key-for-tests-0123456789",
-        "PORT": "8080",
-    }
-    for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
-        values.update({
-            f"{base}_HOST": pg_server.host, f"{base}_PORT": str(pg_server.port),
-            f"{base}_USER": pg_server.user, f"{base}_PASS": pg_server.password or "",
-            f"{base}_NAME": databases[target], f"{base}_TABLE_PREFIX": prefix,
-        })
-    return values
+    return environment(pg_server, databases, sandbox.base_url, prefix, tmp_path / "landing")
 
 
 @pytest.fixture
@@ -148,11 +123,7 @@ def migrated(request: pytest.FixtureRequest, cfg: config_mod.Config) -> Iterator
         yield cfg  # tables emptied by `prefix`
         shared.checkin()
         return
-    migrate(cfg.staging)
-    migrate(cfg.production)
-    with connect(cfg, "staging") as conn, conn.cursor() as cur:
-        cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", cfg.staging.prefix))
-    yield cfg
+    yield migrate_targets(cfg)
 
 
 @pytest.fixture

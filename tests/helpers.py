@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import psycopg2
 
 from sync import config as config_mod
@@ -118,6 +120,74 @@ def jssync(args: list[str], env: dict[str, str], timeout: float = 120):
     return subprocess.CompletedProcess(child.args, child.returncode, out, err)
 
 
+API_KEY = "sandbox-key-0123456789"
+_prefixes = itertools.count(1)
+
+
+def new_prefix() -> str:
+    """A table prefix no other test of this run uses."""
+    import os
+
+    return f"t{os.getpid() % 10000}_{next(_prefixes)}_"
+
+
+def environment(server, databases: dict[str, str], base_url: str, prefix: str, landing_dir) -> dict[str, str]:
+    """A complete, valid environment: both targets on `server` under `prefix`, the sandbox API at
+    `base_url` with generous limits, landing in `landing_dir`."""
+    values = {
+        "JUNGLE_SCOUT_API_KEY": API_KEY,
+        "JUNGLE_SCOUT_BASE_URL": base_url,
+        "JUNGLE_SCOUT_RATE_PER_MINUTE": "100000",
+        "JUNGLE_SCOUT_BURST_PER_SECOND": "10000",
+        "LANDING_DIR": str(landing_dir),
+        "JWT_SECRET": "jwt-secret-for-tests-0123456789",
+        "SYNC_API_KEY": "sync-api-key-for-tests-0123456789",
+        "PORT": "8080",
+    }
+    for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
+        values.update({
+            f"{base}_HOST": server.host, f"{base}_PORT": str(server.port),
+            f"{base}_USER": server.user, f"{base}_PASS": server.password or "",
+            f"{base}_NAME": databases[target], f"{base}_TABLE_PREFIX": prefix,
+        })
+    return values
+
+
+def migrate_targets(cfg: config_mod.Config) -> config_mod.Config:
+    """Migrate both targets of `cfg` and give staging the site's (empty) product table."""
+    from pathlib import Path
+
+    from loaders.migrate import migrate
+    from loaders.render import render
+
+    migrate(cfg.staging)
+    migrate(cfg.production)
+    fixture = Path(__file__).resolve().parent.parent / "sql/fixtures/product.sql"
+    with connect(cfg, "staging") as conn, conn.cursor() as cur:
+        cur.execute(render(str(fixture), "staging", cfg.staging.prefix))
+    return cfg
+
+
+class kept_logging:  # noqa: N801 (used like contextlib's lower-case managers)
+    """The `jssync` logger's handlers, level and propagation put back as they were on exit."""
+
+    def __enter__(self) -> None:
+        import logging
+
+        from sync import logs
+
+        self.logger = logging.getLogger(logs.ROOT)
+        self.saved = (list(self.logger.handlers), self.logger.level, self.logger.propagate)
+
+    def __exit__(self, *exc: object) -> None:
+        for handler in list(self.logger.handlers):
+            self.logger.removeHandler(handler)
+        for handler in self.saved[0]:
+            self.logger.addHandler(handler)
+        self.logger.setLevel(self.saved[1])
+        self.logger.propagate = self.saved[2]
+
+
 def cli_entry():
     """The CLI's console entry point (the one import to change when the CLI moves)."""
     from sync.cli import script
@@ -131,24 +201,19 @@ def run_cli(args: list[str], env: dict[str, str]):
     Faster than a child by the interpreter and import start-up; logging is restored afterwards."""
     import contextlib
     import io
-    import logging
     import os
     import subprocess
     import sys
 
-    from sync import logs
-
     script = cli_entry()
     saved_env, saved_argv = dict(os.environ), sys.argv
-    logger = logging.getLogger(logs.ROOT)
-    saved_log = (list(logger.handlers), logger.level, logger.propagate)
     out, err = io.StringIO(), io.StringIO()
     code: int | str | None = 0
     try:
         os.environ.clear()
         os.environ.update({"PATH": saved_env.get("PATH", ""), "HOME": saved_env.get("HOME", "/root"), **env})
         sys.argv = ["jssync", *args]
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with kept_logging(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 script()
             except SystemExit as exc:
@@ -157,12 +222,6 @@ def run_cli(args: list[str], env: dict[str, str]):
         os.environ.clear()
         os.environ.update(saved_env)
         sys.argv = saved_argv
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-        for handler in saved_log[0]:
-            logger.addHandler(handler)
-        logger.setLevel(saved_log[1])
-        logger.propagate = saved_log[2]
     if code is None:
         code = 0
     elif not isinstance(code, int):  # sys.exit("message"): printed to stderr, exit 1

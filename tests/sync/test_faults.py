@@ -116,12 +116,12 @@ def test_production_down_for_a_whole_run_then_back(migrated, env, staging, produ
 def test_two_syncs_at_once_only_one_runs(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
     sandbox.set_faults(latency=1.0)
-    first = jssync_process(["hourly"], env)
-    wait_for(lambda: sandbox.stats()["requests"] >= 1, what="the first sync to call the API")
-    second = run_cli(["hourly", "--json"], env)  # in process; the first holds the lock from its own
-    assert second.returncode == 3
-    assert "another sync is running" in second.stderr
-    out, err = first.communicate(timeout=60)
+    with jssync_process(["hourly"], env) as first:  # pipes closed and child waited for, whatever happens
+        wait_for(lambda: sandbox.stats()["requests"] >= 1, what="the first sync to call the API")
+        second = run_cli(["hourly", "--json"], env)  # in process; the first holds the lock from its own
+        assert second.returncode == 3
+        assert "another sync is running" in second.stderr
+        out, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert_complete(staging, production, ASINS[:2])
 
