@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 from tests.api.support import api_key
 from tests.helpers import jssync_process, seed, wait_for
 
@@ -11,7 +9,7 @@ from tests.helpers import jssync_process, seed, wait_for
 def test_cli_sync_running_refuses_http_trigger(client, migrated, env, staging, sandbox):
     seed(staging, ["B0BOTH0001", "B0BOTH0002"])
     sandbox.set_faults(latency=1.0)
-    cli = jssync_process(["hourly"], env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cli = jssync_process(["hourly"], env)  # a second process: the lock is PostgreSQL's, not a thread's
     try:
         wait_for(lambda: sandbox.stats()["requests"] >= 1)
         refused = client.post("/admin/hourly-sync", headers=api_key(migrated))

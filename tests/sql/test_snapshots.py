@@ -15,11 +15,12 @@ import sqlglot
 from loaders.lint import render_for, targets_of
 from loaders.merge import PRODUCT_INPUT, SALES_INPUT
 from loaders.render import list_templates
+from tests.helpers import check_snapshot_mode
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 # Fixed prefixes, as the Go service's example configuration names them.
 PREFIXES = {"staging": "dev_az_", "production": "prod_az_"}
-UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+UPDATE = check_snapshot_mode(os.environ)  # refused under CI=true
 
 
 def _cases() -> list[tuple[PurePosixPath, str]]:
@@ -39,10 +40,10 @@ def test_rendered_sql_matches_snapshot(template: PurePosixPath, target: str) -> 
     if UPDATE:
         SNAPSHOTS.mkdir(exist_ok=True)
         path.write_text(rendered)
-    assert path.is_file(), f"no snapshot {path.name}: run UPDATE_SNAPSHOTS=1 make test and review it"
+    assert path.is_file(), f"no snapshot {path.name}: run `make snapshots` and review it"
     assert rendered == path.read_text(), (
         f"sql/{template} [{target}] renders differently from "
-        f"tests/snapshots/{path.name}; if the change is intended, run UPDATE_SNAPSHOTS=1 make test")
+        f"tests/snapshots/{path.name}; if the change is intended, run `make snapshots`")
 
 
 def test_no_snapshot_without_a_template() -> None:

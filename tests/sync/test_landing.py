@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -12,8 +14,11 @@ import pytest
 from cli import main as cli
 from cli import readouts
 from extract.landing import FILE_NAME, LANDING_SQL
+from sync import config as config_mod
+from sync import logs
 from sync.hourly import run_hourly
-from tests.helpers import seed
+from tests.conftest import new_prefix
+from tests.helpers import Db, environment, kept_logging, migrate_targets, seed
 
 ASINS = ["B0LAND0001", "B0LAND0002", "B0ZZLAND01"]
 
@@ -28,18 +33,26 @@ def examples() -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-@pytest.fixture
-def landed(migrated, staging, sandbox, capture_logs) -> tuple[Path, list]:
-    """A landing file after two runs that fetched the same ASINs (a same-day rerun)."""
-    capture_logs()
-    seed(staging, ASINS)
-    first = run_hourly(migrated, "us")
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET '
-                    "product_data_synced_at = now() - interval '40 days', "
-                    "sales_estimate_data_synced_at = now() - interval '5 days'")
-    sandbox.set_faults(revision=1)
-    second = run_hourly(migrated, "us")
-    return migrated.landing_dir / FILE_NAME, [first, second]
+@pytest.fixture(scope="module")
+def landed(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[tuple[Path, list]]:
+    """A landing file after two runs that fetched the same ASINs (a same-day rerun). Built once for
+    the module (two hourly runs): every test here only reads it, or copies it."""
+    env = environment(pg_server, databases, sandbox_api.base_url, new_prefix(),
+                      tmp_path_factory.mktemp("landed") / "landing")
+    migrated = migrate_targets(config_mod.load(env, needs=["db", "api", "http"]))
+    staging = Db(migrated, "staging")
+    sandbox_api.reset()
+    with kept_logging():
+        logs.setup(stream=io.StringIO())
+        seed(staging, ASINS)
+        first = run_hourly(migrated, "us")
+        staging.execute('UPDATE "{p}jungle_scout_sync_status" SET '
+                        "product_data_synced_at = now() - interval '40 days', "
+                        "sales_estimate_data_synced_at = now() - interval '5 days'")
+        sandbox_api.set_faults(revision=1)
+        second = run_hourly(migrated, "us")
+    sandbox_api.reset()
+    yield migrated.landing_dir / FILE_NAME, [first, second]
 
 
 def test_views_exist_after_each_load(landed):
@@ -84,10 +97,10 @@ def test_every_example_query_runs(landed):
     assert len(examples()) >= 4
 
 
-def test_landing_command_prints_the_file_views_and_examples(landed, env, monkeypatch, capsys, capture_logs):
+def test_landing_command_prints_the_file_views_and_examples(landed, monkeypatch, capsys, capture_logs):
     file, _ = landed
     capture_logs()
-    monkeypatch.setenv("LANDING_DIR", env["LANDING_DIR"])
+    monkeypatch.setenv("LANDING_DIR", str(file.parent))
     assert cli.main(["landing"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert f"Landing file: {file.resolve()}" in out
@@ -97,10 +110,10 @@ def test_landing_command_prints_the_file_views_and_examples(landed, env, monkeyp
     assert examples()[0] in out
 
 
-def test_snapshot_is_a_readable_copy_with_the_views(landed, tmp_path, env, monkeypatch, capsys, capture_logs):
+def test_snapshot_is_a_readable_copy_with_the_views(landed, tmp_path, monkeypatch, capsys, capture_logs):
     file, _ = landed
     capture_logs()
-    monkeypatch.setenv("LANDING_DIR", env["LANDING_DIR"])
+    monkeypatch.setenv("LANDING_DIR", str(file.parent))
     copy = tmp_path / "copy.duckdb"
     assert cli.main(["landing", "--snapshot", str(copy)]) == cli.EXIT_OK
     assert f"Snapshot written: {copy}" in capsys.readouterr().out
@@ -108,10 +121,10 @@ def test_snapshot_is_a_readable_copy_with_the_views(landed, tmp_path, env, monke
         file, "SELECT count(*) FROM landing.latest_products")
 
 
-def test_a_file_held_by_a_writer(landed, tmp_path, env, monkeypatch, capsys, capture_logs):
+def test_a_file_held_by_a_writer(landed, tmp_path, monkeypatch, capsys, capture_logs):
     file, _ = landed
     capture_logs()
-    monkeypatch.setenv("LANDING_DIR", env["LANDING_DIR"])
+    monkeypatch.setenv("LANDING_DIR", str(file.parent))
     # Another process holds the file read-write, as a sync landing a batch does.
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "

@@ -7,7 +7,7 @@ import json
 
 from loaders.connections import DbSettings
 from sync.hourly import run_hourly
-from tests.helpers import free_port, jssync, seed
+from tests.helpers import free_port, run_cli, seed
 
 ASINS = ["B0FAIL0001", "B0FAIL0002"]
 
@@ -37,7 +37,7 @@ def test_production_unreachable_keeps_staging_and_catches_up(migrated, staging, 
 def test_staging_unreachable_stops_early_and_writes_nothing(migrated, env, staging, production, sandbox):
     seed(staging, ASINS)
     broken = {**env, "DB_STAGING_PORT": str(free_port())}
-    result = jssync(["hourly", "--json"], broken)
+    result = run_cli(["hourly", "--json"], broken)
     assert result.returncode == 1, result.stderr
     status = json.loads(result.stdout)
     assert status["stopped_early"] is True
@@ -54,10 +54,10 @@ def test_settings_repr_hides_password():
 def test_catch_up_command(migrated, env, staging, production, sandbox):
     seed(staging, ASINS)
     down_env = {**env, "DB_PROD_PORT": str(free_port())}
-    assert jssync(["hourly"], down_env).returncode == 0  # staging committed; production owed one merge
-    still_down = jssync(["catch-up", "--json"], down_env)
+    assert run_cli(["hourly"], down_env).returncode == 0  # staging committed; production owed one merge
+    still_down = run_cli(["catch-up", "--json"], down_env)
     assert still_down.returncode == 1 and json.loads(still_down.stdout)["production_pending"] == 1
-    result = jssync(["catch-up", "--json"], {k: v for k, v in env.items() if k != "JUNGLE_SCOUT_API_KEY"})
+    result = run_cli(["catch-up", "--json"], {k: v for k, v in env.items() if k != "JUNGLE_SCOUT_API_KEY"})
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["production_catch_up"] == {"ran": True, "applied": 1} and status["production_pending"] == 0

@@ -180,11 +180,11 @@ def test_killed_master_resumes_without_refetching_finished_asins(migrated, env, 
     seed(staging, todo)
     # Slow enough to be caught between batches: 4 requests in flight, 20 ms each.
     sandbox.set_faults(latency=0.02)
+    child_env = {**env, "JUNGLE_SCOUT_MAX_CONCURRENCY": "4"}
     log_file = tmp_path / "master.log"
     with log_file.open("w") as sink:
-        child = jssync_process(["master", "--mode", "fresh", "--date-range", "1month"],
-                               {**env, "JUNGLE_SCOUT_MAX_CONCURRENCY": "4"}, cwd=ROOT, stdout=sink,
-                               stderr=subprocess.STDOUT)
+        child = jssync_process(["master", "--mode", "fresh", "--date-range", "1month"], child_env, cwd=ROOT,
+                               stdout=sink, stderr=subprocess.STDOUT)
         try:
             # Batch 1 merged (queue), its status saved (jssync_runs) and its progress line logged.
             wait_for(lambda: staging.scalar('SELECT coalesce(max((status->>\'processed_asins\')::int), 0) '

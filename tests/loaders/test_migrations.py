@@ -200,7 +200,7 @@ def test_outbox_rows_pending_from_before_named_keys_still_publish(cfg, monkeypat
         [{"asin": "B000000001", "marketplace": "us", "first_date": "2024-01-11", "last_date": "2024-01-13"}])]
 
     with connection(cfg.staging) as conn:
-        result = publish(conn, cfg.staging.prefix, cfg.production, sleep=lambda _: None)
+        result = publish(conn, cfg.staging.prefix, cfg.production)
     assert result.error is None and len(result.applied) == 1
     assert production.rows('SELECT asin, title FROM "{p}jungle_scout_product_data"') == [("B000000001", "Kettle")]
     assert production.rows('SELECT date::text FROM "{p}jungle_scout_sales_estimate_data" ORDER BY date') == [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # Package -> its layer; a module may import its own layer's package and any lower layer's.
 LAYERS = {"extract": 0, "loaders": 1, "sync": 2, "api": 3, "sandbox": 3, "cli": 4}
 

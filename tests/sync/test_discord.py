@@ -12,7 +12,7 @@ from extract import retrying
 from sync import config as config_mod
 from sync import report
 from sync.status import SyncStatus
-from tests.report.conftest import TOKEN, limit_problems
+from tests.sync.conftest import TOKEN, limit_problems
 
 API_KEY = "js-api-key-0123456789abcdef"
 START = dt.datetime(2024, 1, 15, 10, 0, 0, tzinfo=dt.UTC)

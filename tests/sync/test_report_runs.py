@@ -58,7 +58,7 @@ def test_only_on_change_against_the_run_history(migrated, staging, sandbox, webh
     run_hourly(cfg, "us")                      # green: sent
     assert colours() == [GREEN, YELLOW, GREEN]
 
-    saved = staging.rows('SELECT kind, outcome FROM "{p}jssync_runs" ORDER BY started_at')
+    saved = staging.rows('SELECT kind, outcome FROM "{p}jssync_runs" ORDER BY seq')  # started_at: whole seconds
     assert saved == [("hourly", "success"), ("hourly", "success"), ("hourly", "failures"),
                      ("hourly", "failures"), ("hourly", "success")]
 

@@ -1,13 +1,17 @@
-"""The CLI as schedulers see it: exit codes, --json, --debug, refusals before touching anything."""
+"""The CLI as schedulers see it: exit codes, --json, --debug, refusals before touching anything.
+
+Commands run in process (run_cli: the console entry point with its own argv and environment); the
+console script itself runs as a child where the process boundary is the point (exit codes)."""
 
 from __future__ import annotations
 
 import json
 
-from tests.helpers import jssync, seed
+from tests.helpers import jssync, run_cli, seed
 
 
 def test_hourly_json_and_exit_zero(migrated, env, staging, sandbox):
+    """The installed console script, as a child: the scheduler reads its exit code and stdout."""
     seed(staging, ["B0CLI00001", "B0ZZCLI001"])
     result = jssync(["hourly", "--json"], env)
     assert result.returncode == 0, result.stderr
@@ -23,7 +27,7 @@ def test_hourly_json_and_exit_zero(migrated, env, staging, sandbox):
 
 def test_debug_prints_the_step_log(migrated, env, staging, sandbox):
     seed(staging, ["B0CLI00002", "B0ZZCLI002"])
-    result = jssync(["hourly", "--debug"], env)
+    result = run_cli(["hourly", "--debug"], env)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     text = "\n".join(f"[{line['flow']}] " + (f"[{line['step']}] " if line["step"] else "") + line["message"]
@@ -44,7 +48,7 @@ def test_debug_prints_the_step_log(migrated, env, staging, sandbox):
 
 def test_without_debug_only_a_summary(migrated, env, staging, sandbox):
     seed(staging, ["B0CLI00003"])
-    result = jssync(["hourly"], env)
+    result = run_cli(["hourly"], env)
     assert result.returncode == 0
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert all(line["severity"] == "INFO" for line in lines)
@@ -57,7 +61,7 @@ def test_configuration_error_lists_everything_and_touches_nothing(migrated, env,
     seed(staging, ["B0CLI00004"])
     broken = {k: v for k, v in env.items() if k not in ("DB_PROD_HOST", "JUNGLE_SCOUT_API_KEY")}
     broken["JUNGLE_SCOUT_BURST_PER_SECOND"] = "-1"
-    result = jssync(["hourly"], broken)
+    result = run_cli(["hourly"], broken)
     assert result.returncode == 2
     for name in ("DB_PROD_HOST", "JUNGLE_SCOUT_API_KEY", "JUNGLE_SCOUT_BURST_PER_SECOND"):
         assert name in result.stderr
@@ -69,7 +73,7 @@ def test_prefix_carrying_sql_is_refused(migrated, env, staging, sandbox):
     evil = "x; DROP TABLE canary; --"
     staging.execute("CREATE TABLE IF NOT EXISTS canary (id int)")
     for command in (["hourly"], ["migrate"]):
-        result = jssync(command, {**env, "DB_STAGING_TABLE_PREFIX": evil})
+        result = run_cli(command, {**env, "DB_STAGING_TABLE_PREFIX": evil})
         assert result.returncode == 2
         assert "DB_STAGING_TABLE_PREFIX" in result.stderr and "^[a-z_][a-z0-9_]{0,30}$" in result.stderr
     assert staging.scalar("SELECT to_regclass('canary') IS NOT NULL")
@@ -77,18 +81,25 @@ def test_prefix_carrying_sql_is_refused(migrated, env, staging, sandbox):
 
 
 def test_migrate_is_idempotent(env, staging):
-    first = jssync(["migrate"], env)
+    first = run_cli(["migrate"], env)
     assert first.returncode == 0, first.stderr
     assert "0 applied" in first.stdout  # the fixture migrated already
     assert first.stdout.count("already applied") == 2
 
 
 def test_render_and_lint(env):
-    rendered = jssync(["render", "product_data", "--target", "production"], env)
+    rendered = run_cli(["render", "product_data", "--target", "production"], env)
     assert rendered.returncode == 0
     assert f'INSERT INTO "{env["DB_PROD_TABLE_PREFIX"]}jungle_scout_product_data"' in rendered.stdout
     assert "created_at = EXCLUDED.created_at" in rendered.stdout  # production mirrors staging
-    unknown = jssync(["render", "nope"], env)
+    unknown = run_cli(["render", "nope"], env)
     assert unknown.returncode == 1 and "known:" in unknown.stderr
-    lint = jssync(["lint"], env)
+    lint = run_cli(["lint"], env)
     assert lint.returncode == 0 and " 0 failed" in lint.stdout
+
+
+def test_console_script_refuses_a_bad_configuration_with_exit_two(env):
+    """The child process's own exit code for a configuration error (1 and 0: the tests above)."""
+    broken = {k: v for k, v in env.items() if k != "DB_PROD_HOST"}
+    refused = jssync(["hourly"], broken)
+    assert refused.returncode == 2 and "DB_PROD_HOST" in refused.stderr

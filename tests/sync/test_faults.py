@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
@@ -17,16 +18,12 @@ from loaders.execute import in_transaction
 from sandbox.tcpproxy import TcpProxy
 from sync.config import load
 from sync.hourly import run_hourly
-from tests.helpers import Db, jssync, jssync_process, seed, wait_for
+from tests.helpers import Db, jssync_process, run_cli, seed, wait_for
 
 TODAY = dt.datetime.now(dt.UTC).date()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 DAYS = (YESTERDAY - YESTERDAY.replace(year=YESTERDAY.year - 1)).days + 1
 ASINS = [f"B0CRASH{i:03d}" for i in range(6)]
-
-
-def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return jssync_process(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def kill(process: subprocess.Popen) -> None:
@@ -59,7 +56,7 @@ def production_through(env: dict[str, str], proxy: TcpProxy) -> dict[str, str]:
 def test_sigkill_during_extract(migrated, env, staging, production, sandbox):
     seed(staging, ASINS)
     sandbox.set_faults(latency=0.3)
-    process = spawn(["hourly"], env)
+    process = jssync_process(["hourly"], env)
     wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 2, what="sales requests")
     kill(process)
     sandbox.set_faults(latency=0)
@@ -71,7 +68,7 @@ def test_sigkill_during_extract(migrated, env, staging, production, sandbox):
 def test_sigkill_between_staging_and_production(migrated, env, staging, production, sandbox, pg_server):
     seed(staging, ASINS)
     with TcpProxy(pg_server.host, pg_server.port, delay=5.0) as slow:
-        process = spawn(["hourly"], production_through(env, slow))
+        process = jssync_process(["hourly"], production_through(env, slow))
         wait_for(lambda: staging.scalar('SELECT count(*) FROM "{p}jssync_production_outbox"') == 1,
                  what="the staging merge")
         kill(process)
@@ -85,7 +82,7 @@ def test_sigkill_between_staging_and_production(migrated, env, staging, producti
 def test_sigkill_during_production_merge(migrated, env, staging, production, sandbox, pg_server):
     seed(staging, ASINS)
     with TcpProxy(pg_server.host, pg_server.port, delay=0.25) as slow:
-        process = spawn(["hourly"], production_through(env, slow))
+        process = jssync_process(["hourly"], production_through(env, slow))
         wait_for(lambda: production.scalar(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jssync-publish' "
             "AND datname = current_database() AND xact_start IS NOT NULL") == 1,
@@ -120,12 +117,12 @@ def test_production_down_for_a_whole_run_then_back(migrated, env, staging, produ
 def test_two_syncs_at_once_only_one_runs(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
     sandbox.set_faults(latency=1.0)
-    first = spawn(["hourly"], env)
-    wait_for(lambda: sandbox.stats()["requests"] >= 1, what="the first sync to call the API")
-    second = jssync(["hourly", "--json"], env)
-    assert second.returncode == 3
-    assert "another sync is running" in second.stderr
-    out, err = first.communicate(timeout=60)
+    with jssync_process(["hourly"], env) as first:  # pipes closed and child waited for, whatever happens
+        wait_for(lambda: sandbox.stats()["requests"] >= 1, what="the first sync to call the API")
+        second = run_cli(["hourly", "--json"], env)  # in process; the first holds the lock from its own
+        assert second.returncode == 3
+        assert "another sync is running" in second.stderr
+        out, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert_complete(staging, production, ASINS[:2])
 
@@ -133,7 +130,7 @@ def test_two_syncs_at_once_only_one_runs(migrated, env, staging, production, san
 def test_lock_of_a_killed_sync_is_released_by_postgres(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
     sandbox.set_faults(latency=1.0)
-    process = spawn(["hourly"], env)
+    process = jssync_process(["hourly"], env)
     wait_for(lambda: sandbox.stats()["requests"] >= 1, what="the sync to hold the lock")
     kill(process)
     sandbox.set_faults(latency=0)
@@ -158,7 +155,7 @@ def test_landing_file_held_by_an_analyst(migrated, env, staging, production, san
         assert analyst.stdout.readline().strip() == "1"
         seed(staging, ASINS[1:3])
         held = {**env, "LANDING_LOCK_WAIT_SECONDS": "1"}
-        result = jssync(["hourly", "--json"], held)
+        result = run_cli(["hourly", "--json"], held)
         assert result.returncode == 0, result.stderr
         import json
 
@@ -221,14 +218,14 @@ def test_deadlock_is_retried_as_a_whole_transaction(migrated, staging):
 def test_staging_lost_mid_run_stops_early_with_a_status(migrated, env, staging, production, sandbox, pg_server):
     seed(staging, ASINS[:3])
     sandbox.set_faults(latency=0.5)
-    with TcpProxy(pg_server.host, pg_server.port) as proxy:
-        process = spawn(["hourly", "--json"], {**env, "DB_STAGING_HOST": proxy.host,
-                                               "DB_STAGING_PORT": str(proxy.port)})
+    with TcpProxy(pg_server.host, pg_server.port) as proxy, ThreadPoolExecutor(1) as pool:
+        # In a thread of this process: nothing here needs a process boundary (exit 1 for a run that
+        # stopped early: tests/sync/test_failures.py).
+        cfg = load({**env, "DB_STAGING_HOST": proxy.host, "DB_STAGING_PORT": str(proxy.port)})
+        running = pool.submit(run_hourly, cfg, "us")
         wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 1, what="the sales requests")
         proxy.cut()
-        out, err = process.communicate(timeout=60)
-    assert process.returncode == 1, err
-    status = json.loads(out)
+        status = running.result(timeout=60).as_dict()
     assert status["stopped_early"] is True and status["is_running"] is False
     assert status["stop_reason"].startswith("Staging merge failed")
     assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 0
@@ -241,7 +238,7 @@ def test_staging_lost_mid_run_stops_early_with_a_status(migrated, env, staging, 
 def test_a_run_that_lost_its_lock_session_never_merges(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
     sandbox.set_faults(latency=0.5)
-    first = spawn(["hourly", "--json"], env)
+    first = jssync_process(["hourly", "--json"], env)
     wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 1, what="the first sync's sales requests")
     # a failover or a DBA ends the session that holds the lock
     staging.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
