@@ -9,6 +9,7 @@
   const BUCKETS = ["0-1", "1-2", "2-7", "7-14", "14-30", "30-60", "60+", "never"];
   const $ = (id) => document.getElementById(id);
   let timer = null;
+  let last = null;  // the latest answers, redrawn when the window's width changes
 
   function takeFragmentToken() {
     // #token=... never reaches the server; keep it for this tab and drop it from the address bar.
@@ -57,8 +58,10 @@
       $("load-error").hidden = true;
       $("panels").hidden = false;
       $("sign-out").hidden = false;
-      draw(runs.runs, usage, freshness);
-      $("updated").textContent = "updated " + clock(new Date().toISOString());
+      last = [runs.runs, usage, freshness];
+      draw(...last);
+      $("updated").textContent = "updated " + new Date().toISOString().slice(0, 19).replace("T", " ") + " UTC";
+      $("updated").dataset.loads = String(Number($("updated").dataset.loads || 0) + 1);
       if (!timer) timer = setInterval(load, REFRESH_MS);
     } catch (error) {
       if (error instanceof Refused) {
@@ -91,6 +94,7 @@
     if (parent) parent.appendChild(node);
     return node;
   }
+  const width = (id) => Math.max(260, Math.round($(id).clientWidth || 0));
   function tip(node, text) { el("title", {}, node).textContent = text; return node; }
 
   // ---- panels
@@ -171,7 +175,8 @@
     const monthDays = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).getUTCDate();
     const perDay = budget ? budget.monthly / monthDays : null;
     const top = Math.max(1, perDay || 0, ...dayList.map((d) => per[d].products + per[d].sales)) * 1.1;
-    const W = 720, H = 220, L = 44, B = 22, T = 8, w = (W - L - 4) / 30;
+    // Drawn at the container's own width, so text keeps its size on a laptop and on a phone.
+    const W = width("requests-chart"), H = 220, L = 44, B = 22, T = 8, w = (W - L - 4) / 30;
     const svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "requests per day" });
     const y = (v) => H - B - (v / top) * (H - B - T);
     el("line", { x1: L, x2: W, y1: H - B, y2: H - B, class: "axis" }, svg);
@@ -190,7 +195,7 @@
       const above = y(d.products + d.sales) - 6;
       if (d.retries) el("circle", { cx: x + (w - 2) / 2, cy: above, r: 3.5, class: "retries" }, g);
       if (d.rate_limited) el("rect", { x: x + (w - 2) / 2 - 3.5, y: above - 10, width: 7, height: 7, class: "limited" }, g);
-      if (i % 5 === 4 || i === 29) {
+      if (W >= 560 ? i % 5 === 4 || i === 29 : i % 10 === 9) {
         el("text", { x: x + (w - 2) / 2, y: H - 6, "text-anchor": "middle" }, svg).textContent = day.slice(5);
       }
     });
@@ -210,7 +215,7 @@
   function drawAges(freshness) {
     const p = freshness.product_age_histogram, s = freshness.sales_age_histogram;
     const top = Math.max(1, ...BUCKETS.map((b) => Math.max(p[b], s[b]))) * 1.15;
-    const W = 420, H = 200, L = 8, B = 22, T = 14, w = (W - L) / BUCKETS.length;
+    const W = width("ages-chart"), H = 200, L = 8, B = 22, T = 14, w = (W - L) / BUCKETS.length;
     const svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "age histogram" });
     const y = (v) => H - B - (v / top) * (H - B - T);
     el("line", { x1: 0, x2: W, y1: H - B, y2: H - B, class: "axis" }, svg);
@@ -285,6 +290,11 @@
       askForToken("Token forgotten. Paste an admin token to see the data again.");
     });
     window.addEventListener("hashchange", () => { takeFragmentToken(); load(); });
+    let resizing = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizing);
+      resizing = setTimeout(() => { if (last && !$("panels").hidden) draw(...last); }, 150);
+    });
     takeFragmentToken();
     load();
   });
