@@ -47,7 +47,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def site(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[dict]:
     """The app over freshly migrated databases after two real hourly syncs (the second with a
-    retried 503 and an ASIN the API does not know) and a run whose process died; on loopback."""
+    retried 503, a 429 and an ASIN the API does not know) and a run whose process died; on loopback."""
     sandbox_api.reset()
     prefix = f"dash{os.getpid() % 10000}_"
     env = {
@@ -76,6 +76,7 @@ def site(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[dict]:
                     (dead.run_id, json.dumps(dead.as_dict())))
     seed(staging, ["B0DASHNEW1", "B0DASHGONE"])
     sandbox_api.set_faults(fail_next={"count": 1, "status": 503, "endpoint": "products"},
+                           rate_limit_next={"count": 1, "retry_after": 1, "endpoint": "sales"},
                            unknown_asins=["B0DASHGONE"])
     run_hourly(cfg, "us")
     sandbox_api.reset()
@@ -229,6 +230,8 @@ def _check_panels(page, site) -> None:
     assert f"products {expected['products']:,}, sales {expected['sales']:,}" in tip
     retried = sum(r["retries"] for r in usage["usage"] if r["day"] == today)
     assert retried >= 1 and f"retries {retried:,}" in tip and day.locator("circle.retries").count() == 1
+    limited = sum(r["rate_limited"] for r in usage["usage"] if r["day"] == today)
+    assert limited == 1 and "429s 1," in tip and day.locator("rect.limited").count() == 1
     assert page.locator("#requests-chart g[data-day]").count() == 30
     assert page.locator("#requests-chart line.budget").count() == 1
     month = page.text_content("#requests-month")
