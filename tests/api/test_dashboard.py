@@ -15,14 +15,12 @@ import pytest
 from werkzeug.serving import make_server
 
 from api import create_app
-from loaders.migrate import migrate
-from loaders.render import render
 from sync import config as config_mod
 from sync.hourly import run_hourly
 from sync.status import SyncStatus, utcnow
 from tests.api.support import JWT_SECRET, token
-from tests.conftest import API_KEY, ROOT
-from tests.helpers import Db, connect, seed
+from tests.conftest import ROOT
+from tests.helpers import Db, environment, migrate_targets, new_prefix, seed
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
@@ -49,22 +47,9 @@ def site(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[dict]:
     """The app over freshly migrated databases after two real hourly syncs (the second with a
     retried 503, a 429 and an ASIN the API does not know) and a run whose process died; on loopback."""
     sandbox_api.reset()
-    prefix = f"dash{os.getpid() % 10000}_"
-    env = {
-        "JUNGLE_SCOUT_API_KEY": API_KEY, "JUNGLE_SCOUT_BASE_URL": sandbox_api.base_url,
-        "JUNGLE_SCOUT_RATE_PER_MINUTE": "100000", "JUNGLE_SCOUT_BURST_PER_SECOND": "10000",
-        "LANDING_DIR": str(tmp_path_factory.mktemp("landing")), "JWT_SECRET": JWT_SECRET,
-        "SYNC_API_KEY": "sync-api-key-for-tests-0123456789", "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET": "3000",
-    }
-    for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
-        env.update({f"{base}_HOST": pg_server.host, f"{base}_PORT": str(pg_server.port),
-                    f"{base}_USER": pg_server.user, f"{base}_PASS": pg_server.password or "",
-                    f"{base}_NAME": databases[target], f"{base}_TABLE_PREFIX": prefix})
-    cfg = config_mod.load(env, needs=["db", "api", "http"])
-    migrate(cfg.staging)
-    migrate(cfg.production)
-    with connect(cfg, "staging") as conn, conn.cursor() as cur:
-        cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", prefix))
+    env = environment(pg_server, databases, sandbox_api.base_url, new_prefix(), tmp_path_factory.mktemp("landing"))
+    env.update({"JWT_SECRET": JWT_SECRET, "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET": "3000"})
+    cfg = migrate_targets(config_mod.load(env, needs=["db", "api", "http"]))
     staging = Db(cfg, "staging")
     seed(staging, [f"B0DASH{n:04d}" for n in range(6)])
     run_hourly(cfg, "us")
