@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from api.admin_data import OPENAPI_FRESHNESS, OPENAPI_USAGE
 from api.runs import OPENAPI as RUNS
 from api.validation import DEBUG_VALUES, MAX_ASINS
 from extract.settings import ASIN_PATTERN, MARKETPLACES
@@ -207,6 +208,13 @@ DOCUMENT: dict = {
         "/admin/sync-product-database": {"post": _manual("Sync product data only", "Product database sync completed")},
         "/admin/sync-jungle-scout": {"post": _manual("Sync sales estimates only", "Sales estimate sync completed")},
         "/admin/runs": RUNS,
+        "/admin/usage": OPENAPI_USAGE,
+        "/admin/freshness": OPENAPI_FRESHNESS,
+        "/dashboard": {"get": {
+            "summary": "The operations page (HTML); its data comes from the admin endpoints with a JWT admin "
+                       "token the operator pastes", "tags": ["health"], "security": [],
+            "responses": {"200": {"description": "the page", "content": {"text/html": {"schema": {
+                "type": "string"}}}}}}},
     },
     "components": {
         "schemas": SCHEMAS,

@@ -60,6 +60,9 @@ class Config:
     landing_dir: Path = Path(DEFAULT_LANDING_DIR)
     landing_lock_wait: float = 10.0
     notify_on_change_only: bool = False
+    stale_days: int = 30
+    freshness_sla_percent: float = 99.0
+    monthly_request_budget: int | None = None
     js_api_key: str = field(default="", repr=False)
     jwt_secret: str = field(default="", repr=False)
     sync_api_key: str = field(default="", repr=False)
@@ -96,6 +99,16 @@ def _int(env: Mapping[str, str], name: str, default: int | None, lo: int, hi: in
         problems.append(f"{name}={raw!r} is invalid ({meaning}; an integer from {lo} to {hi})")
         return default or 0
     return int(raw)
+
+
+def _percent(env: Mapping[str, str], name: str, default: float, problems: list[str], meaning: str) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"\d{1,3}(\.\d{1,3})?", raw) or not 0 <= float(raw) <= 100:
+        problems.append(f"{name}={raw[:40]!r} is invalid ({meaning}; a number from 0 to 100, e.g. 99 or 99.5)")
+        return default
+    return float(raw)
 
 
 def _url(env: Mapping[str, str], name: str, problems: list[str], meaning: str,
@@ -186,6 +199,14 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     if on_change not in ("true", "false", "1", "0", ""):
         problems.append(f"DISCORD_NOTIFY_ON_CHANGE={on_change!r} is invalid (true or false)")
 
+    stale_days = _int(env, "STALE_DATA_THRESHOLD_DAYS", 30, 1, 3650, problems,
+                      "days after which an ASIN's data is overdue")
+    sla = _percent(env, "FRESHNESS_SLA_PERCENT", 99.0, problems,
+                   "share of visible ASINs that must be fresh; below it a report is yellow")
+    budget = _int(env, "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", 0, 1, 10**12, problems,
+                  "Jungle Scout requests allowed per calendar month (UTC), retries and 429s included; "
+                  "unset for none") or None
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -194,6 +215,7 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         max_concurrency=concurrency, retry_backoff_ms=backoff_ms, max_retry_wait_ms=max_wait_ms,
         rate_limit_wait_seconds=rate_limit_wait, landing_dir=Path(landing), landing_lock_wait=float(lock_wait),
         notify_on_change_only=on_change in ("true", "1"),
+        stale_days=stale_days, freshness_sla_percent=sla, monthly_request_budget=budget,
         js_api_key=api_key, jwt_secret=jwt_secret, sync_api_key=sync_api_key,
         discord_webhook_url=webhook,
     )

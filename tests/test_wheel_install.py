@@ -65,6 +65,14 @@ def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
     assert where.returncode == 0, where.stderr
     for line in where.stdout.splitlines():  # the installed copy, not this checkout
         assert Path(line).is_relative_to(installed.parent.parent), line
+    # The operations page ships as package data next to sql/ (GET /dashboard serves these files).
+    page = subprocess.run([str(python), "-c", "from importlib.resources import files; print(*(files('api') / p "
+                           "for p in ('templates/dashboard.html', 'static/dashboard.js', 'static/dashboard.css') "
+                           "if (files('api') / p).is_file()), sep=chr(10))"],
+                          cwd=outside, capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    assert page.returncode == 0, page.stderr
+    shipped = page.stdout.splitlines()
+    assert len(shipped) == 3 and all(Path(line).is_relative_to(installed.parent.parent) for line in shipped), shipped
 
     rendered = _run(installed, ["render", "product_data", "--target", "production"], env, outside)
     assert rendered.returncode == 0, rendered.stderr
