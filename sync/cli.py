@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from extract.settings import MARKETPLACES
 from sync import config as config_mod
-from sync import logs, readouts, service
+from sync import logs, readouts, service, verify
 from sync.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 
 log = logging.getLogger("jssync.cli")
@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_sandbox)
     readouts.add_commands(sub)  # usage, runs, landing
     service.add_commands(sub)  # master, serve
+    verify.add_commands(sub)  # verify, data-tests
     return parser
 
 

@@ -207,10 +207,34 @@ class SyncRun:
         if catch_up and result.applied:
             self.status.production_catch_up = {"ran": True, "applied": len(result.applied)}
             log.info("production catch-up applied %d pending merges", len(result.applied))
+        if not result.error:  # with merges still pending, production may rightly lag
+            self.check_parity(result.applied)
         if result.error:
             self.production_ok = False  # one outage costs one set of retries per run, not per batch
             self.status.errors.add("db", result.error)
             log.warning("%s; %d merges stay pending for the next sync", result.error, result.pending)
+
+    def check_parity(self, outbox_ids: list[int]) -> None:
+        """Compare the ASINs just published between the targets (status `parity`); a drift is
+        an error naming them. A check that cannot run is logged, never fatal."""
+        if not outbox_ids:
+            return
+        from loaders.verify import parity  # the verify module is only needed after a publish
+
+        try:
+            asins = [row[0] for row in self.query("outbox_asins", {"outbox_ids": outbox_ids})]
+            drifted = parity(self.config.staging, self.config.production, asins)
+        except (StopSync, psycopg2.Error, DatabaseUnavailable) as exc:
+            log.warning("parity check skipped: %s", first_line(exc))
+            return
+        self.status.parity["checked_asins"] += len(asins)
+        new = [a for a in drifted if a not in self.status.parity["drifted_asins"]]
+        self.status.parity["drifted_asins"].extend(new)
+        if new:
+            more = f" and {len(new) - 20} more" if len(new) > 20 else ""
+            self.status.errors.add("db", "production differs from staging after publishing ASINs: "
+                                         f"{', '.join(new[:20])}{more}")
+            log.warning("parity: production differs from staging for %d ASINs just published", len(new))
 
     def process_batch(self, work: list[AsinWork], batch: int, *, fetch_products: bool = True,
                       fetch_sales: bool = True, date_range: str = "1year",
