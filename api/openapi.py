@@ -7,6 +7,7 @@ from flask import Blueprint
 
 from api.runs import OPENAPI as RUNS
 from api.validation import DEBUG_VALUES, MAX_ASINS
+from api.verify import OPENAPI as VERIFY
 from extract.settings import ASIN_PATTERN, MARKETPLACES
 from sync.master import DATE_RANGES, MODES
 
@@ -202,6 +203,7 @@ DOCUMENT: dict = {
         "/admin/sync-product-database": {"post": _manual("Sync product data only", "Product database sync completed")},
         "/admin/sync-jungle-scout": {"post": _manual("Sync sales estimates only", "Sales estimate sync completed")},
         "/admin/runs": RUNS,
+        **VERIFY,
     },
     "components": {
         "schemas": SCHEMAS,

@@ -10,6 +10,7 @@ from sqlglot.errors import ParseError
 
 from loaders.merge import PRODUCT_INPUT, SALES_INPUT
 from loaders.render import TARGETS, list_templates, render
+from loaders.verify import lint_context as verify_context
 
 # Templates that take more than target and prefix, with the values the code passes.
 CONTEXT: dict[str, dict] = {
@@ -18,6 +19,7 @@ CONTEXT: dict[str, dict] = {
     "publish_product_data": {"columns": PRODUCT_INPUT},
     "publish_sales_estimate_data": {"columns": SALES_INPUT},
 }
+CONTEXT.update(verify_context())  # jssync verify's queries and the data-test wrapper
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).

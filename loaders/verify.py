@@ -229,3 +229,11 @@ def parity(staging: DbSettings, production: DbSettings, asins: list[str]) -> lis
     finally:
         s.close()
         p.close()
+
+
+def lint_context() -> dict[str, dict]:
+    """The context `jssync lint` renders verify's queries (and the data-test wrapper) with."""
+    names = ("verify_buckets", "verify_asins", "verify_rows", "verify_row_values", "verify_delete_rows")
+    context = {name: {**SALES.context(), "by": "buckets"} for name in names}
+    context["data_test_run"] = {"test_sql": "SELECT 1 AS failing"}
+    return context

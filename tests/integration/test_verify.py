@@ -10,7 +10,7 @@ import pytest
 
 from sync.guard import SyncAlreadyRunning, SyncLock
 from sync.hourly import run_hourly
-from sync.verify import run_verify
+from sync.verify import human, result_fields, run_verify
 from tests.helpers import Db, jssync, seed
 
 ASINS = ["B0VERIFY01", "B0VERIFY02", "B0VERIFY03", "B0VERIFY04", "B0VERIFY05"]
@@ -39,7 +39,8 @@ def synced(migrated, staging, production, sandbox):
 def tamper(production: Db) -> None:
     """Five drifts: missing sales rows, a different sales day, a different product title, an
     extra sales row, a missing product row."""
-    production.execute(f"DELETE FROM {SALES} WHERE asin = %s AND date > %s", (ASINS[0], YESTERDAY - dt.timedelta(days=5)))
+    production.execute(f"DELETE FROM {SALES} WHERE asin = %s AND date > %s",
+                       (ASINS[0], YESTERDAY - dt.timedelta(days=5)))
     production.execute(f"UPDATE {SALES} SET estimated_units_sold = estimated_units_sold + 7 "
                        "WHERE asin = %s AND date = %s", (ASINS[1], YESTERDAY))
     production.execute(f"UPDATE {PRODUCTS} SET title = 'tampered' WHERE asin = %s", (ASINS[2],))
@@ -73,23 +74,23 @@ def test_drift_is_named_repaired_and_extra_deleted_only_when_asked(synced, stagi
         ("jungle_scout_product_data", ASINS[4], "missing", ()): 1,
     }
 
-    human = jssync(["verify"], env)
-    assert human.returncode == 1
-    assert f"jungle_scout_product_data {ASINS[2]}: different, 1 rows (title)" in human.stdout
-    assert f"jungle_scout_sales_estimate_data {ASINS[3]}: extra, 1 rows" in human.stdout
+    status = run_verify(synced)
+    text = human(status)
+    assert f"jungle_scout_product_data {ASINS[2]}: different, 1 rows (title)" in text
+    assert f"jungle_scout_sales_estimate_data {ASINS[3]}: extra, 1 rows" in text
+    assert "jungle_scout_product_data: 5 rows, 5 ASINs compared" in text  # staging's counts
 
-    repaired = jssync(["verify", "--json", "--repair"], env)
-    body = json.loads(repaired.stdout)
-    assert repaired.returncode == 1 and body["in_sync"] is False  # the extra row is still there
-    assert body["repaired"] == 5 + 1 + 1 + 1
-    after = json.loads(jssync(["verify", "--json"], env).stdout)["drift"]
+    repaired = result_fields(run_verify(synced, repair=True))
+    assert repaired["in_sync"] is False  # the extra row is still there
+    assert repaired["repaired"] == 5 + 1 + 1 + 1
+    after = run_verify(synced)["drift"]
     assert [(d["asin"], d["kind"]) for d in after] == [(ASINS[3], "extra")]
 
     deleted = jssync(["verify", "--json", "--repair", "--delete-extra"], env)
     assert deleted.returncode == 0 and json.loads(deleted.stdout)["in_sync"] is True
     assert checksums(staging) == checksums(production)
-    clean = jssync(["verify", "--json"], env)
-    assert clean.returncode == 0 and json.loads(clean.stdout)["drift"] == []
+    clean = run_verify(synced)
+    assert clean["in_sync"] is True and clean["drift"] == []
 
     # Each verify is in the run history, kind verify, the result retrievable.
     runs = staging.rows("SELECT outcome, status FROM \"{p}jssync_runs\" WHERE kind = 'verify' ORDER BY seq")
@@ -97,11 +98,11 @@ def test_drift_is_named_repaired_and_extra_deleted_only_when_asked(synced, stagi
     assert runs[2][1]["repaired"] == 8 and runs[4][1]["deleted"] == 1
 
 
-def test_marketplace_limits_the_sales_compared(synced, production, env):
+def test_marketplace_limits_the_sales_compared(synced, production):
     production.execute(f"UPDATE {SALES} SET estimated_units_sold = 0 WHERE asin = %s", (ASINS[1],))
-    other = json.loads(jssync(["verify", "--json", "--marketplace", "uk"], env).stdout)
+    other = run_verify(synced, marketplace="uk")
     assert other["in_sync"] is True and other["compared"]["jungle_scout_sales_estimate_data"]["rows"] == 0
-    us = json.loads(jssync(["verify", "--json", "--marketplace", "us"], env).stdout)
+    us = run_verify(synced, marketplace="us")
     assert [(d["asin"], d["kind"]) for d in us["drift"]] == [(ASINS[1], "different")]
 
 
