@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import api, memory, report, writes
+from bench import verify as verify_bench
 from bench.common import ROOT, sql_macros
 from sandbox.postgres import PgServer, find_or_start
 
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("write", "api", "memory")
+PARTS = ("write", "api", "memory", "verify")
 
 
 def machine(server: PgServer) -> dict[str, Any]:
@@ -70,6 +71,9 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
             print("== memory ==", flush=True)
             results["memory"] = memory.run(server, work, (20, 40) if quick else (1_000, 10_000),
                                            date_range="1month" if quick else "1year")
+        if "verify" in parts:
+            print("== verify ==", flush=True)
+            results["verify"] = verify_bench.run(server, (20_000,) if quick else (1_000_000, 10_000_000))
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
