@@ -34,6 +34,19 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                 for r in api["runs"]]
         tables.append((title, ["latency s", "design", "seconds", "rate floor", "x rate floor", "workload floor",
                                "x workload floor", "429s", "max in flight"], rows))
+    verify = results.get("verify")
+    if verify:
+        rows = []
+        for r in verify:
+            for case in ("in_sync", "drifted"):
+                c = r[case]
+                rows.append([f"{r['sales_rows']:,}", case.replace("_", " "), f"{c['seconds']:.2f}",
+                             f"{c['bytes_read']['staging']:,}", f"{c['bytes_read']['production']:,}",
+                             f"{c['traffic_percent_of_table']}%", str(c["drifted_asins"]),
+                             f"{c['rows_repaired']} at {c['rows_repaired_per_s']}/s" if c["rows_repaired"] else "-"])
+        tables.append(("Verify: sales rows per target (365 days per ASIN), in sync and with 100 drifted ASINs",
+                       ["sales rows", "case", "seconds", "bytes from staging", "bytes from production",
+                        "traffic / table", "drifted ASINs", "repaired"], rows))
     memory = results.get("memory")
     if memory:
         rows = [[f"{r['asins']:,}", r["date_range"], f"{r['peak_rss_mb']:.1f}", f"{r['seconds']:.0f}",
