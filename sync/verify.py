@@ -78,7 +78,12 @@ def run_verify(config: Config, *, repair: bool = False, delete_extra: bool = Fal
 
 def _compare(config: Config, status: dict, *, repair: bool, delete_extra: bool, marketplace: str | None,
              buckets: int) -> None:
-    staging, production = checks.Reader(config.staging), checks.Reader(config.production)
+    staging = checks.Reader(config.staging)
+    try:
+        production = checks.Reader(config.production)
+    except Exception:
+        staging.close()
+        raise
     try:
         drifts = [checks.compare_table(staging, production, t, buckets=buckets, marketplace=marketplace)
                   for t in checks.TABLES]
