@@ -5,6 +5,7 @@ stream) against the tables' size, and rows repaired per second."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.common import Databases, sql_macros
@@ -53,8 +54,10 @@ def run(server: PgServer, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
             targets = dbs.migrated(PREFIX)
             sql = sql_macros("verify.sql", PREFIX)
             clock = time.perf_counter()
-            for settings in targets.values():
-                _execute(settings, sql.fill(), {"n_asins": n_asins, "days": DAYS})
+            with ThreadPoolExecutor(max_workers=2) as pool:  # both targets filled at once
+                for done in [pool.submit(_execute, settings, sql.fill(), {"n_asins": n_asins, "days": DAYS})
+                             for settings in targets.values()]:
+                    done.result()
             fill_s = time.perf_counter() - clock
             table_bytes = _execute(targets["staging"], sql.table_bytes(), {})[0][0]
             in_sync = _verify(targets, repair=False)
