@@ -148,7 +148,7 @@ def test_runs_sequence_numbers_existing_runs_in_the_order_they_started(cfg, monk
     staging.execute('UPDATE "{p}jssync_runs" SET status = status || \'{"x": 1}\' WHERE run_id = %s', (RUNS[0],))
 
     monkeypatch.undo()
-    assert migrate(cfg.staging).applied == ["0007_runs_sequence.sql"]
+    assert migrate(cfg.staging).applied[0] == "0007_runs_sequence.sql"  # later migrations follow it
     seqs = staging.rows('SELECT run_id::text, seq FROM "{p}jssync_runs" ORDER BY seq')
     assert seqs == [(RUNS[0], 1), (RUNS[1], 2), (RUNS[2], 3)]
 
