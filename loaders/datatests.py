@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import sql as sql_package
 from loaders.connections import DbSettings, connection
 from loaders.execute import run_model
-from loaders.render import SQL_DIR, TARGETS, RenderError, render
+from loaders.render import TARGETS, RenderError, render
 
-TESTS_DIR = SQL_DIR / "tests"
+TESTS_FOLDER = "tests"  # under sql/, shipped as package data
 SEVERITIES = ("error", "warn")
 MAX_EXAMPLES = 5
 _HEADER = re.compile(r"^--\s*(severity|targets)\s*:\s*(.+?)\s*$", re.MULTILINE)
@@ -26,7 +28,7 @@ class DataTest:
     """One test file: its name, severity and targets."""
 
     name: str
-    path: Path
+    template: str  # path under sql/, e.g. "tests/product_data_keys_unique.sql"
     severity: str
     targets: tuple[str, ...]
 
@@ -50,9 +52,9 @@ class TestResult:
                 "failures": self.failures, "passed": self.passed, "examples": self.examples}
 
 
-def parse(path: Path) -> DataTest:
+def parse(path: Traversable | Path, folder: str = TESTS_FOLDER) -> DataTest:
     """Read a test's header; RenderError when its severity or targets are missing or unknown."""
-    found = dict(_HEADER.findall(path.read_text()))
+    found = dict(_HEADER.findall(path.read_text(encoding="utf-8")))
     severity = found.get("severity", "").lower()
     if severity not in SEVERITIES:
         raise RenderError(f"{path.name}: declare `-- severity: error` or `-- severity: warn` in its header "
@@ -61,12 +63,14 @@ def parse(path: Path) -> DataTest:
     unknown = [t for t in targets if t not in TARGETS]
     if unknown or not targets:
         raise RenderError(f"{path.name}: targets {unknown or targets} not allowed: use staging and/or production")
-    return DataTest(path.stem, path, severity, targets)
+    return DataTest(path.name.removesuffix(".sql"), f"{folder}/{path.name}", severity, targets)
 
 
-def discover(directory: Path = TESTS_DIR) -> list[DataTest]:
-    """Every test in `directory`, by name."""
-    return [parse(path) for path in sorted(directory.glob("*.sql"))]
+def discover(folder: str = TESTS_FOLDER) -> list[DataTest]:
+    """Every test in sql/`folder` (read through the package's resources), by name."""
+    top = sql_package.resource(folder)
+    files = [node for node in top.iterdir() if node.is_file() and node.name.endswith(".sql")]
+    return [parse(node, folder) for node in sorted(files, key=lambda node: node.name)]
 
 
 def run_tests(settings: DbSettings, tests: list[DataTest] | None = None) -> list[TestResult]:
@@ -77,7 +81,7 @@ def run_tests(settings: DbSettings, tests: list[DataTest] | None = None) -> list
         for test in tests if tests is not None else discover():
             if settings.target not in test.targets:
                 continue
-            test_sql = render(str(test.path), settings.target, settings.prefix).strip().rstrip(";")
+            test_sql = render(test.template, settings.target, settings.prefix).strip().rstrip(";")
             with conn, conn.cursor() as cur:
                 run_model(cur, "data_test_run", settings.target, settings.prefix, None, test_sql=test_sql)
                 failures, examples = cur.fetchone()

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from extract import settings
 from extract.fetch import AsinWork
-from loaders.connections import DatabaseUnavailable
+from sync.batch import process_batch
 from sync.config import Config
-from sync.guard import SyncAlreadyRunning
-from sync.runner import StopSync, SyncRun
+from sync.publishing import catch_up
+from sync.run import SyncRun
 from sync.status import SyncStatus
 
 log = logging.getLogger("jssync.hourly")
@@ -26,30 +26,15 @@ def run_hourly(config: Config, marketplace: str = "us", *, debug: bool = False,
                on_progress: Callable[[SyncStatus], None] | None = None) -> SyncStatus:
     """Run one hourly sync to completion and return its status (never raises for data errors).
 
-    Raises SyncAlreadyRunning when another sync holds the lock."""
-    run = SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress)
-    status = run.status
-    if debug:
-        log.debug("========== DEBUG MODE ENABLED ==========")
-    log.debug("Starting hourly sync with marketplace=%s", marketplace)
-    try:
-        run.open()
-    except SyncAlreadyRunning:
-        raise
-    except DatabaseUnavailable as exc:
-        status.stop(f"Staging database unreachable: {exc}")
-        log.error("hourly sync stopped early: %s", status.stop_reason)
-        run.close()  # nothing to save or release, but the operator gets the red report
-        return status
-    try:
+    `debug` shows this run's step log (only this run's). Raises SyncAlreadyRunning when another
+    sync holds the lock."""
+    with SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress, debug=debug,
+                 summary=_summary) as run:
+        if debug:
+            log.debug("========== DEBUG MODE ENABLED ==========")
+        log.debug("Starting hourly sync with marketplace=%s", marketplace)
         _run(run, marketplace, limit)
-    except StopSync as exc:
-        status.stop(str(exc), exc.category)
-        log.error("hourly sync stopped early: %s", exc)
-    finally:
-        run.close()
-    _summary(status)
-    return status
+    return run.status
 
 
 def _run(run: SyncRun, marketplace: str, limit: int) -> None:
@@ -57,9 +42,9 @@ def _run(run: SyncRun, marketplace: str, limit: int) -> None:
     staging = run.config.staging
     log.debug("========== HOURLY SYNC STARTED ==========")
     log.debug("Marketplace: %s", marketplace)
-    log.debug("Debug mode: %s", str(log.isEnabledFor(logging.DEBUG)).lower())
+    log.debug("Debug mode: %s", str(run.debug).lower())
 
-    run.catch_up()
+    catch_up(run)
 
     log.debug("---------- STEP 1: CLEANUP ----------")
     log.debug("Removing ASINs with product_visibility=false from sync_status...")
@@ -97,7 +82,7 @@ def _run(run: SyncRun, marketplace: str, limit: int) -> None:
 
     log.debug("---------- STEP 4 & 5: SYNC PRODUCT & SALES DATA ----------")
     _step("SyncASINs", "Starting sync for %d ASINs", len(work))
-    outcomes = run.process_batch(work, 1)
+    outcomes = process_batch(run, work, 1)
     not_found = [o.asin for o in outcomes if o.product_status == "not_found"]
     for asin in not_found:
         _step("NotFound", "Marked ASIN %s as 'product not found' (will retry in %d days)", asin,

@@ -14,8 +14,9 @@ import uuid
 
 import psycopg2
 
+from extract.text import Scrubber, first_line
 from loaders import verify as checks
-from loaders.connections import connect, first_line
+from loaders.connections import connect
 from loaders.execute import run_model
 from sync import logs, report
 from sync.config import Config
@@ -38,22 +39,32 @@ def run_verify(config: Config, *, repair: bool = False, delete_extra: bool = Fal
 
     Returns the run's status object (the result keys plus run bookkeeping). Raises
     SyncAlreadyRunning while a sync holds the lock, DatabaseUnavailable when staging is down."""
-    lock = SyncLock(config.staging).acquire()
     run_id = str(uuid.uuid4())
-    logs.set_context(FLOW, run_id)
+    before = logs.set_context(FLOW, run_id)
+    try:
+        with SyncLock(config.staging) as lock:  # staging at rest while it reads; refused during a sync
+            status = _verify_locked(config, run_id, lock.pid, repair=repair, delete_extra=delete_extra,
+                                    marketplace=marketplace, buckets=buckets)
+        _notify(config, status)
+        log.info("verify: %s, %d drift entries, %d rows repaired, %d deleted in %.1fs",
+                 "in sync" if status["in_sync"] else "drift", len(status["drift"]), status["repaired"],
+                 status["deleted"], status["seconds"])
+    finally:
+        logs.restore_context(before)
+    return status
+
+
+def _verify_locked(config: Config, run_id: str, lock_pid: int | None, *, repair: bool, delete_extra: bool,
+                   marketplace: str | None, buckets: int) -> dict:
     started, clock = utcnow(), time.perf_counter()
     status: dict = {"run_id": run_id, "kind": "verify", "marketplace": marketplace or "all",
                     "outcome": "running", "is_running": True, "started_at": iso(started),
                     "completed_at": None, "repair": repair, "delete_extra": delete_extra,
                     "in_sync": None, "compared": {}, "drift": [], "repaired": 0, "deleted": 0,
                     "seconds": 0.0, "bytes_read": {}, "buckets_differing": {}, "stopped_early": False,
-                    "stop_reason": "", "lock_pid": lock.pid}
-    scrub = logs.SecretFilter(config.secrets()).scrub
-    try:
-        history = connect(config.staging, application_name="jssync-verify")
-    except Exception:
-        lock.release()
-        raise
+                    "stop_reason": "", "lock_pid": lock_pid}
+    scrub = Scrubber(config.secrets())
+    history = connect(config.staging, application_name="jssync-verify")
     try:
         _save(history, config, status, started)
         try:
@@ -68,11 +79,6 @@ def run_verify(config: Config, *, repair: bool = False, delete_extra: bool = Fal
         _save(history, config, status, started)
     finally:
         history.close()
-        lock.release()
-    _notify(config, status)
-    log.info("verify: %s, %d drift entries, %d rows repaired, %d deleted in %.1fs",
-             "in sync" if status["in_sync"] else "drift", len(status["drift"]), status["repaired"],
-             status["deleted"], status["seconds"])
     return status
 
 
@@ -169,71 +175,8 @@ def _notify(config: Config, status: dict) -> None:
                                          else "Production drifted" + (", repaired" if status["in_sync"] else ""))
     embed = {"title": "JungleScout Verify", "description": headline, "color": colour, "fields": fields,
              "footer": {"text": f"run {status['run_id']}"}}
-    payload = {"embeds": [report.fit_embed(report._scrub(embed, config.secrets()))],
+    payload = {"embeds": [report.fit_embed(Scrubber(config.secrets())(embed))],
                "allowed_mentions": {"parse": []}}
     delivery = report.send(config.discord_webhook_url, payload)
     if not delivery.sent:
         log.warning("Discord verify report failed: %s", delivery.reason)
-
-
-# -- command line ----------------------------------------------------------------------------
-def add_commands(sub) -> None:
-    """Register `verify` and `data-tests` on the `jssync` subparsers."""
-    from extract.settings import MARKETPLACES
-
-    p = sub.add_parser("verify", help="prove production mirrors staging (checksums); repair it",
-                       description="Compare production's product and sales tables with staging's by "
-                       "checksums computed in each database; exit 0 in sync, 1 drift, 3 while a sync runs. "
-                       "Example: jssync verify --json --repair")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--repair", action="store_true", help="upsert production's missing and different rows")
-    p.add_argument("--delete-extra", action="store_true", help="delete production rows staging lacks")
-    p.add_argument("--marketplace", choices=MARKETPLACES, default=None,
-                   help="compare only this marketplace's sales rows (products have no marketplace)")
-    p.set_defaults(handler=cmd_verify)
-
-    p = sub.add_parser("data-tests", help="run the SQL data tests in sql/tests/",
-                       description="Run each sql/tests/*.sql query (its rows are failures) per target; exit "
-                       "1 when an error-severity test fails. Example: jssync data-tests --target both --json")
-    p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--target", choices=("staging", "production", "both"), default="both")
-    p.set_defaults(handler=cmd_data_tests)
-
-
-def cmd_verify(args) -> int:
-    """Run a verify; exit 0 in sync (after a repair: left in sync), 1 otherwise."""
-    from sync import config as config_mod
-    from sync.exits import EXIT_FAILED, EXIT_OK
-
-    cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
-    logs.setup(secrets=cfg.secrets())
-    status = run_verify(cfg, repair=args.repair, delete_extra=args.delete_extra, marketplace=args.marketplace)
-    print(json.dumps(result_fields(status), indent=2) if args.json else human(status))
-    return EXIT_OK if status["in_sync"] and not status["stopped_early"] else EXIT_FAILED
-
-
-def cmd_data_tests(args) -> int:
-    """Run the data tests; exit 1 when an error-severity test fails."""
-    from loaders.datatests import discover, run_tests
-    from sync import config as config_mod
-    from sync.exits import EXIT_FAILED, EXIT_OK
-
-    cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
-    logs.setup(secrets=cfg.secrets())
-    tests = discover()
-    targets = [cfg.staging, cfg.production] if args.target == "both" else \
-        [cfg.staging if args.target == "staging" else cfg.production]
-    results = [r for settings in targets for r in run_tests(settings, tests)]
-    failed = any(not r.passed and r.severity == "error" for r in results)
-    if args.json:
-        print(json.dumps({"passed": not failed, "tests": [r.as_dict() for r in results]}, indent=2, default=str))
-    else:
-        for r in results:
-            mark = "ok  " if r.passed else ("FAIL" if r.severity == "error" else "WARN")
-            print(f"{mark} {r.name} [{r.target}] severity={r.severity}: {r.failures} failing rows")
-            for example in r.examples:
-                print(f"     {json.dumps(example, default=str)}")
-        print(f"{sum(r.passed for r in results)} passed, "
-              f"{sum(not r.passed and r.severity == 'error' for r in results)} failed, "
-              f"{sum(not r.passed and r.severity == 'warn' for r in results)} warned")
-    return EXIT_FAILED if failed else EXIT_OK

@@ -6,6 +6,6 @@ WITH pending AS (
     WHERE id = ANY(%(outbox_ids)s)
 )
 
-SELECT DISTINCT COALESCE(key ->> 'asin', key ->> 0) AS asin  -- named or positional keys
+SELECT DISTINCT key ->> 'asin' AS asin  -- keys are named objects (migration 0014)
 FROM pending, jsonb_array_elements(pending.product_keys || pending.sales_keys) AS key
 ORDER BY 1
