@@ -8,6 +8,7 @@ from flask import Blueprint
 from api.admin_data import OPENAPI_FRESHNESS, OPENAPI_USAGE
 from api.runs import OPENAPI as RUNS
 from api.validation import DEBUG_VALUES, MAX_ASINS
+from api.verify import OPENAPI as VERIFY
 from extract.settings import ASIN_PATTERN, MARKETPLACES
 from sync.master import DATE_RANGES, MODES
 
@@ -215,6 +216,7 @@ DOCUMENT: dict = {
                        "token the operator pastes", "tags": ["health"], "security": [],
             "responses": {"200": {"description": "the page", "content": {"text/html": {"schema": {
                 "type": "string"}}}}}}},
+        **VERIFY,
     },
     "components": {
         "schemas": SCHEMAS,

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import api, memory, report, soak, writes
+from bench import verify as verify_bench
 from bench.common import ROOT, sql_macros
 from sandbox.postgres import PgServer, find_or_start
 
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("write", "api", "memory", "soak")
+PARTS = ("write", "api", "memory", "soak", "verify")
 
 
 def machine(server: PgServer) -> dict[str, Any]:
@@ -76,6 +77,9 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
         if "soak" in parts:
             print("== random-kill soak ==", flush=True)
             results["soak"] = soak.run(server, work, asins=10 if quick else 60, seconds=10 if quick else 60)
+        if "verify" in parts:
+            print("== verify ==", flush=True)
+            results["verify"] = verify_bench.run(server, (20_000,) if quick else (1_000_000, 10_000_000))
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")

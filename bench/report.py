@@ -44,6 +44,19 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                  f"{r['effective_rate_per_minute']:g}"] for r in real["runs"]]
         tables.append((title, ["real limit", "real", "seconds", "floor at real limit", "x floor", "429s",
                                "ASINs failed", "lowest rate/min", "ended at/min"], rows))
+    verify = results.get("verify")
+    if verify:
+        rows = []
+        for r in verify:
+            for case in ("in_sync", "drifted"):
+                c = r[case]
+                rows.append([f"{r['sales_rows']:,}", case.replace("_", " "), f"{c['seconds']:.2f}",
+                             f"{c['bytes_read']['staging']:,}", f"{c['bytes_read']['production']:,}",
+                             f"{c['traffic_percent_of_table']}%", str(c["drifted_asins"]),
+                             f"{c['rows_repaired']} at {c['rows_repaired_per_s']}/s" if c["rows_repaired"] else "-"])
+        tables.append(("Verify: sales rows per target (365 days per ASIN), in sync and with 100 drifted ASINs",
+                       ["sales rows", "case", "seconds", "bytes from staging", "bytes from production",
+                        "traffic / table", "drifted ASINs", "repaired"], rows))
     memory = results.get("memory")
     if memory:
         rows = [[f"{r['asins']:,}", r["date_range"], f"{r['peak_rss_mb']:.1f}", f"{r['seconds']:.0f}",

@@ -50,7 +50,7 @@ CREATE TABLE dev_az_jssync_runs (
     outcome text,
     status jsonb NOT NULL,
     seq bigint NOT NULL DEFAULT nextval('dev_az_jssync_runs_seq_seq'::regclass),
-    CONSTRAINT dev_az_jssync_runs_kind_check CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'catch-up'::text]))),
+    CONSTRAINT dev_az_jssync_runs_kind CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'catch-up'::text, 'verify'::text]))),
     CONSTRAINT dev_az_jssync_runs_pkey PRIMARY KEY (run_id)
 );
 CREATE INDEX dev_az_jssync_runs_by_seq ON dev_az_jssync_runs USING btree (seq);

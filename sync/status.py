@@ -85,6 +85,8 @@ class SyncStatus:
     api_usage: dict = field(default_factory=dict)
     landing: dict = field(default_factory=dict)
     lock_pid: int | None = None  # the staging backend holding the one-sync lock for this run
+    # The per-run parity check: ASINs published this run and compared between the targets.
+    parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
@@ -101,7 +103,7 @@ class SyncStatus:
             return "running"
         if self.stopped_early:
             return "stopped"
-        if self.failed_asins or self.errors.total or self.production_pending:
+        if self.failed_asins or self.errors.total or self.production_pending or self.parity["drifted_asins"]:
             return "failures"
         return "success"
 
@@ -167,4 +169,6 @@ class SyncStatus:
             "api_usage": dict(self.api_usage),
             "landing": dict(self.landing),
             "lock_pid": self.lock_pid,
+            "parity": {"checked_asins": self.parity["checked_asins"],
+                       "drifted_asins": list(self.parity["drifted_asins"])},
         }
