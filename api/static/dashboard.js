@@ -263,8 +263,10 @@
     if (!checked) {
       field("parity", "none yet");
     } else if (checked.parity) {
-      field("parity", num(checked.parity.checked_asins) + " ASINs checked, " + num(checked.parity.drifted_asins) +
-        " drifted (" + clock(checked.started_at) + ")");
+      const drifted = checked.parity.drifted_asins;
+      const count = Array.isArray(drifted) ? drifted.length : drifted;
+      field("parity", num(checked.parity.checked_asins) + " ASINs checked, " + num(count) +
+        " drifted (" + clock(checked.started_at) + ")", count ? "warn" : "ok");
     } else {
       field("parity", checked.outcome + " (" + clock(checked.started_at) + ")");
     }

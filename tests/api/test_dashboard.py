@@ -237,7 +237,9 @@ def _check_panels(page, site) -> None:
 
     # Production, parity, and whether a sync runs now.
     assert _field(page, "production_pending") == str(runs[0]["production_pending"])
-    assert _field(page, "parity") == "none yet"
+    checked = next(r for r in runs if r.get("parity"))  # the per-run parity check (issue 12)
+    assert _field(page, "parity").startswith(
+        f"{checked['parity']['checked_asins']:,} ASINs checked, {len(checked['parity']['drifted_asins'])} drifted (")
     assert _field(page, "running") == "idle"
 
 
