@@ -175,7 +175,8 @@ class JungleScoutClient:
     def __init__(self, base_url: str, authorization: str, limiter: RateLimiter, *,
                  usage: ApiUsage | None = None, timeout: tuple[float, float] = (5.0, 60.0),
                  attempts: int = settings.API_ATTEMPTS, backoff: float = 0.5,
-                 max_retry_wait: float = settings.MAX_RETRY_WAIT):
+                 max_retry_wait: float = settings.MAX_RETRY_WAIT, budget: object = None):
+        self.budget = budget  # extract.budget.RequestBudget: asked before every request is sent
         self.base_url = base_url.rstrip("/")
         self._authorization = authorization
         self._secrets = auth_secrets(authorization)
@@ -236,6 +237,7 @@ class JungleScoutClient:
         status: int | None = None
         for attempt in range(1, self.attempts + 1):
             self.limiter.acquire()
+            if self.budget is not None: self.budget.take(endpoint)  # noqa: E701 (one-line gate)
             response: requests.Response | None = None
             try:
                 headers = {"Content-Type": settings.CONTENT_TYPE} if body is not None else None

@@ -53,6 +53,7 @@ class SyncRun:
     landing: Landing | None = None
     client: JungleScoutClient | None = None
     production_ok: bool = True
+    budget: object = None  # extract.budget.RequestBudget: the monthly budget's gate, if armed
     _lock: SyncLock | None = None
 
     def __post_init__(self) -> None:
@@ -164,7 +165,7 @@ class SyncRun:
         if self.client is None:
             limiter = RateLimiter(self.config.rate_per_minute, self.config.burst_per_second)
             self.client = JungleScoutClient(self.config.js_base_url, self.config.js_authorization,
-                                            limiter, usage=self.usage)
+                                            limiter, usage=self.usage, budget=self.budget)
         return self.client
 
     def open_landing(self) -> Landing:
