@@ -21,6 +21,13 @@ from sync.config import Config
 DEFAULT_REQUESTS_PER_ASIN = 1 + 1 / settings.PRODUCT_BATCH_SIZE
 
 
+EPSILON = 1e-9  # float division must not turn an exact 100.0 into 99
+
+
+def _floor(value: float) -> int:
+    return max(0, math.floor(value + EPSILON))
+
+
 @dataclass(frozen=True)
 class BudgetState:
     """The month's budget at a moment: `monthly` None means no budget."""
@@ -68,14 +75,14 @@ def runs_left_in_month(now: dt.datetime, runs_per_day: int) -> int:
 
 def time_cap(config: Config, rpa: float) -> int:
     """ASINs one run can fetch within its time allowance at the configured request rate."""
-    return math.floor(config.rate_per_minute * config.sync_run_time_limit_seconds / 60 / rpa)
+    return _floor(config.rate_per_minute * config.sync_run_time_limit_seconds / 60 / rpa)
 
 
 def budget_cap(budget: BudgetState, rpa: float, runs_left: int) -> int | None:
     """ASINs this run's share of what is left this month pays for (None: no budget)."""
     if budget.monthly is None:
         return None
-    return math.floor(budget.left / runs_left / rpa)
+    return _floor(budget.left / runs_left / rpa)
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ def plan_run(config: Config, budget: BudgetState, rpa: float, now: dt.datetime, 
     limit = config.hourly_sync_asin_limit if limit is None else limit
     naive = now.replace(tzinfo=None)
     if limit != "auto":
-        cap = None if budget.monthly is None else math.floor(budget.left / rpa)
+        cap = None if budget.monthly is None else _floor(budget.left / rpa)
         if cap is not None and cap < limit:
             return RunPlan(cap, None, False, "budget", None, cap, rpa)
         return RunPlan(int(limit), None, False, "limit", None, cap, rpa)
