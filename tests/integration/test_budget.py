@@ -1,0 +1,91 @@
+"""The monthly request budget, end to end: the usage ledger seeded near its limit (real
+PostgreSQL), the sandbox over HTTP. Every request counts, retries and 429 answers included."""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+
+from sync import report
+from sync.hourly import run_hourly
+from tests.helpers import Db, seed
+
+MONTHLY = 10_000
+
+
+def ledger(db: Db, day: dt.date, requests: int) -> None:
+    db.execute('INSERT INTO "{p}jssync_api_usage" (day, endpoint, marketplace, requests) '
+               "VALUES (%s, 'sales', 'us', %s)", (day, requests))
+
+
+def month_total(db: Db) -> int:
+    return int(db.scalar('SELECT COALESCE(sum(requests), 0) FROM "{p}jssync_api_usage" '
+                         "WHERE day >= date_trunc('month', now() AT TIME ZONE 'UTC')"))
+
+
+def spend_all_but(db: Db, left: int) -> None:
+    """This month holds MONTHLY - left requests (on its first day); last month's do not count."""
+    today = dt.datetime.now(dt.UTC).date()
+    first = today.replace(day=1)
+    ledger(db, first - dt.timedelta(days=1), 5 * MONTHLY)   # last month: another month's budget
+    ledger(db, first, MONTHLY - left - 1)
+    db.execute('INSERT INTO "{p}jssync_api_usage" (day, endpoint, marketplace, requests) '
+               "VALUES (%s, 'products', 'uk', 1) ON CONFLICT DO NOTHING", (today,))
+    assert month_total(db) == MONTHLY - left
+
+
+def test_budget_spent_means_no_call_and_a_yellow_report(migrated, staging, sandbox):
+    seed(staging, ["B0BUDG0001", "B0BUDG0002"])
+    spend_all_but(staging, 0)
+    budgeted = dataclasses.replace(migrated, monthly_request_budget=MONTHLY)
+    status = run_hourly(budgeted, "us")
+    assert sandbox.stats()["requests"] == 0
+    assert status.total_api_calls == 0 and not status.stopped_early
+    assert "monthly request budget spent" in status.warnings
+    assert status.as_dict()["budget"] == {"monthly": MONTHLY, "spent": MONTHLY, "left": 0}
+    payload = report.build_payload(status)
+    embed = payload["embeds"][0]
+    assert embed["color"] == report.YELLOW
+    assert "monthly request budget spent" in embed["description"]
+    assert month_total(staging) == MONTHLY
+
+
+def test_a_fixed_limit_is_cut_to_what_the_budget_has_left(migrated, staging, sandbox):
+    seed(staging, [f"B0FIXD{i:04d}" for i in range(60)])
+    spend_all_but(staging, 40)
+    status = run_hourly(dataclasses.replace(migrated, monthly_request_budget=MONTHLY), "us")
+    # 40 requests pay for 39 ASINs: one product call and 39 sales calls.
+    assert status.total_asins_processed == 39 and status.plan["capped_by"] == "budget"
+    assert status.total_api_calls == 40
+    assert month_total(staging) == MONTHLY
+    assert status.budget == {"monthly": MONTHLY, "spent": MONTHLY, "left": 0}
+
+
+def test_retries_and_429s_count_and_the_gate_never_lets_a_request_exceed_the_budget(migrated, staging, sandbox):
+    seed(staging, [f"B0RTRY{i:04d}" for i in range(60)])
+    spend_all_but(staging, 40)
+    sandbox.set_faults(rate_limit_next={"count": 3, "endpoint": "sales", "retry_after": 0})
+    status = run_hourly(dataclasses.replace(migrated, monthly_request_budget=MONTHLY), "us")
+    # The planner counted on 40 requests; three 429s took three of them, so the gate refused
+    # the last three sales requests instead of sending them.
+    assert sandbox.stats()["requests"] == 40
+    assert status.total_api_calls == 40 and status.api_usage["rate_limited"] == 3
+    assert month_total(staging) == MONTHLY
+    assert status.failed_asins == 3
+    assert any("monthly request budget spent" in e for e in status.errors.samples)
+    assert "monthly request budget spent" in status.warnings
+
+
+def test_auto_spreads_what_is_left_over_the_runs_left_in_the_month(migrated, staging, sandbox):
+    now = dt.datetime.now(dt.UTC)
+    runs_left = calendar.monthrange(now.year, now.month)[1] - now.day + 1  # one run a day
+    # Each run's share: 31 requests, which pay for 30 ASINs (one product call, 30 sales calls).
+    spend_all_but(staging, 31 * runs_left)
+    seed(staging, [f"B0SPRD{i:04d}" for i in range(50)])
+    daily = dataclasses.replace(migrated, monthly_request_budget=MONTHLY, hourly_sync_asin_limit="auto",
+                                sync_runs_per_day=1)
+    status = run_hourly(daily, "us")
+    assert status.plan["capped_by"] == "budget" and status.plan["limit"] == 30
+    assert status.total_asins_processed == 30 and status.total_api_calls == 31
+    assert month_total(staging) == MONTHLY - 31 * (runs_left - 1)
