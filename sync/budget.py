@@ -119,14 +119,22 @@ def plan_run(config: Config, budget: BudgetState, rpa: float, now: dt.datetime, 
                    by_budget, rpa)
 
 
-def best_threshold_days(visible: int, rpa: float, config: Config, monthly: int | None) -> int:
-    """The smallest threshold (days) the budget and the run capacity can hold in steady state:
-    every visible ASIN refreshed once per threshold, 30 days counted as a month."""
-    per_day = time_cap(config, rpa) * config.sync_runs_per_day  # ASINs a day at the rate
+def per_run_capacity(config: Config, rpa: float, limit: int | str | None = None) -> int:
+    """The most ASINs one run takes: the fixed limit, or for `auto` the time cap."""
+    limit = config.hourly_sync_asin_limit if limit is None else limit
+    return time_cap(config, rpa) if limit == "auto" else int(limit)
+
+
+def best_threshold_days(visible: int, rpa: float, per_run: int, runs_per_day: int,
+                        monthly: int | None) -> int | None:
+    """The smallest threshold (whole days) that the run capacity and the budget hold in steady
+    state: every visible ASIN refreshed once per threshold, a month counted as 30 days.
+    None when nothing can be fetched at all."""
+    per_day = float(per_run * runs_per_day)
     if monthly is not None:
         per_day = min(per_day, monthly / 30 / rpa)
     if visible <= 0:
         return 1
     if per_day <= 0:
-        return 0  # nothing can be fetched: no threshold holds
-    return max(1, math.ceil(visible / per_day))
+        return None
+    return max(1, math.ceil(visible / per_day - EPSILON))

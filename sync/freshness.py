@@ -16,10 +16,12 @@ def _cursor(cursor_or_conn):
 
 
 def figures(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int = 15, *,
-            now: dt.datetime | None = None, with_max_age: bool = False) -> dict:
+            now: dt.datetime | None = None, extras: bool = False) -> dict:
     """The freshness figures of staging's catalogue at `now` (default: the database's now).
 
-    A connection is used in a transaction of its own; a cursor runs in the caller's."""
+    A connection is used in a transaction of its own; a cursor runs in the caller's. `extras`
+    adds `max_age_days` (never-synced ASINs counted from when they were tracked) and
+    `untracked` (visible ASINs the next add-new step will track)."""
     params = {"now": None if now is None else now.replace(tzinfo=None),
               "stale_days": threshold_days, "retry_days": retry_days}
     own = _cursor(cursor_or_conn)
@@ -30,8 +32,9 @@ def figures(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int = 
         row, names = _read(cursor_or_conn, prefix, params)
     values = dict(zip(names, row, strict=True))
     out = {k: _plain(values[k]) for k in KEYS}
-    if with_max_age:
+    if extras:
         out["max_age_days"] = _plain(values["max_age_days"])
+        out["untracked"] = values["untracked"]
     return out
 
 

@@ -53,6 +53,7 @@ SELECT
     round(t.oldest_product_age::numeric, 2) AS oldest_product_age_days,
     round(t.p95_product_age::numeric, 2) AS p95_product_age_days,
     round(t.oldest_sales_age::numeric, 2) AS oldest_sales_age_days,
-    round(t.max_age::numeric, 2) AS max_age_days
+    round(t.max_age::numeric, 2) AS max_age_days,
+    u.untracked
 FROM untracked AS u
 LEFT JOIN tracked AS t ON true
