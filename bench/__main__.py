@@ -1,4 +1,4 @@
-"""`python -m bench` (`make bench`): write path, API phase and memory, side by side.
+"""`python -m bench` (`make bench`): write path, API phase, memory and freshness, side by side.
 
 Prints the tables and writes bench/results.json. `--parts` picks parts, `--quick` runs tiny
 sizes (a check that everything works, not a measurement), `--markdown` prints the tables of an
@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import api, memory, report, writes
+from bench import api, freshness, memory, report, writes
 from bench.common import ROOT, sql_macros
 from sandbox.postgres import PgServer, find_or_start
 
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("write", "api", "memory")
+PARTS = ("write", "api", "memory", "freshness")
 
 
 def machine(server: PgServer) -> dict[str, Any]:
@@ -70,6 +70,11 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
             print("== memory ==", flush=True)
             results["memory"] = memory.run(server, work, (20, 40) if quick else (1_000, 10_000),
                                            date_range="1month" if quick else "1year")
+        if "freshness" in parts:
+            print("== freshness ==", flush=True)
+            results["freshness"] = freshness.run(
+                server, work, asins=3_000 if quick else 300_000, days=3 if quick else 60,
+                history_rows=20_000 if quick else 10_000_000, repeats=1 if quick else 3)
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
