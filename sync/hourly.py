@@ -190,6 +190,14 @@ def _finish(run: SyncRun) -> None:
     warning = freshness.sla_warning(fig, cfg.freshness_sla_percent)
     if warning:
         status.warnings.append(warning)
+    if cfg.monthly_request_budget is not None and status.plan:
+        rpa = status.plan["requests_per_asin"]
+        best = planning.best_threshold_days(fig["visible_asins"], rpa, planning.per_run_capacity(cfg, rpa),
+                                            cfg.sync_runs_per_day, cfg.monthly_request_budget)
+        status.plan["best_threshold_days"] = best
+        if best is None or best > cfg.stale_data_threshold_days:
+            status.warnings.append(f"the monthly budget of {cfg.monthly_request_budget} requests holds a "
+                                   f"threshold of {best} days, not {cfg.stale_data_threshold_days}")
 
 
 def _summary(status: SyncStatus) -> None:

@@ -89,3 +89,18 @@ def test_auto_spreads_what_is_left_over_the_runs_left_in_the_month(migrated, sta
     assert status.plan["capped_by"] == "budget" and status.plan["limit"] == 30
     assert status.total_asins_processed == 30 and status.total_api_calls == 31
     assert month_total(staging) == MONTHLY - 31 * (runs_left - 1)
+
+
+def test_the_status_says_which_threshold_the_budget_holds(migrated, staging, sandbox):
+    staging.execute('INSERT INTO "{p}product" (asin, product_visibility) '
+                    "SELECT 'B' || lpad(i::text, 9, '0'), true FROM generate_series(1, 3000) AS i")
+    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+                    "product_data_synced_at, sales_estimate_data_synced_at) SELECT 'B' || lpad(i::text, 9, '0'), "
+                    "true, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM generate_series(1, 3000) AS i")
+    # 3,000 ASINs within 30 days cost 3,000 x 1.01 = 3,030 requests a month; 1,000 hold 91 days.
+    status = run_hourly(dataclasses.replace(migrated, monthly_request_budget=1_000), "us")
+    assert status.total_api_calls == 0  # everything is fresh
+    assert status.plan["best_threshold_days"] == 91
+    assert "the monthly budget of 1000 requests holds a threshold of 91 days, not 30" in status.warnings
+    status = run_hourly(dataclasses.replace(migrated, monthly_request_budget=3_030), "us")
+    assert status.plan["best_threshold_days"] == 30 and status.warnings == []
