@@ -44,9 +44,10 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     if fresh:
         sc = fresh["scale"]
         tables.append((f"Freshness: steps at {sc['visible_asins']:,} visible ASINs (seconds)",
-                       ["cleanup", "add-new", "select 100", "select 10,000", "freshness", "plan"],
-                       [[str(sc[k]) for k in ("cleanup_s", "add_new_s", "select_100_s", "select_10000_s",
-                                               "freshness_s", "plan_s")]]))
+                       ["cleanup", "add-new", "select 100", "select 10,000", "freshness", "plan",
+                        "add-new of 100,000 new"],
+                       [[str(sc.get(k, "-")) for k in ("cleanup_s", "add_new_s", "select_100_s", "select_10000_s",
+                                                      "freshness_s", "plan_s", "add_new_of_the_new_third_s")]]))
         m = fresh["merge"]
         tables.append(("Freshness: merge of a 100-ASIN batch (seconds)",
                        ["empty sales table", f"{m['history_rows']:,} sales rows", "ratio", "target <= 1.5"],

@@ -81,10 +81,14 @@ GO_SYNC_STATUS = """CREATE TABLE "{p}jungle_scout_sync_status" (
 PARTIAL = "%(product_fetch_attempted_at) WHERE (has_product_data = false)"
 
 
+# The selection-order indexes of 0016 (issue 11) are not about the Go service's index.
+ORDER_INDEXES = ("idx_js_sync_new_order", "idx_js_sync_stale_order")
+
+
 def sync_status_indexes(db: Db) -> dict[str, str]:
     rows = db.rows("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname <> %s",
                    (db.prefix + "jungle_scout_sync_status", db.prefix + "jungle_scout_sync_status_pkey"))
-    return dict(rows)
+    return {name: d for name, d in rows if name not in {db.prefix + o for o in ORDER_INDEXES}}
 
 
 def test_the_go_services_index_is_not_duplicated(cfg):
@@ -148,7 +152,7 @@ def test_runs_sequence_numbers_existing_runs_in_the_order_they_started(cfg, monk
     staging.execute('UPDATE "{p}jssync_runs" SET status = status || \'{"x": 1}\' WHERE run_id = %s', (RUNS[0],))
 
     monkeypatch.undo()
-    assert migrate(cfg.staging).applied == ["0007_runs_sequence.sql"]
+    assert migrate(cfg.staging).applied[0] == "0007_runs_sequence.sql"  # later migrations follow
     seqs = staging.rows('SELECT run_id::text, seq FROM "{p}jssync_runs" ORDER BY seq')
     assert seqs == [(RUNS[0], 1), (RUNS[1], 2), (RUNS[2], 3)]
 
