@@ -47,6 +47,17 @@ class BudgetState:
         return {"monthly": self.monthly, "spent": self.spent, "left": self.left}
 
 
+def arm(run) -> BudgetState:
+    """Read the month's spending from the ledger into `run.status.budget` and give the run's API
+    client the gate (a sync.runner.SyncRun, before its first request)."""
+    from extract.budget import RequestBudget
+
+    state = BudgetState(run.config.monthly_request_budget, int(run.query("plan_month_usage", {"now": None})[0][0]))
+    run.status.budget = state.as_dict()
+    run.budget = RequestBudget(state.monthly, state.left)
+    return state
+
+
 def month_spent(cur, prefix: str, now: dt.datetime | None = None) -> int:
     """Requests of the calendar month (UTC) holding `now`, from staging's usage ledger."""
     run_model(cur, "plan_month_usage", "staging", prefix,

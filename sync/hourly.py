@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from extract.budget import SPENT_MESSAGE, RequestBudget
+from extract.budget import SPENT_MESSAGE
 from extract.fetch import AsinWork
 from loaders.connections import DatabaseUnavailable
 from sync import budget as planning
@@ -127,15 +127,12 @@ def _plan(run: SyncRun, limit: int | str | None) -> planning.RunPlan | None:
     """This run's limit from the configuration and the month's budget; arms the budget gate.
     None when the budget is spent: the run then makes no call and says so."""
     cfg, status = run.config, run.status
-    spent = run.query("plan_month_usage", {"now": None})[0][0]
-    state = planning.BudgetState(cfg.monthly_request_budget, int(spent))
-    status.budget = state.as_dict()
+    state = planning.arm(run)
     if state.spent_out:
         status.warnings.append(SPENT_MESSAGE)
         log.warning("%s: %d of %d requests used this month; no API call this run", SPENT_MESSAGE,
                     state.spent, state.monthly)
         return None
-    run.budget = RequestBudget(state.monthly, state.left)
     rpa = planning.DEFAULT_REQUESTS_PER_ASIN
     if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
         rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)

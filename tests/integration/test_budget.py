@@ -9,6 +9,7 @@ import datetime as dt
 
 from sync import report
 from sync.hourly import run_hourly
+from sync.master import run_master
 from tests.helpers import Db, seed
 
 MONTHLY = 10_000
@@ -104,3 +105,16 @@ def test_the_status_says_which_threshold_the_budget_holds(migrated, staging, san
     assert "the monthly budget of 1000 requests holds a threshold of 91 days, not 30" in status.warnings
     status = run_hourly(dataclasses.replace(migrated, monthly_request_budget=3_030), "us")
     assert status.plan["best_threshold_days"] == 30 and status.warnings == []
+
+
+def test_a_master_sync_never_spends_past_the_budget_either(migrated, staging, sandbox):
+    seed(staging, [f"B0MAST{i:04d}" for i in range(5)])
+    spend_all_but(staging, 3)
+    status = run_master(dataclasses.replace(migrated, monthly_request_budget=MONTHLY), "us",
+                        date_range="1month", mode="fresh")
+    # One product call and two sales calls fit; the other three sales requests are never sent.
+    assert sandbox.stats()["requests"] == 3
+    assert month_total(staging) == MONTHLY
+    assert status.successful_product_sync == 5 and status.successful_sales_sync == 2
+    # A master status shows the budget as read at its start.
+    assert status.as_master_dict()["budget"] == {"monthly": MONTHLY, "spent": MONTHLY - 3, "left": 3}
