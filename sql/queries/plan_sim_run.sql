@@ -8,8 +8,10 @@ UPDATE pg_temp.{{ table('jungle_scout_sync_status') }} AS s SET
     product_data_synced_at = %(run_at)s::timestamp,
     sales_estimate_data_synced_at = %(run_at)s::timestamp,
     updated_at = %(run_at)s::timestamp
-WHERE s.asin IN (
+-- The batch as one array (an InitPlan), so the copy is updated through its primary key instead
+-- of being scanned whole for every run.
+WHERE s.asin = ANY (ARRAY(
     SELECT batch.asin FROM (
 {% include 'queries/select_asins.sql' %}
     ) AS batch
-)
+))
