@@ -61,7 +61,7 @@ def plan_json(env: dict, monkeypatch, capsys, *args: str, **settings: str) -> di
     return json.loads(capsys.readouterr().out)
 
 
-def test_plan_of_a_300k_catalogue_under_the_go_policy(env, big, monkeypatch, capsys):
+def test_plan_of_a_300k_catalogue_under_the_go_policy_then_auto_and_a_budget(env, big, monkeypatch, capsys):
     plan = plan_json(env, monkeypatch, capsys)
     assert list(plan) == list(JSON_KEYS)
     assert (plan["visible_asins"], plan["never_synced"], plan["overdue"], plan["not_found_waiting"]) == \
@@ -73,8 +73,7 @@ def test_plan_of_a_300k_catalogue_under_the_go_policy(env, big, monkeypatch, cap
     assert plan["best_threshold_days"] == 125
     assert plan["budget"] == {"monthly": None, "spent": 0, "left": None}
 
-
-def test_plan_of_a_300k_catalogue_under_auto_and_a_budget(env, big, monkeypatch, capsys):
+    # The same catalogue (built once: it is the expensive part) under `auto` and a budget.
     unbudgeted = plan_json(env, monkeypatch, capsys, HOURLY_SYNC_ASIN_LIMIT="auto")
     # Overdue + never synced (the next run's add-new step tracks the 100,000 untracked ones first);
     # none comes due within the hour.
