@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test lint migrate hourly master serve sandbox bench clean
+.PHONY: help install demo test test-fast snapshots lint format migrate hourly master serve sandbox bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,12 +23,26 @@ install: $(STAMP) ## create .venv with the project and its tools
 demo: install ## embedded PostgreSQL + sandbox API, seed, migrate, run a real hourly sync
 	$(BIN)/python -m sandbox.demo
 
+# pytest exits 5 when it collected no test: a failure here, said out loud (never a silent pass).
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+NO_TESTS = { code=$$?; [ $$code -ne 5 ] || echo "make: pytest collected no tests (exit 5)" >&2; exit $$code; }
+
 test: install ## run the whole test suite against a real PostgreSQL
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS) || $(NO_TESTS)
+
+test-fast: install ## the tests that need no database (15 s)
+	$(PYTEST) -m "not db" $(PYTEST_ARGS) || $(NO_TESTS)
+
+snapshots: install ## rewrite tests/snapshots and sql/schema.sql from the templates (refused under CI)
+	UPDATE_SNAPSHOTS=1 $(PYTEST) tests/sql $(PYTEST_ARGS) || $(NO_TESTS)
 
 lint: install ## ruff, then parse every rendered SQL model and migration with sqlglot
 	$(BIN)/ruff check .
 	$(BIN)/jssync lint
+
+format: install ## ruff format, then ruff check --fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 migrate: install ## apply pending migrations to staging and production
 	$(BIN)/jssync migrate

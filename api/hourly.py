@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import threading
-from collections.abc import Iterator
-
 from flask import Blueprint, request
 
 from api import validation
@@ -17,31 +12,6 @@ from sync.hourly import run_hourly
 from sync.status import SyncStatus
 
 bp = Blueprint("hourly", __name__)
-_debug_lock = threading.Lock()
-_debug_users = 0
-_saved_level = logging.NOTSET
-
-
-@contextlib.contextmanager
-def debug_logging(enabled: bool) -> Iterator[None]:
-    """The Go service's step log (`?debug=true`) for as long as a debug request runs."""
-    global _debug_users, _saved_level
-    if not enabled:
-        yield
-        return
-    logger = logging.getLogger("jssync")
-    with _debug_lock:
-        if _debug_users == 0:
-            _saved_level = logger.level
-            logger.setLevel(logging.DEBUG)
-        _debug_users += 1
-    try:
-        yield
-    finally:
-        with _debug_lock:
-            _debug_users -= 1
-            if _debug_users == 0:
-                logger.setLevel(_saved_level)
 
 
 @bp.post("/admin/hourly-sync")
@@ -51,11 +21,12 @@ def hourly_sync():
     validation.known(request.args, ("marketplace", "debug"))
     marketplace = validation.marketplace(request.args)
     debug = validation.debug(request.args)
-    with debug_logging(debug):
-        try:
-            status = run_hourly(config(), marketplace, debug=debug)
-        except SyncAlreadyRunning as exc:
-            raise conflict(exc) from None
+    try:
+        # debug shows this run's step log only: a filter on the run's log context, not the level
+        # of the worker's logger, so concurrent requests keep their own verbosity.
+        status = run_hourly(config(), marketplace, debug=debug)
+    except SyncAlreadyRunning as exc:
+        raise conflict(exc) from None
     if status.stopped_early:
         return {"message": "Hourly sync stopped early", "error": status.stop_reason,
                 "status": status.as_dict()}, 503

@@ -2,7 +2,7 @@
 
 Prints the tables and writes bench/results.json. `--parts` picks parts, `--quick` runs tiny
 sizes (a check that everything works, not a measurement), `--markdown` prints the tables of an
-existing results file for the README.
+existing results file for bench/README.md.
 """
 
 from __future__ import annotations

@@ -145,12 +145,7 @@ class Databases:
 
     def env(self, prefix: str) -> dict[str, str]:
         """The DB_* variables of the contract for both targets."""
-        values = {}
-        for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
-            values.update({f"{base}_HOST": self.server.host, f"{base}_PORT": str(self.server.port),
-                           f"{base}_USER": self.server.user, f"{base}_PASS": self.server.password or "",
-                           f"{base}_NAME": self.names[target], f"{base}_TABLE_PREFIX": prefix})
-        return values
+        return self.server.db_env(self.names, prefix)
 
 
 def data_counts(settings: DbSettings) -> tuple[int, int, int]:

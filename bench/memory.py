@@ -30,14 +30,14 @@ _ENV_PREFIXES = ("DB_STAGING_", "DB_PROD_", "JUNGLE_SCOUT_", "DISCORD_", "LANDIN
 def jssync_command() -> list[str]:
     """The installed `jssync` beside this interpreter, else the same entry point via -c."""
     script = Path(sys.executable).with_name("jssync")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from sync.cli import script; script()"]
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from cli.main import script; script()"]
 
 
 def seed(dbs: Databases, asins: list[str]) -> None:
     """Migrate both targets and give staging a product table listing `asins` as visible."""
     staging = dbs.migrated(PREFIX)["staging"]
     with connection(staging) as conn, conn, conn.cursor() as cur:
-        cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", PREFIX))
+        cur.execute(render("fixtures/product.sql", "staging", PREFIX))
         cur.execute(sql_macros("checks.sql", PREFIX).seed_products(), {"asins": asins})
 
 

@@ -1,4 +1,4 @@
-"""The benchmark's results as tables: plain text for the terminal, Markdown for the README."""
+"""The benchmark's results as tables: plain text for the terminal, Markdown for bench/README.md."""
 
 from __future__ import annotations
 

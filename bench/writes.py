@@ -38,7 +38,7 @@ from bench.common import (
 from bench.proxy import proxy_process
 from extract.landing import DATASET, LandedLoad, Landing
 from loaders.connections import DbSettings, connect
-from loaders.merge import PRODUCT_INPUT, SALES_INPUT, merge_staging, publish
+from loaders.merge import PRODUCT_INPUT, SALES_INPUT, StagingTransaction, merge_staging, publish
 from sandbox.jungle_scout import Sandbox
 from sandbox.postgres import PgServer
 
@@ -186,7 +186,7 @@ def run_ours(landed: Landed, targets: dict[str, DbSettings]) -> float:
     conn = counting_connect(staging, application_name="bench-merge")
     try:
         start = time.perf_counter()
-        merge_staging(conn, staging.prefix, landed.landing, landed.load, str(uuid.uuid4()))
+        merge_staging(conn, staging.prefix, landed.landing, landed.load, StagingTransaction(str(uuid.uuid4())))
         result = publish(conn, staging.prefix, production)
         seconds = time.perf_counter() - start
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import re
 import threading
@@ -14,15 +13,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlparse
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from extract import settings
 from extract.ratelimit import RateLimiter
+from extract.text import retry_after, scrub
 
 _RETRY_AT = re.compile(r"retry again at\s+([0-9T:\-\.\+ Z]+)", re.IGNORECASE)
 # Pages of one product query: 100 ASINs at 100 a page is one page, so more than this many
 # means the server keeps sending cursors; stop instead of paging (and paying) forever.
 MAX_PRODUCT_PAGES = settings.PRODUCT_BATCH_SIZE + 1
-REDACTED = "***"
 
 
 class ApiError(Exception):
@@ -114,15 +114,9 @@ def retry_delay(response: requests.Response | None, now: Callable[[], float] = t
     """Seconds the server asked us to wait: Retry-After (seconds or date) or a 'retry again at'."""
     if response is None:
         return None
-    header = response.headers.get("Retry-After", "").strip()
-    if header:
-        if re.fullmatch(r"\d+(\.\d+)?", header):
-            return float(header)
-        try:
-            when = email.utils.parsedate_to_datetime(header)
-            return max(0.0, when.timestamp() - now())
-        except (TypeError, ValueError):
-            pass
+    asked = retry_after(response.headers.get("Retry-After"), now)
+    if asked is not None:
+        return asked
     try:
         errors = _body_json(response).get("errors") or []
     except (ValueError, AttributeError):
@@ -140,11 +134,7 @@ def retry_delay(response: requests.Response | None, now: Callable[[], float] = t
     return None
 
 
-def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every occurrence of each of `secrets` (longest first) replaced by ***."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+redact = scrub  # the one scrubbing rule, under the name this module's callers know
 
 
 def auth_secrets(authorization: str) -> tuple[str, ...]:
@@ -175,7 +165,8 @@ class JungleScoutClient:
     def __init__(self, base_url: str, authorization: str, limiter: RateLimiter, *,
                  usage: ApiUsage | None = None, timeout: tuple[float, float] = (5.0, 60.0),
                  attempts: int = settings.API_ATTEMPTS, backoff: float = 0.5,
-                 max_retry_wait: float = settings.MAX_RETRY_WAIT, budget: object = None):
+                 max_retry_wait: float = settings.MAX_RETRY_WAIT, pool_size: int = 10,
+                 budget: object = None):
         self.budget = budget  # extract.budget.RequestBudget: asked before every request is sent
         self.base_url = base_url.rstrip("/")
         self._authorization = authorization
@@ -186,35 +177,27 @@ class JungleScoutClient:
         self.attempts = attempts
         self.backoff = backoff
         self.max_retry_wait = max_retry_wait
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
+        # One session and one connection pool for the client's life, shared by every worker
+        # thread and batch (urllib3's pool is thread-safe); pool_size caps the kept connections.
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update({
+            "Authorization": self._authorization,
+            "X-API-Type": settings.API_TYPE,
+            "Accept": settings.ACCEPT,
+        })
 
     def __repr__(self) -> str:
         return f"JungleScoutClient({self.base_url!r})"
 
     def _session(self) -> requests.Session:
-        # One Session per thread: requests.Session is not documented as thread-safe.
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers.update({
-                "Authorization": self._authorization,
-                "X-API-Type": settings.API_TYPE,
-                "Accept": settings.ACCEPT,
-            })
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
+        return self.session
 
     def close(self) -> None:
-        """Close every thread's HTTP session."""
-        with self._sessions_lock:
-            for session in self._sessions:
-                session.close()
-            self._sessions.clear()
-        self._local = threading.local()
+        """Close the HTTP session and its pooled connections (the client's owner does, once)."""
+        self.session.close()
 
     def __enter__(self) -> JungleScoutClient:
         return self

@@ -24,7 +24,6 @@ from extract.records import RecordError, product_asin, product_row, sales_rows, 
 log = logging.getLogger("jssync.extract")
 
 PRODUCTS, SALES, OUTCOMES = "products", "sales_estimates", "asin_outcomes"
-DATE_RANGES = {"1year": "1 year", "1month": "1 month"}
 
 
 @dataclass(frozen=True)
@@ -214,24 +213,18 @@ class BatchFetcher:
         def submit(pool: ThreadPoolExecutor, item: tuple[AsinWork, dt.date, dt.date]) -> Future:
             return pool.submit(context.copy().run, fetch, *item)
 
-        try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
-                # Submit as workers free up: if the consumer gives up on this generator (a failed
-                # landing), closing the pool waits for the requests in flight, not for every ASIN.
-                queue = iter(todo)
-                pending: set[Future] = {submit(pool, item) for item in islice(queue, workers)}
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield from self._sales_result(future)
-                        nxt = next(queue, None)
-                        if nxt is not None:
-                            pending.add(submit(pool, nxt))
-        finally:
-            # The pool's threads are gone, but the client keeps one HTTP session (and its open
-            # socket) per thread that used it: close them now, or a master sync piles up one
-            # per worker per batch until the run ends (memory and file descriptors).
-            self.client.close()
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
+            # Submit as workers free up: if the consumer gives up on this generator (a failed
+            # landing), closing the pool waits for the requests in flight, not for every ASIN.
+            queue = iter(todo)
+            pending: set[Future] = {submit(pool, item) for item in islice(queue, workers)}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield from self._sales_result(future)
+                    nxt = next(queue, None)
+                    if nxt is not None:
+                        pending.add(submit(pool, nxt))
 
     def _sales_result(self, future: Future) -> Iterator[tuple[str, dict]]:
         w, answer = future.result()  # anything but an ApiError is a bug and must surface

@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import dlt
 import duckdb
+
+import sql as sql_package
+from extract.text import first_line
 
 log = logging.getLogger("jssync.landing")
 
@@ -24,7 +26,7 @@ DATASET = "landing"
 FILE_NAME = "jssync.duckdb"
 _LOAD_ID = re.compile(r"^\d+\.\d+$")
 # The analysts' views (DuckDB SQL), one file per view.
-LANDING_SQL = Path(__file__).resolve().parent.parent / "sql" / "landing"
+LANDING_SQL = sql_package.resource("landing")
 VIEWS_DIR = LANDING_SQL / "views"
 
 
@@ -135,13 +137,13 @@ def create_views(file: Path) -> list[str]:
     created = []
     try:
         with duckdb.connect(str(file)) as con:
-            for path in sorted(VIEWS_DIR.glob("*.sql")):
+            for path in sorted((p for p in VIEWS_DIR.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
                 try:
                     con.execute(path.read_text())
                 except duckdb.CatalogException:
-                    log.debug("view %s waits for its tables to land", path.stem)
+                    log.debug("view %s waits for its tables to land", path.name.removesuffix(".sql"))
                     continue
-                created.append(path.stem)
+                created.append(path.name.removesuffix(".sql"))
     except duckdb.Error as exc:
         log.warning("could not create the landing views in %s: %s", file, _root_cause(exc))
     return created
@@ -150,7 +152,7 @@ def create_views(file: Path) -> list[str]:
 def _root_cause(exc: BaseException) -> str:
     while exc.__cause__ is not None:
         exc = exc.__cause__
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first_line(exc)
 
 
 def open_for_run(directory: Path, run_id: str, wait: float) -> tuple[Landing, str | None]:
@@ -168,8 +170,3 @@ def open_for_run(directory: Path, run_id: str, wait: float) -> tuple[Landing, st
               f"{fallback.file}")
     log.warning("%s", reason)
     return fallback, reason
-
-
-def remove(directory: Path) -> None:
-    """Delete a landing directory (tests, and fallback files after their run)."""
-    shutil.rmtree(directory, ignore_errors=True)

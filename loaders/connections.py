@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import psycopg2
 import psycopg2.extensions
 
+from extract.text import first_line
 from loaders.render import check_prefix
 
 # Errors after which the whole transaction may succeed if simply run again.
@@ -72,12 +73,6 @@ def connection(settings: DbSettings, **kwargs) -> Iterator[psycopg2.extensions.c
         yield conn
     finally:
         conn.close()
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (libpq adds multi-line detail)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import IO, TypeVar
 
+import tenacity
 from psycopg2 import sql
 
+from extract import retrying
 from loaders.connections import first_line, is_retryable
 from loaders.render import render
 
 log = logging.getLogger("jssync.loaders")
 T = TypeVar("T")
+DEADLOCK_PAUSE = 0.05  # seconds before the second run; twice that before the third
 
 
 def run_model(cur, name: str, target: str, prefix: str, params: dict | None = None,
@@ -37,16 +39,17 @@ def copy_out(cur, query: str, params: dict | None, sink: IO) -> int:
     return cur.rowcount
 
 
-def in_transaction(conn, work: Callable[[object], T], *, attempts: int = 3, what: str = "transaction") -> T:
-    """Run `work(cursor)` in one transaction; a deadlock or serialization failure reruns it whole."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with conn, conn.cursor() as cur:
-                return work(cur)
-        except Exception as exc:
-            if not is_retryable(exc) or attempt == attempts:
-                raise
-            log.warning("%s hit %s; running it again (attempt %d of %d)", what, first_line(exc),
-                        attempt + 1, attempts)
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")
+def in_transaction(conn, work: Callable[[object], T], *, attempts: int = 3, what: str = "transaction",
+                   pause: float = DEADLOCK_PAUSE) -> T:
+    """Run `work(cursor)` in one transaction; a deadlock or serialization failure reruns it whole
+    (up to `attempts` runs, `pause` x the attempt number apart)."""
+    def note(state: tenacity.RetryCallState) -> None:
+        log.warning("%s hit %s; running it again (attempt %d of %d)", what,
+                    first_line(state.outcome.exception()), state.attempt_number + 1, attempts)
+
+    for attempt in retrying.policy(stop=tenacity.stop_after_attempt(attempts),
+                                   wait=tenacity.wait_incrementing(pause, pause),
+                                   retry=tenacity.retry_if_exception(is_retryable), before_sleep=note):
+        with attempt, conn, conn.cursor() as cur:
+            return work(cur)
+    raise AssertionError("unreachable: the policy re-raises the last error")

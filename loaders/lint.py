@@ -8,16 +8,11 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot.errors import ParseError
 
-from loaders.merge import PRODUCT_INPUT, SALES_INPUT
 from loaders.render import TARGETS, list_templates, render
 
-# Templates that take more than target and prefix, with the values the code passes.
-CONTEXT: dict[str, dict] = {
-    "product_data": {"columns": PRODUCT_INPUT},
-    "sales_estimate_data": {"columns": SALES_INPUT},
-    "publish_product_data": {"columns": PRODUCT_INPUT},
-    "publish_sales_estimate_data": {"columns": SALES_INPUT},
-}
+# Templates that take more than target and prefix, with the values the code passes (none today:
+# the models spell out their own column lists).
+CONTEXT: dict[str, dict] = {}
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).
@@ -26,7 +21,7 @@ STAGING_ONLY = {"sync_status", "production_outbox", "publish_product_data", "pub
 
 def targets_of(path) -> tuple[str, ...]:
     """The targets a template is rendered for."""
-    if path.parent.name == "queries" or path.stem in STAGING_ONLY:
+    if path.parts[0] == "queries" or path.stem in STAGING_ONLY:
         return ("staging",)
     return TARGETS
 
@@ -78,6 +73,6 @@ def lint(prefixes: dict[str, str]) -> list[LintResult]:
             # sqlglot keeps statements it cannot model (e.g. CREATE TABLE ... LIKE) as raw
             # commands: not errors, but not checked either; PostgreSQL tests cover them.
             unchecked = [m.split("' contains")[0].strip("'")[:80] for m in handler.messages]
-            results.append(LintResult(path.relative_to(path.parents[1]).as_posix(), target,
+            results.append(LintResult(path.as_posix(), target,
                                       len(statements), errors, unchecked))
     return results

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tenacity
+
+from extract import retrying
 from extract.landing import LandedLoad, Landing
 from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
 from loaders.connections import DbSettings, connection, first_line
 from loaders.execute import copy_in, copy_out, in_transaction, run_model
+from loaders.lock import check_lock_held
 from loaders.render import render
 
 log = logging.getLogger("jssync.merge")
@@ -51,9 +53,20 @@ class PublishResult:
     error: str | None = None
 
 
-def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, run_id: str,
-                  also: Callable[[object], None] | None = None) -> StagingMerge:
-    """Merge one landed load into staging in one transaction (with `also(cursor)` inside it)."""
+@dataclass(frozen=True)
+class StagingTransaction:
+    """What one staging merge transaction holds besides the data models, said by the caller:
+    the run, the lock session it must still hold, and whether it marks the master queue."""
+
+    run_id: str
+    lock_pid: int | None = None      # check that this session still holds the sync lock
+    mark_master_queue: bool = False  # mark the batch's master-queue rows done (master sync)
+
+
+def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad,
+                  txn: StagingTransaction) -> StagingMerge:
+    """Merge one landed load into staging in one transaction: the lock check, the data models,
+    sync_status, the production outbox row and (master sync) the queue mark, all or nothing."""
     with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
         inputs = {  # landing table -> (temporary input table, columns, CSV file)
             "products": ("in_product_data", PRODUCT_INPUT, Path(tmp) / "products.csv"),
@@ -64,18 +77,20 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, run_id:
         counts: dict[str, int] = {}
 
         def work(cur) -> int | None:
+            if txn.lock_pid is not None:
+                check_lock_held(cur, prefix, txn.lock_pid)  # no lock, no write
             run_model(cur, "input_tables", "staging", prefix)
             for table, (temp, columns, path) in inputs.items():
                 with path.open() as source:
                     counts[table] = copy_in(cur, temp, columns, source)
-            run_model(cur, "product_data", "staging", prefix, columns=PRODUCT_INPUT)
-            run_model(cur, "sales_estimate_data", "staging", prefix, columns=SALES_INPUT)
+            run_model(cur, "product_data", "staging", prefix)
+            run_model(cur, "sales_estimate_data", "staging", prefix)
             run_model(cur, "sync_status", "staging", prefix)
             run_model(cur, "production_outbox", "staging", prefix,
-                      {"run_id": run_id, "load_id": load.load_id})
+                      {"run_id": txn.run_id, "load_id": load.load_id})
             row = cur.fetchone()
-            if also is not None:
-                also(cur)
+            if txn.mark_master_queue:
+                run_model(cur, "master_queue_mark_done", "staging", prefix, {"run_id": txn.run_id})
             return row[0] if row else None
 
         outbox_id = in_transaction(conn, work, what="staging merge")
@@ -90,38 +105,42 @@ def pending_outbox(conn, prefix: str) -> list[int]:
 
 
 def publish(staging_conn, staging_prefix: str, production: DbSettings, *,
-            attempts: int = 3, pauses: tuple[float, ...] = PRODUCTION_PAUSES,
-            sleep: Callable[[float], None] = time.sleep) -> PublishResult:
+            attempts: int = 3, pauses: tuple[float, ...] = PRODUCTION_PAUSES) -> PublishResult:
     """Apply every pending outbox entry to production, oldest first; idempotent.
 
-    Each chunk gets `attempts` tries with `pauses` between them; on failure the rest stays
-    pending for the next sync and the result carries the error."""
+    Each chunk gets `attempts` tries with `pauses` between them (any error is retried alike:
+    unreachable, refused, timed out, failed); on failure the rest stays pending for the next
+    sync and the result carries the error."""
     result = PublishResult()
     ids = pending_outbox(staging_conn, staging_prefix)
     result.pending = len(ids)
+
+    def pause(state: tenacity.RetryCallState) -> float:
+        return pauses[min(state.attempt_number - 1, len(pauses) - 1)]
+
+    def note(state: tenacity.RetryCallState) -> None:
+        log.debug("ERROR: production attempt %d of %d failed: %s", state.attempt_number, attempts,
+                  first_line(state.outcome.exception()), extra={"step": "Publish"})
+
     for start in range(0, len(ids), PUBLISH_CHUNK):
         chunk = ids[start:start + PUBLISH_CHUNK]
         with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
             products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
             _export_owed(staging_conn, staging_prefix, chunk, products, sales)
-            error = None
-            for attempt in range(1, attempts + 1):
-                result.attempts += 1
-                try:
-                    _apply_production(production, products, sales)
-                    error = None
-                    log.debug("Production: merge successful on attempt %d", attempt,
-                              extra={"step": "Publish"})
-                    break
-                except Exception as exc:  # unreachable, refused, timed out, failed: all retried alike
-                    error = first_line(exc)
-                    log.debug("ERROR: production attempt %d of %d failed: %s", attempt, attempts, error,
-                              extra={"step": "Publish"})
-                    if attempt < attempts:
-                        sleep(pauses[min(attempt - 1, len(pauses) - 1)])
-            if error is not None:
-                result.error = f"Production merge failed after {attempts} attempts: {error}"
+            policy = retrying.policy(stop=tenacity.stop_after_attempt(attempts), wait=pause,
+                                     retry=tenacity.retry_if_exception_type(Exception), before_sleep=note)
+            try:
+                policy(_apply_production, production, products, sales)
+            except Exception as exc:
+                result.attempts += policy.statistics.get("attempt_number", attempts)
+                note_final = first_line(exc)
+                log.debug("ERROR: production attempt %d of %d failed: %s", attempts, attempts, note_final,
+                          extra={"step": "Publish"})
+                result.error = f"Production merge failed after {attempts} attempts: {note_final}"
                 return result
+            result.attempts += policy.statistics.get("attempt_number", 1)
+            log.debug("Production: merge successful on attempt %d", policy.statistics.get("attempt_number", 1),
+                      extra={"step": "Publish"})
         with staging_conn, staging_conn.cursor() as cur:
             run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
         result.applied.extend(chunk)
@@ -133,11 +152,9 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
     params = {"outbox_ids": ids}
     with conn, conn.cursor() as cur:
         with products.open("w") as sink:
-            copy_out(cur, render("publish_product_data", "staging", prefix, columns=PRODUCT_INPUT),
-                     params, sink)
+            copy_out(cur, render("publish_product_data", "staging", prefix), params, sink)
         with sales.open("w") as sink:
-            copy_out(cur, render("publish_sales_estimate_data", "staging", prefix, columns=SALES_INPUT),
-                     params, sink)
+            copy_out(cur, render("publish_sales_estimate_data", "staging", prefix), params, sink)
 
 
 def _apply_production(settings: DbSettings, products: Path, sales: Path) -> None:
@@ -149,7 +166,7 @@ def _apply_production(settings: DbSettings, products: Path, sales: Path) -> None
                 copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
             with sales.open() as source:
                 copy_in(cur, "in_sales_estimate_data", [*SALES_INPUT, "updated_at", "created_at"], source)
-            run_model(cur, "product_data", "production", prefix, columns=PRODUCT_INPUT)
-            run_model(cur, "sales_estimate_data", "production", prefix, columns=SALES_INPUT)
+            run_model(cur, "product_data", "production", prefix)
+            run_model(cur, "sales_estimate_data", "production", prefix)
 
         in_transaction(conn, work, what="production merge")

@@ -6,11 +6,13 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
+import sql as sql_package
+from extract.text import first_line
 from loaders.connections import DbSettings, connection
 from loaders.execute import run_model
-from loaders.render import MIGRATIONS_DIR, render
+from loaders.render import render
 
 log = logging.getLogger("jssync.migrate")
 _NUMBERED = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
@@ -29,16 +31,17 @@ class MigrationResult:
     already: int
 
 
-def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
-    """The numbered migration files, in apply order."""
-    return sorted(p for p in directory.glob("*.sql") if _NUMBERED.match(p.name))
+def migration_files(directory: Traversable | None = None) -> list[Traversable]:
+    """The numbered migration files (sql/migrations/ unless told otherwise), in apply order."""
+    folder = sql_package.resource("migrations") if directory is None else directory
+    return sorted((p for p in folder.iterdir() if _NUMBERED.match(p.name)), key=lambda p: p.name)
 
 
 def _has_statements(text: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in text.splitlines())
 
 
-def checksum(path: Path) -> str:
+def checksum(path: Traversable) -> str:
     """SHA-256 of the file as written (the template, not its rendering)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -76,7 +79,7 @@ def migrate(settings: DbSettings) -> MigrationResult:
                         cur.execute(text)  # no parameters: a `%` in the text stays as written
                 except Exception as exc:
                     raise MigrationError(f"{target}: migration {path.name} failed: "
-                                         f"{str(exc).strip().splitlines()[0]}") from exc
+                                         f"{first_line(exc)}") from exc
                 run_model(cur, "migration_record", target, prefix,
                           {"filename": path.name, "checksum": digest})
                 applied.append(path.name)

@@ -1,16 +1,22 @@
-"""Rendering SQL: Jinja templates in sql/, made prefix-aware by one function, `table()`."""
+"""Rendering SQL: Jinja templates in sql/, made prefix-aware by one function, `table()`.
+
+Templates are package data read through `sql.resource` (importlib.resources), so an installed
+wheel renders from any directory. A template is named by its path under sql/
+("models/merge/product_data.sql") or, for models, queries and migrations, by its stem."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
 import jinja2
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-MODELS_DIR = SQL_DIR / "models"
-MIGRATIONS_DIR = SQL_DIR / "migrations"
-QUERIES_DIR = SQL_DIR / "queries"
+import sql as sql_package
+
+# Folders searched for a template given by its stem, in this order; models nest one level
+# (models/merge/, models/publish/).
+SEARCHED = ("models", "queries", "migrations")
 TARGETS = ("staging", "production")
 PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,30}$")
 # Table and function names the templates ask for: lower-case words, never user input.
@@ -48,8 +54,21 @@ def quoted_table(prefix: str, name: str) -> str:
     return '"' + table_name(prefix, name) + '"'
 
 
+class _ResourceLoader(jinja2.BaseLoader):
+    """Jinja templates from the sql package's resources (a folder, an installed wheel)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+        node = sql_package.resource(template)
+        if not node.is_file():
+            raise jinja2.TemplateNotFound(template)
+        if isinstance(node, Path):  # a folder (source tree, installed wheel): reload an edited file
+            mtime = node.stat().st_mtime
+            return node.read_text(encoding="utf-8"), str(node), lambda: node.is_file() and node.stat().st_mtime == mtime
+        return node.read_text(encoding="utf-8"), None, lambda: True
+
+
 _env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(SQL_DIR)),
+    loader=_ResourceLoader(),
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,
@@ -58,21 +77,47 @@ _env = jinja2.Environment(
 )
 
 
-def resolve(name: str) -> Path:
-    """Find a model, query or migration by name (`product_data`, `0003_selection_functions`) or path."""
+def _sql_files(folder: str) -> list[PurePosixPath]:
+    """The .sql files under sql/`folder`, one level of subfolders included, sorted by name."""
+    found = []
+    top = sql_package.resource(folder)
+    if not top.is_dir():
+        return []
+    for node in top.iterdir():
+        if node.is_file() and node.name.endswith(".sql"):
+            found.append(PurePosixPath(folder, node.name))
+        elif node.is_dir():
+            found += [PurePosixPath(folder, node.name, leaf.name) for leaf in node.iterdir()
+                      if leaf.is_file() and leaf.name.endswith(".sql")]
+    return sorted(found, key=lambda p: (p.name, p.as_posix()))
+
+
+def resolve(name: str) -> PurePosixPath:
+    """Find a template by stem (`product_data`, `0003_selection_functions`) or by its path under
+    sql/ (`fixtures/product.sql`; an absolute path inside the sql folder is accepted too)."""
     stem = name[:-4] if name.endswith(".sql") else name
-    candidates = [Path(name)] if name.endswith(".sql") else []
-    candidates += [d / f"{stem}.sql" for d in (MODELS_DIR, QUERIES_DIR, MIGRATIONS_DIR)]
-    for path in candidates:
-        if path.is_file():
-            return path.resolve()
+    if name.endswith(".sql") and "/" in name:
+        relative = name
+        root = str(sql_package.resource(""))
+        if Path(name).is_absolute():
+            try:
+                relative = Path(name).resolve().relative_to(Path(root).resolve()).as_posix()
+            except ValueError as exc:
+                raise RenderError(f"{name} is not under the sql folder {root}") from exc
+        if sql_package.resource(relative).is_file():
+            return PurePosixPath(relative)
+    else:
+        for folder in SEARCHED:
+            for path in _sql_files(folder):
+                if path.stem == stem:
+                    return path
     known = sorted(p.stem for p in list_templates())
     raise RenderError(f"no SQL model or migration named {name!r}; known: {', '.join(known)}")
 
 
-def list_templates() -> list[Path]:
-    """Every template: migrations first in apply order, then models, then queries."""
-    return [p for d in (MIGRATIONS_DIR, MODELS_DIR, QUERIES_DIR) for p in sorted(d.glob("*.sql"))]
+def list_templates() -> list[PurePosixPath]:
+    """Every template (path under sql/): migrations first in apply order, then models, then queries."""
+    return [p for folder in ("migrations", "models", "queries") for p in _sql_files(folder)]
 
 
 def render(name: str, target: str, prefix: str, **params: object) -> str:
@@ -80,11 +125,7 @@ def render(name: str, target: str, prefix: str, **params: object) -> str:
     if target not in TARGETS:
         raise RenderError(f"target {target!r} is not allowed: use one of {', '.join(TARGETS)}")
     check_prefix(prefix)
-    path = resolve(name)
-    try:
-        rel = path.relative_to(SQL_DIR).as_posix()
-    except ValueError as exc:
-        raise RenderError(f"{path} is not under {SQL_DIR}") from exc
+    rel = resolve(name).as_posix()
     template = _env.get_template(rel)
     try:
         return template.render(

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from loaders.render import SQL_DIR, render
+from loaders.render import render
 
-CATALOG_DIR = SQL_DIR / "catalog"
 HEADER = """\
 -- The schema of both targets after every migration in sql/migrations/, with the fixed prefixes
 -- dev_az_ (staging) and prod_az_ (production). A readable record for reviewers, not a script:
@@ -34,7 +33,7 @@ def normalize(expression: str | None) -> str | None:
 
 def _rows(cur, name: str, prefix: str) -> list[tuple]:
     # Catalog queries name no table of ours, so the prefix is only a parameter here.
-    cur.execute(render(str(CATALOG_DIR / f"{name}.sql"), "staging", prefix), {"prefix": prefix})
+    cur.execute(render(f"catalog/{name}.sql", "staging", prefix), {"prefix": prefix})
     return cur.fetchall()
 
 
@@ -46,7 +45,7 @@ def dump(conn, prefix: str) -> str:
         indexes = _rows(cur, "indexes", prefix)
         sequences = _rows(cur, "sequences", prefix)
         functions = _rows(cur, "functions", prefix)
-        cur.execute(render(str(CATALOG_DIR / "current_schema.sql"), "staging", prefix))
+        cur.execute(render("catalog/current_schema.sql", "staging", prefix))
         schema = cur.fetchone()[0]
 
     tables: dict[str, list[str]] = defaultdict(list)

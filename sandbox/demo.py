@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg2
 
 from loaders.migrate import migrate
-from loaders.render import SQL_DIR, render
+from loaders.render import render
 from sandbox.jungle_scout import Sandbox
 from sandbox.postgres import PgServer, create_database, find_or_start
 from sync import config as config_mod
@@ -47,21 +47,17 @@ def _environment(server: PgServer, sandbox: Sandbox) -> dict[str, str]:
         "JWT_SECRET": "demo-jwt-secret-change-me-0123", "SYNC_API_KEY": "demo-sync-key-change-me-0123",
         "PORT": "8080",
     }
-    for base, name, prefix in (("DB_STAGING", "jssync_demo_staging", "dev_az_"),
-                               ("DB_PROD", "jssync_demo_production", "prod_az_")):
-        env.update({f"{base}_HOST": server.host, f"{base}_PORT": str(server.port),
-                    f"{base}_USER": server.user, f"{base}_PASS": server.password or "",
-                    f"{base}_NAME": name, f"{base}_TABLE_PREFIX": prefix})
-    return env
+    return env | server.db_env({"staging": "jssync_demo_staging", "production": "jssync_demo_production"},
+                               {"staging": "dev_az_", "production": "prod_az_"})
 
 
 def _seed(cfg: config_mod.Config) -> None:
     s = cfg.staging
     with psycopg2.connect(host=s.host, port=s.port, user=s.user, password=s.password or None,
                           dbname=s.name) as conn, conn.cursor() as cur:
-        cur.execute(render(str(SQL_DIR / "fixtures" / "product.sql"), "staging", s.prefix))
+        cur.execute(render("fixtures/product.sql", "staging", s.prefix))
         for asin in VISIBLE + HIDDEN:
-            cur.execute(render(str(SQL_DIR / "fixtures" / "seed_product.sql"), "staging", s.prefix),
+            cur.execute(render("fixtures/seed_product.sql", "staging", s.prefix),
                         {"asin": asin, "visible": asin not in HIDDEN})
     conn.close()
 

@@ -467,6 +467,7 @@ class Sandbox:
             self._by_endpoint = {"products": 0, "sales": 0}
             self._by_status: dict[str, int] = {}
             self._max_in_flight = self._in_flight
+            self._connections_opened = 0
             self._log: deque[dict] = deque(maxlen=LOG_SIZE)
 
     def stats(self) -> dict:
@@ -475,6 +476,7 @@ class Sandbox:
             return {"requests": self._requests, "by_endpoint": dict(self._by_endpoint),
                     "by_status": dict(self._by_status), "rate_limited": self._by_status.get("429", 0),
                     "max_in_flight": self._max_in_flight, "in_flight": self._in_flight,
+                    "connections_opened": self._connections_opened,
                     "log": [dict(e) for e in self._log]}
 
     # -- used by the handler
@@ -561,6 +563,7 @@ class _Handler(BaseHTTPRequestHandler):
         sb = self.server.sandbox
         with sb._lock:
             sb._conns.add(self.connection)
+            sb._connections_opened += 1
         if sb._stopping.is_set():  # accepted just as stop() ran: don't hold the socket open for `timeout`
             self.connection.shutdown(socket.SHUT_RDWR)
 

@@ -82,6 +82,17 @@ class PgServer:
             host=self.host, port=self.port, user=self.user, password=self.password, dbname=dbname
         )
 
+    def db_env(self, databases: Mapping[str, str], prefixes: str | Mapping[str, str]) -> dict[str, str]:
+        """The contract's DB_STAGING_* and DB_PROD_* variables for databases on this server:
+        `databases` and `prefixes` by target (staging, production); one prefix serves both."""
+        env = {}
+        for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
+            prefix = prefixes if isinstance(prefixes, str) else prefixes[target]
+            env.update({f"{base}_HOST": self.host, f"{base}_PORT": str(self.port), f"{base}_USER": self.user,
+                        f"{base}_PASS": self.password or "", f"{base}_NAME": databases[target],
+                        f"{base}_TABLE_PREFIX": prefix})
+        return env
+
     def connect(self, dbname: str = "postgres") -> psycopg2.extensions.connection:
         """A new psycopg2 connection with autocommit on."""
         conn = psycopg2.connect(self.dsn(dbname))

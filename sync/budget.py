@@ -49,7 +49,7 @@ class BudgetState:
 
 def arm(run) -> BudgetState:
     """Read the month's spending from the ledger into `run.status.budget` and give the run's API
-    client the gate (a sync.runner.SyncRun, before its first request)."""
+    client the gate (a sync.run.SyncRun, before its first request)."""
     from extract.budget import RequestBudget
 
     state = BudgetState(run.config.monthly_request_budget, int(run.query("plan_month_usage", {"now": None})[0][0]))

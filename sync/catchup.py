@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from loaders.connections import DatabaseUnavailable
 from sync.config import Config
-from sync.runner import StopSync, SyncRun
+from sync.publishing import catch_up
+from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus
 
 log = logging.getLogger("jssync.catchup")
@@ -19,23 +19,14 @@ def run_catch_up(config: Config) -> SyncStatus:
     """Publish pending merges to production under the sync lock; returns the status.
 
     Raises SyncAlreadyRunning when another sync holds the lock."""
-    run = SyncRun(config, "catch-up", "us", FLOW)
-    status = run.status
-    try:
-        run.open()
-    except DatabaseUnavailable as exc:
-        status.stop(f"Staging database unreachable: {exc}")
-        run.close()
-        return status
-    try:
-        run.catch_up()
-        if status.production_pending:
-            status.stop(f"Production is still owed {status.production_pending} merges", "db")
-    except StopSync as exc:
-        status.stop(str(exc), exc.category)
-    finally:
-        run.close()
+    with SyncRun(config, "catch-up", "us", FLOW, summary=_summary) as run:
+        catch_up(run)
+        if run.status.production_pending:
+            raise StopSync(f"Production is still owed {run.status.production_pending} merges", "db")
+    return run.status
+
+
+def _summary(status: SyncStatus) -> None:
     log.info("catch-up %s: %d merges applied, %d still pending",
              "stopped" if status.stopped_early else "completed",
              status.production_catch_up.get("applied", 0), status.production_pending)
-    return status

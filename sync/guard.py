@@ -14,6 +14,7 @@ import psycopg2
 
 from loaders.connections import DbSettings, connect, first_line
 from loaders.execute import run_model
+from loaders.lock import LockLost, check_lock_held  # noqa: F401 (LockLost: raised by check)
 
 log = logging.getLogger("jssync.guard")
 
@@ -24,10 +25,6 @@ class SyncAlreadyRunning(RuntimeError):
     def __init__(self, message: str, status: dict | None = None):
         super().__init__(message)
         self.status = status
-
-
-class LockLost(RuntimeError):
-    """The session holding this run's lock has ended: the run must not write any more."""
 
 
 class SyncLock:
@@ -59,10 +56,7 @@ class SyncLock:
     def check(self, cur) -> None:
         """Raise LockLost unless this run's session still holds the lock (run on any staging
         cursor, e.g. inside a merge transaction, which the exception then rolls back)."""
-        run_model(cur, "sync_lock_held", "staging", self.prefix, {"prefix": self.prefix, "pid": self.pid})
-        if not cur.fetchone()[0]:
-            raise LockLost("this sync lost its one-sync lock (its staging session ended); "
-                           "stopping before writing anything more")
+        check_lock_held(cur, self.prefix, self.pid)
 
     def release(self) -> None:
         """Give the lock back and close its connection; never raises (closing releases it too)."""

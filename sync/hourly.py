@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 from extract.budget import SPENT_MESSAGE
 from extract.fetch import AsinWork
-from loaders.connections import DatabaseUnavailable
 from sync import budget as planning
 from sync import freshness
+from sync.batch import process_batch
 from sync.config import Config
-from sync.guard import SyncAlreadyRunning
-from sync.runner import StopSync, SyncRun
+from sync.publishing import catch_up
+from sync.run import SyncRun
 from sync.status import SyncStatus
 
 log = logging.getLogger("jssync.hourly")
@@ -33,31 +33,18 @@ def run_hourly(config: Config, marketplace: str = "us", *, debug: bool = False,
     """Run one hourly sync to completion and return its status (never raises for data errors).
     `limit` (a positive integer or "auto") overrides HOURLY_SYNC_ASIN_LIMIT.
 
-    Raises SyncAlreadyRunning when another sync holds the lock."""
-    run = SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress)
-    status = run.status
-    if debug:
-        log.debug("========== DEBUG MODE ENABLED ==========")
-    log.debug("Starting hourly sync with marketplace=%s", marketplace)
-    try:
-        run.open()
-    except SyncAlreadyRunning:
-        raise
-    except DatabaseUnavailable as exc:
-        status.stop(f"Staging database unreachable: {exc}")
-        log.error("hourly sync stopped early: %s", status.stop_reason)
-        run.close()  # nothing to save or release, but the operator gets the red report
-        return status
-    try:
-        _run(run, marketplace, limit)
-    except StopSync as exc:
-        status.stop(str(exc), exc.category)
-        log.error("hourly sync stopped early: %s", exc)
-    finally:
-        _finish(run)
-        run.close()
-    _summary(status)
-    return status
+    `debug` shows this run's step log (only this run's). Raises SyncAlreadyRunning when another
+    sync holds the lock."""
+    with SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress, debug=debug,
+                 summary=_summary) as run:
+        if debug:
+            log.debug("========== DEBUG MODE ENABLED ==========")
+        log.debug("Starting hourly sync with marketplace=%s", marketplace)
+        try:
+            _run(run, marketplace, limit)
+        finally:  # freshness and budget figures need the run's staging connection, still open here
+            _finish(run)
+    return run.status
 
 
 def _run(run: SyncRun, marketplace: str, limit: int | str | None) -> None:
@@ -66,9 +53,9 @@ def _run(run: SyncRun, marketplace: str, limit: int | str | None) -> None:
     staging = cfg.staging
     log.debug("========== HOURLY SYNC STARTED ==========")
     log.debug("Marketplace: %s", marketplace)
-    log.debug("Debug mode: %s", str(log.isEnabledFor(logging.DEBUG)).lower())
+    log.debug("Debug mode: %s", str(run.debug).lower())
 
-    run.catch_up()
+    catch_up(run)
 
     log.debug("---------- STEP 1: CLEANUP ----------")
     log.debug("Removing ASINs with product_visibility=false from sync_status...")
@@ -158,7 +145,7 @@ def _process(run: SyncRun, work: list[AsinWork]) -> list:
             log.warning("time allowance of %ds used up; %d ASINs left for the next run",
                         run.config.sync_run_time_limit_seconds, left)
             break
-        chunk = run.process_batch(work[start:start + MERGE_BATCH_ASINS], number)
+        chunk = process_batch(run, work[start:start + MERGE_BATCH_ASINS], number)
         # Only what the report needs is kept: the per-ASIN outcomes of a batch are dropped.
         outcomes.extend(o for o in chunk if o.product_status == "not_found" or o.failed)
         gate = run.budget

@@ -17,12 +17,15 @@ from types import MappingProxyType
 from typing import IO
 from urllib.parse import urlparse
 
+from extract.text import Scrubber
+
 ROOT = "jssync"
 # Per thread (and copied into threads a sync starts): an HTTP worker may run a background master
 # sync while another request is refused; each keeps its own run id.
-_NO_RUN = MappingProxyType({"flow": "JSSYNC", "run_id": ""})
-_CONTEXT: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("jssync_log_context",
-                                                                             default=_NO_RUN)
+# `debug` is part of the context too: a run's debug lines show only when that run asked for them.
+_NO_RUN = MappingProxyType({"flow": "JSSYNC", "run_id": "", "debug": False})
+_CONTEXT: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar("jssync_log_context",
+                                                                                default=_NO_RUN)
 _SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR",
              "CRITICAL": "CRITICAL"}
 
@@ -53,19 +56,43 @@ def configured() -> bool:
     return bool(logging.getLogger(ROOT).handlers)
 
 
-def set_context(flow: str | None = None, run_id: str | None = None) -> None:
-    """Name the flow and run of this thread's later lines."""
-    current = dict(_CONTEXT.get())
+def set_context(flow: str | None = None, run_id: str | None = None, *,
+                debug: bool | None = None) -> Mapping[str, object]:
+    """Name the flow and run of this thread's later lines; `debug` shows their debug lines.
+    Returns the context before, for restore_context()."""
+    before = _CONTEXT.get()
+    current = dict(before)
     if flow is not None:
         current["flow"] = flow
     if run_id is not None:
         current["run_id"] = run_id
+    if debug is not None:
+        current["debug"] = debug
     _CONTEXT.set(current)
+    return before
 
 
-def context() -> Mapping[str, str]:
-    """This thread's flow and run id."""
+def restore_context(before: Mapping[str, object]) -> None:
+    """Put back a context set_context() returned (a finished run's lines end with it)."""
+    _CONTEXT.set(before)
+
+
+def context() -> Mapping[str, object]:
+    """This thread's flow, run id and debug flag."""
     return _CONTEXT.get()
+
+
+class DebugFilter(logging.Filter):
+    """Lets a debug line through only when the process runs in debug mode or the line belongs to
+    a run that asked for debug (its context says so): one `?debug=true` request makes only its own
+    run verbose, not every request the worker serves at the same time."""
+
+    def __init__(self, debug: bool = False):
+        super().__init__()
+        self.debug = debug
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or self.debug or bool(_CONTEXT.get().get("debug"))
 
 
 class SecretFilter(logging.Filter):
@@ -73,14 +100,8 @@ class SecretFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()):
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-
-    def scrub(self, text: str) -> str:
-        """`text` with every secret replaced by ***."""
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
+        self.scrub = Scrubber(secrets)
+        self.secrets = self.scrub.secrets
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = self.scrub(record.getMessage()), None
@@ -138,13 +159,10 @@ def setup(*, debug: bool = False, secrets: Iterable[str] = (), stream: IO[str] |
         logger.removeHandler(handler)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    handler.addFilter(DebugFilter(debug))  # first: a dropped line is never formatted
     handler.addFilter(SecretFilter(secrets))
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    # The logger passes debug lines on; DebugFilter decides per run whether they are shown.
+    logger.setLevel(logging.DEBUG)
     logger.propagate = False
     return logger
-
-
-def step(logger: logging.Logger, name: str, message: str, *args: object) -> None:
-    """A debug line of one step (`[Cleanup] ...`)."""
-    logger.debug(message, *args, extra={"step": name})

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 
 from extract import settings
 from extract.fetch import AsinWork
-from loaders.connections import DatabaseUnavailable
 from sync import budget
+from sync.batch import process_batch
 from sync.config import Config
-from sync.runner import StopSync, SyncRun
+from sync.publishing import catch_up
+from sync.run import SyncRun
 from sync.status import SyncStatus
 
 log = logging.getLogger("jssync.manual")
@@ -30,32 +31,22 @@ def run_manual(config: Config, kind: str, marketplace: str = "us", asins: Sequen
     every visible ASIN when None; returns the status. Raises SyncAlreadyRunning."""
     if kind not in KINDS:
         raise ValueError(f"manual sync kind {kind!r} is not allowed: use product or sales")
-    run = SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress)
-    status = run.status
-    try:
-        run.open()
-    except DatabaseUnavailable as exc:
-        status.stop(f"Staging database unreachable: {exc}")
-        log.error("%s sync stopped early: %s", kind, status.stop_reason)
-        run.close()
-        return status
-    try:
+
+    def summary(status: SyncStatus) -> None:
+        log.info("%s sync %s: %d ASINs processed, %d product, %d sales, %d failed, %d API calls%s",
+                 kind, "stopped early" if status.stopped_early else "completed",
+                 status.total_asins_processed, status.successful_product_sync,
+                 status.successful_sales_sync, status.failed_asins, status.total_api_calls,
+                 f" ({status.stop_reason})" if status.stop_reason else "")
+
+    with SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress, summary=summary) as run:
         _run(run, kind, None if asins is None else list(dict.fromkeys(asins)))
-    except StopSync as exc:
-        status.stop(str(exc), exc.category)
-        log.error("%s sync stopped early: %s", kind, exc)
-    finally:
-        run.close()
-    log.info("%s sync %s: %d ASINs processed, %d product, %d sales, %d failed, %d API calls%s", kind,
-             "stopped early" if status.stopped_early else "completed", status.total_asins_processed,
-             status.successful_product_sync, status.successful_sales_sync, status.failed_asins,
-             status.total_api_calls, f" ({status.stop_reason})" if status.stop_reason else "")
-    return status
+    return run.status
 
 
 def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
     status = run.status
-    run.catch_up()
+    catch_up(run)
     if asins is None:
         # Every visible ASIN: track the new ones first, as the hourly sync does.
         status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
@@ -69,5 +60,5 @@ def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
     run.save()
     for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
         status.current_batch = number
-        run.process_batch(work[start:start + BATCH_SIZE], number,
+        process_batch(run, work[start:start + BATCH_SIZE], number,
                           fetch_products=kind == "product", fetch_sales=kind == "sales")

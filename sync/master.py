@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from extract import settings
 from extract.fetch import AsinWork
-from loaders.connections import DatabaseUnavailable, first_line
-from loaders.execute import run_model
 from sync import budget
+from sync.batch import process_batch
 from sync.config import Config
-from sync.runner import StopSync, SyncRun
+from sync.publishing import catch_up
+from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus
 
 log = logging.getLogger("jssync.master")
@@ -41,7 +41,7 @@ class MasterSync:
             raise ValueError(f"sync mode {mode!r} is not allowed: use fresh or resume")
         if date_range is not None and date_range not in DATE_RANGES:
             raise ValueError(f"date range {date_range!r} is not allowed: use 1month or 1year")
-        self.run = SyncRun(config, "master", marketplace, FLOW, on_progress=on_progress)
+        self.run = SyncRun(config, "master", marketplace, FLOW, on_progress=on_progress, summary=_summary)
         self.requested_range = date_range
         self.mode = mode
         self.opened = False
@@ -56,23 +56,15 @@ class MasterSync:
     def start(self) -> SyncStatus:
         """Take the one-sync lock, connect to staging, decide fresh or resume, save the status.
 
-        Raises SyncAlreadyRunning; an unreachable staging gives a stopped status instead."""
+        Raises SyncAlreadyRunning; an unreachable staging gives a stopped (and reported) status."""
         status = self.status
         try:
-            self.run.open()
-        except DatabaseUnavailable as exc:
-            status.stop(f"Staging database unreachable: {exc}")
-            log.error("master sync stopped early: %s", status.stop_reason)
-            self.run.close()
-            return status
-        try:
-            queued, done, queue_range = self.run.query("master_queue_state")[0]
+            queued, done, queue_range = self.run.start().query("master_queue_state")[0]
         except StopSync as exc:
-            status.stop(str(exc), exc.category)
-            log.error("master sync stopped early: %s", exc)
-            self.run.close()
+            self.run.finish(exc)
             return status
         self.opened = True
+        self.run.unbind_logs()  # the request thread goes on; finish() binds the run's thread
         if self.mode == "resume" and queued == 0:
             log.info("no master sync to resume (the queue is empty): starting fresh")
             status.sync_mode = "fresh"
@@ -84,29 +76,21 @@ class MasterSync:
         return status
 
     def finish(self) -> SyncStatus:
-        """Sync every queued ASIN, then close the run; returns the final status (never raises)."""
-        status = self.status
+        """Sync every queued ASIN, then close the run; returns the final status (never raises:
+        a background run has nobody to raise to, so every error ends in the status)."""
         if not self.opened:
-            return status
-        try:
+            return self.status
+        self.run.bind_logs()
+        with self.run:
             self._sync()
-        except StopSync as exc:
-            status.stop(str(exc), exc.category)
-            log.error("master sync stopped early: %s", exc)
-        except Exception as exc:  # a background run has nobody to raise to: record it, close
-            status.stop(f"Unexpected error: {type(exc).__name__}: {first_line(exc)}", "other")
-            log.exception("master sync stopped by an unexpected error")
-        finally:
-            self.run.close()
-        _summary(status)
-        return status
+        return self.status
 
     def _sync(self) -> None:
         run, status = self.run, self.status
         log.debug("========== MASTER SYNC STARTED ==========")
         log.debug("Marketplace: %s, mode: %s, date range: %s", run.marketplace, status.sync_mode,
                   status.date_range)
-        run.catch_up()
+        catch_up(run)
         status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
         status.new_asins_added = run.query("add_new_visible")[0][0]
         if status.sync_mode == "fresh":
@@ -124,16 +108,11 @@ class MasterSync:
                      else "the last master sync already finished; use fresh to start over")
             return
 
-        prefix = run.config.staging.prefix
-
-        def mark_done(cur) -> None:
-            run_model(cur, "master_queue_mark_done", "staging", prefix, {"run_id": status.run_id})
-
         for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
             status.current_batch = number
             run.save()
-            run.process_batch(work[start:start + BATCH_SIZE], number, date_range=status.date_range,
-                              also=mark_done)
+            process_batch(run, work[start:start + BATCH_SIZE], number, date_range=status.date_range,
+                          mark_master_queue=True)
             progress_log.info(
                 "master sync batch %d/%d: %d/%d ASINs processed, %d product, %d sales, %d failed, "
                 "%d API calls", number, status.total_batches, status.total_asins_processed,

@@ -10,15 +10,16 @@ configured secrets.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg2
 import requests
+import tenacity
 
-from loaders.connections import first_line
+from extract import retrying
+from extract.text import Scrubber, first_line, retry_after
 from loaders.execute import run_model
 from sync.config import Config
 from sync.status import SyncStatus, iso
@@ -199,22 +200,9 @@ def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ())
     }
     if status.completed_at is not None:
         embed["timestamp"] = iso(status.completed_at)
-    embed = _scrub(embed, secrets)
+    embed = Scrubber(secrets).value(embed)
     # No mentions: an error text holding "@everyone" must not ping the channel.
     return {"embeds": [fit_embed(embed)], "allowed_mentions": {"parse": []}}
-
-
-def _scrub(value: object, secrets: list[str] | tuple[str, ...]) -> object:
-    ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
-    if isinstance(value, str):
-        for secret in ordered:
-            value = value.replace(secret, "***")
-        return value
-    if isinstance(value, dict):
-        return {k: _scrub(v, ordered) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, ordered) for v in value]
-    return value
 
 
 def embed_size(embed: dict) -> int:
@@ -268,10 +256,7 @@ def _retry_after(response: requests.Response) -> float | None:
             return float(value)
     except ValueError:
         pass
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
+    return retry_after(response.headers.get("Retry-After"))
 
 
 def _discord_message(response: requests.Response) -> str:
@@ -283,42 +268,60 @@ def _discord_message(response: requests.Response) -> str:
     return f": {str(message)[:200]}" if message else ""
 
 
+class _Retry(Exception):
+    """An answer worth one more try after `wait` seconds (a 429 or a 5xx)."""
+
+    def __init__(self, reason: str, wait: float):
+        super().__init__(reason)
+        self.reason, self.wait = reason, wait
+
+
 def send(url: str, payload: dict, *, timeout: tuple[float, float] = TIMEOUT, attempts: int = ATTEMPTS,
          max_retry_wait: float = MAX_RETRY_WAIT, budget: float = RETRY_BUDGET) -> Delivery:
     """POST `payload` to the webhook `url` with ?wait=true; never raises, never logs the URL.
 
     A 429 is retried once after its `retry_after` (when that is at most `max_retry_wait`), a 5xx
-    once after a short pause; any other 4xx, a timeout or a network error is final."""
+    once after a short pause; any other 4xx, a timeout or a network error is final. No retry
+    starts once `budget` seconds would have passed since the first try."""
     target = _with_wait(url)
-    started = time.monotonic()
-    reason = "not sent"
+
+    def post(session: requests.Session, attempt: int) -> Delivery:
+        try:
+            response = session.post(target, json=payload, timeout=timeout)
+        except requests.Timeout:
+            return Delivery(False, "the webhook did not answer in time", attempt)
+        except requests.RequestException as exc:
+            # The exception's text holds the URL (and so the token): name the kind only.
+            return Delivery(False, f"the webhook could not be reached ({type(exc).__name__})", attempt)
+        with response:
+            if 200 <= response.status_code < 300:
+                return Delivery(True, "sent", attempt)
+            reason = f"HTTP {response.status_code}{_discord_message(response)}"
+            if response.status_code == 429:
+                wait = _retry_after(response)
+                wait = 1.0 if wait is None else wait
+                if wait > max_retry_wait:
+                    return Delivery(False, f"{reason} (asked to wait {wait:g}s; not retried)", attempt)
+                raise _Retry(reason, wait)
+            if response.status_code >= 500:
+                raise _Retry(reason, SERVER_ERROR_PAUSE)
+            return Delivery(False, f"{reason} (not retried)", attempt)
+
+    def over_budget(state: tenacity.RetryCallState) -> bool:
+        return state.seconds_since_start + state.upcoming_sleep > budget
+
+    policy = retrying.policy(
+        stop=tenacity.stop_after_attempt(attempts) | over_budget,
+        wait=lambda state: state.outcome.exception().wait,
+        retry=tenacity.retry_if_exception_type(_Retry))
     with requests.Session() as session:
-        for attempt in range(1, attempts + 1):
-            try:
-                response = session.post(target, json=payload, timeout=timeout)
-            except requests.Timeout:
-                return Delivery(False, "the webhook did not answer in time", attempt)
-            except requests.RequestException as exc:
-                # The exception's text holds the URL (and so the token): name the kind only.
-                return Delivery(False, f"the webhook could not be reached ({type(exc).__name__})", attempt)
-            with response:
-                if 200 <= response.status_code < 300:
-                    return Delivery(True, "sent", attempt)
-                reason = f"HTTP {response.status_code}{_discord_message(response)}"
-                if response.status_code == 429:
-                    wait = _retry_after(response)
-                    if wait is None:
-                        wait = 1.0
-                    if wait > max_retry_wait:
-                        return Delivery(False, f"{reason} (asked to wait {wait:g}s; not retried)", attempt)
-                elif response.status_code >= 500:
-                    wait = SERVER_ERROR_PAUSE
-                else:
-                    return Delivery(False, f"{reason} (not retried)", attempt)
-            if attempt == attempts or time.monotonic() - started + wait > budget:
-                break
-            time.sleep(wait)
-    return Delivery(False, reason, attempts)
+        try:
+            for attempt in policy:
+                with attempt:
+                    return post(session, attempt.retry_state.attempt_number)
+        except _Retry as last:
+            return Delivery(False, last.reason, policy.statistics.get("attempt_number", attempts))
+    raise AssertionError("unreachable: the policy returns or re-raises")
 
 
 def previous_outcome(conn, prefix: str, status: SyncStatus) -> str | None:

@@ -1,31 +1,68 @@
 """Shared fixtures: a real PostgreSQL (two databases per test run), the sandbox API over HTTP,
-and a fresh table prefix per test so tests never see each other's rows."""
+and per test either a fresh table prefix (tests that migrate themselves) or fresh migrated tables.
+
+Migrating costs ~0.3 s per test, so `migrated` tests share one prefix migrated once per session
+(tests/schemas.py) and start from its tables emptied; a test that changes that schema makes the
+next test migrate a new one, and a test that overrides `prefix`/`env` gets a real migration."""
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from loaders.migrate import migrate
-from loaders.render import render
+from extract import retrying
 from sandbox.jungle_scout import Sandbox
 from sandbox.postgres import PgServer, create_database, drop_database, find_or_start
 from sync import config as config_mod
-from tests.helpers import Db, connect
+from tests.helpers import API_KEY, Db, check_snapshot_mode, environment, migrate_targets, new_prefix
+from tests.schemas import SharedSchema
 
 ROOT = Path(__file__).resolve().parent.parent
-API_KEY = "sandbox-key-0123456789"
-_prefixes = itertools.count(1)
+__all__ = ["API_KEY"]  # kept importable from here, where it used to live
+SHARED = pytest.StashKey[SharedSchema]()
+
+
+# Fixtures that start or reach a PostgreSQL: a test using any of them (directly or through another
+# fixture) is marked `db`; `make test-fast` runs the others (-m "not db").
+DB_FIXTURES = frozenset({"pg_server", "embedded", "found"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "db: needs a PostgreSQL (set from the fixtures the test uses)")
+    check_snapshot_mode(os.environ)  # UPDATE_SNAPSHOTS=1 under CI=true stops the run before any test
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DB_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def zero_retry_waits() -> Iterator[None]:
+    """Every retry policy decides as in production but sleeps 0 s (here and in the `jssync`
+    processes tests start, which inherit the environment)."""
+    saved = os.environ.get("JSSYNC_RETRY_WAIT_SCALE")
+    os.environ["JSSYNC_RETRY_WAIT_SCALE"] = "0"
+    retrying.set_wait_scale(0)
+    yield
+    retrying.set_wait_scale(1)
+    if saved is None:
+        del os.environ["JSSYNC_RETRY_WAIT_SCALE"]
+    else:
+        os.environ["JSSYNC_RETRY_WAIT_SCALE"] = saved
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> PgServer:
-    """TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded PostgreSQL."""
-    return find_or_start(tmp_path_factory.mktemp("pg") / "data")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    """TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded PostgreSQL (stopped at the end)."""
+    server = find_or_start(tmp_path_factory.mktemp("pg") / "data")
+    yield server
+    if server.embedded is not None:
+        server.embedded.stop()
 
 
 @pytest.fixture(scope="session")
@@ -53,32 +90,27 @@ def sandbox(sandbox_api: Sandbox) -> Sandbox:
     return sandbox_api
 
 
+@pytest.fixture(scope="session")
+def shared_schema(pg_server: PgServer, databases: dict[str, str]) -> SharedSchema:
+    """The session's migrated prefix that `migrated` tests reuse, truncated between them."""
+    return SharedSchema(pg_server, databases, new_prefix, ROOT / "sql/fixtures/product.sql")
+
+
 @pytest.fixture
-def prefix() -> str:
-    return f"t{os.getpid() % 10000}_{next(_prefixes)}_"
+def prefix(request: pytest.FixtureRequest) -> str:
+    """A fresh prefix; for a test that uses `migrated`, the shared migrated prefix, emptied."""
+    if "migrated" in request.fixturenames:
+        shared = request.getfixturevalue("shared_schema")
+        request.node.stash[SHARED] = shared
+        return shared.checkout()
+    return new_prefix()
 
 
 @pytest.fixture
 def env(pg_server: PgServer, databases: dict[str, str], sandbox: Sandbox, prefix: str,
         tmp_path: Path) -> dict[str, str]:
     """A complete, valid environment for one test: own prefix, own landing directory."""
-    values = {
-        "JUNGLE_SCOUT_API_KEY": API_KEY,
-        "JUNGLE_SCOUT_BASE_URL": sandbox.base_url,
-        "JUNGLE_SCOUT_RATE_PER_MINUTE": "100000",
-        "JUNGLE_SCOUT_BURST_PER_SECOND": "10000",
-        "LANDING_DIR": str(tmp_path / "landing"),
-        "JWT_SECRET": "jwt-secret-for-tests-0123456789",
-        "SYNC_API_KEY": "sync-api-key-for-tests-0123456789",
-        "PORT": "8080",
-    }
-    for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
-        values.update({
-            f"{base}_HOST": pg_server.host, f"{base}_PORT": str(pg_server.port),
-            f"{base}_USER": pg_server.user, f"{base}_PASS": pg_server.password or "",
-            f"{base}_NAME": databases[target], f"{base}_TABLE_PREFIX": prefix,
-        })
-    return values
+    return environment(pg_server, databases, sandbox.base_url, prefix, tmp_path / "landing")
 
 
 @pytest.fixture
@@ -87,13 +119,14 @@ def cfg(env: dict[str, str]) -> config_mod.Config:
 
 
 @pytest.fixture
-def migrated(cfg: config_mod.Config) -> config_mod.Config:
+def migrated(request: pytest.FixtureRequest, cfg: config_mod.Config) -> Iterator[config_mod.Config]:
     """Both targets migrated, and staging holding an empty product table."""
-    migrate(cfg.staging)
-    migrate(cfg.production)
-    with connect(cfg, "staging") as conn, conn.cursor() as cur:
-        cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", cfg.staging.prefix))
-    return cfg
+    shared = request.node.stash.get(SHARED, None)
+    if shared is not None and shared.serves(cfg):
+        yield cfg  # tables emptied by `prefix`
+        shared.checkin()
+        return
+    yield migrate_targets(cfg)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import psycopg2
 
 from sync import config as config_mod
@@ -59,6 +61,21 @@ def seed(db: Db, asins: list[str], visible: bool = True) -> None:
         db.execute("INSERT INTO \"{p}product\" (asin, product_visibility) VALUES (%s, %s)", (asin, visible))
 
 
+def check_snapshot_mode(environ) -> bool:
+    """Whether snapshot tests rewrite their snapshots (UPDATE_SNAPSHOTS=1). Refused under CI (CI set
+    and not false/0): a rewritten snapshot always matches, so CI would pass by construction."""
+    import pytest
+
+    if environ.get("UPDATE_SNAPSHOTS", "") not in ("", "0"):
+        if environ.get("UPDATE_SNAPSHOTS") != "1":
+            raise pytest.UsageError(f"UPDATE_SNAPSHOTS={environ['UPDATE_SNAPSHOTS']!r}: allowed are 1 or unset")
+        if environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            raise pytest.UsageError("UPDATE_SNAPSHOTS=1 is refused under CI: rewritten snapshots always "
+                                    "match. Run `make snapshots` locally, review the diff and commit it")
+        return True
+    return False
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on (for an unreachable database)."""
     import socket
@@ -68,17 +85,170 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def jssync(args: list[str], env: dict[str, str], timeout: float = 120):
-    """Run the `jssync` console script with exactly `env` (plus PATH); returns CompletedProcess."""
-    import os
-    import subprocess
+def jssync_command() -> list[str]:
+    """argv[0..] that starts the installed `jssync` console script (one place for its path)."""
     import sys
     from pathlib import Path
 
-    exe = Path(sys.executable).with_name("jssync")
-    full = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"), **env}
-    return subprocess.run([str(exe), *args], env=full, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    return [str(Path(sys.executable).with_name("jssync"))]
+
+
+def jssync_process(args: list[str], env: dict[str, str], **popen: object):
+    """Start the `jssync` console script as a child with exactly `env` (plus PATH and HOME); for the
+    tests where the process boundary is the point (exit codes, SIGKILL, two processes at once).
+    Defaults: stdin closed, stdout and stderr piped as text; `popen` overrides them."""
+    import os
+    import subprocess
+
+    inherited = {name: os.environ[name] for name in ("PATH", "HOME", "JSSYNC_RETRY_WAIT_SCALE")
+                 if name in os.environ}
+    full = {"HOME": "/root", **inherited, **env}
+    options: dict = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
+                     "text": True, **popen}
+    return subprocess.Popen([*jssync_command(), *args], env=full, **options)
+
+
+def jssync(args: list[str], env: dict[str, str], timeout: float = 120):
+    """Run the `jssync` console script with exactly `env` (plus PATH); returns CompletedProcess."""
+    import subprocess
+
+    with jssync_process(args, env) as child:
+        try:
+            out, err = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise
+    return subprocess.CompletedProcess(child.args, child.returncode, out, err)
+
+
+API_KEY = "sandbox-key-0123456789"
+_prefixes = itertools.count(1)
+
+
+def new_prefix() -> str:
+    """A table prefix no other test of this run uses."""
+    import os
+
+    return f"t{os.getpid() % 10000}_{next(_prefixes)}_"
+
+
+def environment(server, databases: dict[str, str], base_url: str, prefix: str, landing_dir) -> dict[str, str]:
+    """A complete, valid environment: both targets on `server` under `prefix`, the sandbox API at
+    `base_url` with generous limits, landing in `landing_dir`."""
+    values = {
+        "JUNGLE_SCOUT_API_KEY": API_KEY,
+        "JUNGLE_SCOUT_BASE_URL": base_url,
+        "JUNGLE_SCOUT_RATE_PER_MINUTE": "100000",
+        "JUNGLE_SCOUT_BURST_PER_SECOND": "10000",
+        "LANDING_DIR": str(landing_dir),
+        "JWT_SECRET": "jwt-secret-for-tests-0123456789",
+        "SYNC_API_KEY": "sync-api-key-for-tests-0123456789",
+        "PORT": "8080",
+    }
+    values.update(server.db_env(databases, prefix))
+    return values
+
+
+def migrate_targets(cfg: config_mod.Config) -> config_mod.Config:
+    """Migrate both targets of `cfg` and give staging the site's (empty) product table."""
+
+    from loaders.migrate import migrate
+    from loaders.render import render
+
+    migrate(cfg.staging)
+    migrate(cfg.production)
+    with connect(cfg, "staging") as conn, conn.cursor() as cur:
+        cur.execute(render("fixtures/product.sql", "staging", cfg.staging.prefix))
+    return cfg
+
+
+class kept_logging:  # noqa: N801 (used like contextlib's lower-case managers)
+    """The `jssync` logger's handlers, level and propagation put back as they were on exit."""
+
+    def __enter__(self) -> None:
+        import logging
+
+        from sync import logs
+
+        self.logger = logging.getLogger(logs.ROOT)
+        self.saved = (list(self.logger.handlers), self.logger.level, self.logger.propagate)
+
+    def __exit__(self, *exc: object) -> None:
+        for handler in list(self.logger.handlers):
+            self.logger.removeHandler(handler)
+        for handler in self.saved[0]:
+            self.logger.addHandler(handler)
+        self.logger.setLevel(self.saved[1])
+        self.logger.propagate = self.saved[2]
+
+
+def cli_entry():
+    """The CLI's console entry point (the one import to change when the CLI moves)."""
+    from cli.main import script
+
+    return script
+
+
+def run_cli(args: list[str], env: dict[str, str]):
+    """Run a `jssync` command in this process, as the console script would with exactly `env` (plus
+    PATH and HOME) as its environment; returns a CompletedProcess (returncode, stdout, stderr).
+    Faster than a child by the interpreter and import start-up; logging is restored afterwards."""
+    import contextlib
+    import io
+    import os
+    import subprocess
+    import sys
+
+    script = cli_entry()
+    saved_env, saved_argv = dict(os.environ), sys.argv
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    try:
+        os.environ.clear()
+        os.environ.update({"PATH": saved_env.get("PATH", ""), "HOME": saved_env.get("HOME", "/root"), **env})
+        sys.argv = ["jssync", *args]
+        with kept_logging(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                script()
+            except SystemExit as exc:
+                code = exc.code
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.argv = saved_argv
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): printed to stderr, exit 1
+        err.write(f"{code}\n")
+        code = 1
+    return subprocess.CompletedProcess(["jssync", *args], code, out.getvalue(), err.getvalue())
+
+
+def at_once(*calls):
+    """Run every callable in a thread of its own, all released together; returns their results
+    in the order given (an exception in one is raised here)."""
+    import threading
+
+    gate = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int, call) -> None:
+        gate.wait()
+        try:
+            results[index] = call()
+        except BaseException as exc:  # handed to the caller below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    if errors:
+        raise errors[0]
+    return results
 
 
 def wait_for(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.05) -> object:

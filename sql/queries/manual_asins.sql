@@ -1,6 +1,7 @@
 -- The ASINs of a manual (product-only or sales-only) sync, with what the sales range needs:
 -- the given list in its order, or every visible ASIN (in ASIN order) when `asins` is NULL.
 -- Target: staging. Parameters: asins (a text array, or NULL).
+{% import 'macros.sql' as m with context %}
 WITH given AS (
     SELECT a.asin, a.n
     FROM unnest(%(asins)s::text[]) WITH ORDINALITY AS a (asin, n)
@@ -9,11 +10,7 @@ WITH given AS (
 visible AS (
     SELECT v.asin, row_number() OVER (ORDER BY v.asin) AS n
     FROM (
-        SELECT DISTINCT p.asin
-        FROM {{ table('product') }} p
-        WHERE p.product_visibility = true
-          AND p.asin IS NOT NULL
-          AND btrim(p.asin) <> ''
+        {{ m.visible_asins() | indent(4) }}
     ) AS v
     WHERE %(asins)s::text[] IS NULL
 ),

@@ -2,16 +2,13 @@
 -- sync flags are reset, so all of them are fetched again and sales start over at `date_range`.
 -- One transaction: a crash leaves the old queue or the new one, never half of each.
 -- Target: staging. Parameters: run_id, date_range. Returns the number of ASINs queued.
+{% import 'macros.sql' as m with context %}
 DELETE FROM {{ table('jssync_master_queue') }};
 
 INSERT INTO {{ table('jssync_master_queue') }} (asin, position, run_id, date_range)
 SELECT visible.asin, row_number() OVER (ORDER BY visible.asin), %(run_id)s::uuid, %(date_range)s
 FROM (
-    SELECT DISTINCT p.asin
-    FROM {{ table('product') }} p
-    WHERE p.product_visibility = true
-      AND p.asin IS NOT NULL
-      AND btrim(p.asin) <> ''
+    {{ m.visible_asins() }}
 ) AS visible;
 
 UPDATE {{ table('jungle_scout_sync_status') }} AS s

@@ -4,8 +4,9 @@
 -- of its lock): another sync holding the lock says nothing about a dead one.
 -- A bigint advisory key shows as classid (high half), objid (low half).
 -- Target: staging. Parameters: prefix, pid (or NULL).
+{% import 'macros.sql' as m with context %}
 WITH lock_key AS (
-    SELECT hashtext('jssync-sync:' || %(prefix)s)::bigint AS k
+    SELECT {{ m.sync_lock_key() }}::bigint AS k
 )
 
 SELECT EXISTS (

@@ -1,2 +1,3 @@
 -- Release the one-sync-at-a-time lock for this prefix. Target: staging.
-SELECT pg_advisory_unlock(hashtext('jssync-sync:' || %(prefix)s)) AS released
+{% import 'macros.sql' as m with context %}
+SELECT pg_advisory_unlock({{ m.sync_lock_key() }}) AS released

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from tests.api.support import api_key
-from tests.helpers import seed, wait_for
+from tests.helpers import jssync_process, seed, wait_for
 
 
 def test_cli_sync_running_refuses_http_trigger(client, migrated, env, staging, sandbox):
     seed(staging, ["B0BOTH0001", "B0BOTH0002"])
     sandbox.set_faults(latency=1.0)
-    exe = Path(sys.executable).with_name("jssync")
-    cli = subprocess.Popen([str(exe), "hourly"], env={"PATH": os.environ["PATH"], **env}, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    cli = jssync_process(["hourly"], env)  # a second process: the lock is PostgreSQL's, not a thread's
     try:
         wait_for(lambda: sandbox.stats()["requests"] >= 1)
         refused = client.post("/admin/hourly-sync", headers=api_key(migrated))

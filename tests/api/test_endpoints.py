@@ -7,17 +7,19 @@ import dataclasses
 import io
 import json
 import logging
-import threading
 
 import pytest
 
 from api import create_app
 from api.master import background
+from loaders.migrate import migrate
+from loaders.render import render
 from sync import logs
 from sync.guard import SyncLock
 from sync.status import SyncStatus
 from tests.api.support import admin, api_key
-from tests.helpers import free_port, seed, wait_for
+from tests.conftest import ROOT
+from tests.helpers import Db, at_once, connect, free_port, seed, wait_for
 
 ASINS = ["B0TEST0001", "B0TEST0002", "B0TEST0003"]
 MASTER_FIELDS = list(SyncStatus().as_master_dict())[:14]  # the Go "Master Sync Status Response"
@@ -84,11 +86,44 @@ def test_hourly_sync_runs_to_completion(client, migrated, staging, production, s
     assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 3
     step_log = captured_logs.getvalue()
     assert '"step": "Cleanup"' in step_log and "DEBUG MODE ENABLED" in step_log  # ?debug=true
-    assert logging.getLogger(logs.ROOT).level == logging.INFO  # and only for that request
+    logging.getLogger("jssync.test").debug("a line after the request")
+    assert "a line after the request" not in captured_logs.getvalue()  # debug was that run's only
 
     status = client.get("/admin/hourly-sync/status", headers=api_key(migrated)).get_json()["status"]
     assert list(status)[:15] == HOURLY_FIELDS
     assert status["run_id"] == body["status"]["run_id"] and status["is_running"] is False
+
+
+def test_debug_is_per_run_for_two_requests_at_once(migrated, sandbox, captured_logs, tmp_path):
+    """Two hourly syncs in one worker process at once (two prefixes, so two locks), one with
+    ?debug=true: only that run's lines include debug lines."""
+    other = dataclasses.replace(
+        migrated, staging=dataclasses.replace(migrated.staging, prefix=migrated.staging.prefix + "b"),
+        production=dataclasses.replace(migrated.production, prefix=migrated.production.prefix + "b"),
+        landing_dir=tmp_path / "other-landing")
+    for cfg in (migrated, other):
+        migrate(cfg.staging)
+        migrate(cfg.production)
+        with connect(cfg, "staging") as conn, conn.cursor() as cur:
+            cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", cfg.staging.prefix))
+        seed(Db(cfg, "staging"), ASINS)
+    sandbox.set_faults(latency=0.3)  # both syncs are still fetching while the other runs
+    clients = {"true": (create_app(migrated).test_client(), migrated),
+               "false": (create_app(other).test_client(), other)}
+
+    def post(debug: str):
+        client, cfg = clients[debug]
+        return lambda: client.post(f"/admin/hourly-sync?debug={debug}", headers=api_key(cfg)).get_json()
+
+    debug, quiet = (answer["status"] for answer in at_once(post("true"), post("false")))
+    assert debug["total_asins_processed"] == 3 and quiet["total_asins_processed"] == 3
+    # They did overlap (else this test would prove nothing): each started before the other ended.
+    assert debug["started_at"] < quiet["completed_at"] and quiet["started_at"] < debug["completed_at"]
+    lines = [json.loads(line) for line in captured_logs.getvalue().splitlines()]
+    severities = {run: {e["severity"] for e in lines if e["run_id"] == run}
+                  for run in (debug["run_id"], quiet["run_id"])}
+    assert "DEBUG" in severities[debug["run_id"]]
+    assert "INFO" in severities[quiet["run_id"]] and "DEBUG" not in severities[quiet["run_id"]]
 
 
 def test_hourly_sync_answers_in_another_marketplace(client, migrated, staging, sandbox):
@@ -122,18 +157,7 @@ def test_master_sync_starts_in_the_background_and_status_follows(client, app, st
 def test_two_master_triggers_at_once_start_exactly_one(client, app, staging, sandbox):
     seed(staging, ASINS)
     sandbox.set_faults(latency=0.3)  # the winner is still running when the loser asks
-    barrier = threading.Barrier(2)
-    answers: list = []
-
-    def trigger() -> None:
-        barrier.wait()
-        answers.append(client.post("/admin/master-sync", headers=admin()))
-
-    threads = [threading.Thread(target=trigger) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(*[lambda: client.post("/admin/master-sync", headers=admin())] * 2)
     assert sorted(a.status_code for a in answers) == [202, 409]
     started = next(a.get_json() for a in answers if a.status_code == 202)
     refused = next(a.get_json() for a in answers if a.status_code == 409)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.api.support import admin
-from tests.helpers import free_port, seed, wait_for
+from tests.helpers import at_once, free_port, jssync_process, seed, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,12 +20,9 @@ def server(migrated, env, tmp_path):
     """`jssync serve` on a free $PORT; yields (base URL, its log file); SIGTERM at the end."""
     port = free_port()
     log_file = tmp_path / "serve.log"
-    child_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)), **env,
-                 "PORT": str(port)}
     with log_file.open("w") as sink:
-        child = subprocess.Popen([str(Path(sys.executable).parent / "jssync"), "serve", "--host", "127.0.0.1",
-                                  "--workers", "2", "--threads", "4"], env=child_env, cwd=ROOT, stdout=sink,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        child = jssync_process(["serve", "--host", "127.0.0.1", "--workers", "2", "--threads", "4"],
+                               {**env, "PORT": str(port)}, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     with requests.Session() as http:
         def up() -> bool:
@@ -68,18 +62,8 @@ def test_served_by_gunicorn_end_to_end(server, migrated, staging, sandbox):
         # Two triggers at once, most likely landing in two worker processes: exactly one runs.
         sandbox.set_faults(latency=0.3)
         staging.execute('UPDATE "{p}jungle_scout_sync_status" SET has_product_data = false')
-        barrier = threading.Barrier(2)
-        answers: list[requests.Response] = []
-
-        def trigger() -> None:
-            barrier.wait()
-            answers.append(requests.post(base + "/admin/master-sync?date_range=1month", headers=admin(), timeout=30))
-
-        threads = [threading.Thread(target=trigger) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        answers = at_once(*[lambda: requests.post(base + "/admin/master-sync?date_range=1month", headers=admin(),
+                                                  timeout=30)] * 2)
         assert sorted(a.status_code for a in answers) == [202, 409]
         run_id = next(a.json()["status"]["run_id"] for a in answers if a.status_code == 202)
         assert next(a.json() for a in answers if a.status_code == 409)["status"]["run_id"] == run_id

@@ -2,15 +2,15 @@
 -- Grain: one row per ASIN and report date (UTC). Upsert key: (asin, report_date).
 -- Reads: in_product_data, the run's rows (from the landing file on staging, copied from
 -- staging on production). Target: staging, then production, which mirrors staging exactly.
-WITH input AS (
-    SELECT * FROM in_product_data
-),
-
-latest AS (
-    -- A key may appear once per INSERT ... ON CONFLICT: keep the newest record of each.
+-- Columns: the input's, in COPY order (loaders/merge.py PRODUCT_INPUT must list the same; a test
+-- checks it), then created_at, which production copies from staging.
+WITH latest AS (
+    -- A key may appear once per INSERT ... ON CONFLICT. The row that wins: the newest record
+    -- (the API's updated_at), then the last landed (COPY loads rows in landing order, so the
+    -- highest ctid of the temporary table is the latest landed).
     SELECT DISTINCT ON (asin, report_date) *
-    FROM input
-    ORDER BY asin, report_date, updated_at DESC NULLS LAST
+    FROM in_product_data
+    ORDER BY asin, report_date, updated_at DESC NULLS LAST, ctid DESC
 )
 
 INSERT INTO "prod_az_jungle_scout_product_data" AS target (

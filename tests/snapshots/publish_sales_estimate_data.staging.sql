@@ -2,16 +2,19 @@
 -- Grain: one row per (asin, marketplace, date) inside the ranges named by the pending outbox
 -- entries. Reads: "dev_az_jssync_production_outbox",
 -- "dev_az_jungle_scout_sales_estimate_data". Target: staging. Parameters: outbox_ids.
-WITH pending AS (
-    SELECT sales_keys
-    FROM "dev_az_jssync_production_outbox"
-    WHERE id = ANY(%(outbox_ids)s)
+-- Columns: those of models/merge/sales_estimate_data.sql, in its COPY order, then updated_at,
+-- created_at.
+WITH owed AS (
+    SELECT key
+    FROM "dev_az_jssync_production_outbox" AS outbox,
+         jsonb_array_elements(outbox.sales_keys) AS key
+    WHERE outbox.id = ANY(%(outbox_ids)s)
 ),
 
 ranges AS (
-    SELECT key ->> 0 AS asin, key ->> 1 AS marketplace,
-           (key ->> 2)::date AS first_date, (key ->> 3)::date AS last_date
-    FROM pending, jsonb_array_elements(pending.sales_keys) AS key
+    SELECT key ->> 'asin' AS asin, key ->> 'marketplace' AS marketplace,
+           (key ->> 'first_date')::date AS first_date, (key ->> 'last_date')::date AS last_date
+    FROM owed
 )
 
 -- Overlapping ranges may name a row twice; the upsert model keeps one.

@@ -2,14 +2,15 @@
 -- Grain: one row per ASIN, marketplace and day. Upsert key: (asin, marketplace, date).
 -- Reads: in_sales_estimate_data, the run's rows (from the landing file on staging, copied from
 -- staging on production). Target: staging, then production, which mirrors staging exactly.
-WITH input AS (
-    SELECT * FROM in_sales_estimate_data
-),
-
-latest AS (
+-- Columns: the input's, in COPY order (loaders/merge.py SALES_INPUT must list the same; a test
+-- checks it), then updated_at and created_at, set on staging and copied by production.
+WITH latest AS (
+    -- A key may appear once per INSERT ... ON CONFLICT. The row that wins: the newest (staging's
+    -- updated_at, which production copies), then the last landed (COPY loads rows in landing
+    -- order, so the highest ctid of the temporary table is the latest landed).
     SELECT DISTINCT ON (asin, marketplace, date) *
-    FROM input
-    ORDER BY asin, marketplace, date
+    FROM in_sales_estimate_data
+    ORDER BY asin, marketplace, date, updated_at DESC NULLS LAST, ctid DESC
 )
 
 INSERT INTO "dev_az_jungle_scout_sales_estimate_data" AS target (

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+import sql as sql_package
 from loaders.connections import DbSettings, connection
 from loaders.migrate import migrate
 from loaders.schema import dump, dump_targets, normalize
 from sandbox.postgres import PgServer, create_database, drop_database
+from tests.helpers import check_snapshot_mode
 
-SCHEMA = Path(__file__).resolve().parents[2] / "sql" / "schema.sql"
+# The committed file in the source tree (tests run against an editable install).
+SCHEMA = Path(str(sql_package.resource("schema.sql")))
 PREFIXES = {"staging": "dev_az_", "production": "prod_az_"}
 
 
@@ -42,13 +45,13 @@ def test_migrations_on_empty_databases_give_schema_sql(empty_targets: dict[str, 
         with connection(settings) as conn:
             dumps[target] = (settings.prefix, dump(conn, settings.prefix))
     actual = dump_targets(dumps)
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+    if check_snapshot_mode(os.environ):  # refused under CI=true
         SCHEMA.write_text(actual)
     expected = SCHEMA.read_text()
     diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                         "sql/schema.sql", "migrated databases"))
     assert actual == expected, ("the migrations no longer give sql/schema.sql; if intended, run "
-                                "UPDATE_SNAPSHOTS=1 make test and commit the file\n" + diff)
+                                "`make snapshots` and commit the file\n" + diff)
 
 
 def test_schema_sql_is_stable_when_migrated_again(empty_targets: dict[str, DbSettings]) -> None:

@@ -7,40 +7,43 @@ diff before committing it."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+import sqlglot
 
 from loaders.lint import render_for, targets_of
-from loaders.render import MODELS_DIR, QUERIES_DIR, list_templates
+from loaders.merge import PRODUCT_INPUT, SALES_INPUT
+from loaders.render import list_templates
+from tests.helpers import check_snapshot_mode
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 # Fixed prefixes, as the Go service's example configuration names them.
 PREFIXES = {"staging": "dev_az_", "production": "prod_az_"}
-UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+UPDATE = check_snapshot_mode(os.environ)  # refused under CI=true
 
 
-def _cases() -> list[tuple[Path, str]]:
-    return [(path, target) for path in list_templates() if path.parent in (MODELS_DIR, QUERIES_DIR)
+def _cases() -> list[tuple[PurePosixPath, str]]:
+    return [(path, target) for path in list_templates() if path.parts[0] in ("models", "queries")
             for target in targets_of(path)]
 
 
-def snapshot_path(template: Path, target: str) -> Path:
+def snapshot_path(template: PurePosixPath, target: str) -> Path:
     return SNAPSHOTS / f"{template.stem}.{target}.sql"
 
 
 @pytest.mark.parametrize(("template", "target"), _cases(),
                          ids=[f"{p.parent.name}/{p.stem}[{t}]" for p, t in _cases()])
-def test_rendered_sql_matches_snapshot(template: Path, target: str) -> None:
+def test_rendered_sql_matches_snapshot(template: PurePosixPath, target: str) -> None:
     rendered = render_for(template.stem, target, PREFIXES[target])
     path = snapshot_path(template, target)
     if UPDATE:
         SNAPSHOTS.mkdir(exist_ok=True)
         path.write_text(rendered)
-    assert path.is_file(), f"no snapshot {path.name}: run UPDATE_SNAPSHOTS=1 make test and review it"
+    assert path.is_file(), f"no snapshot {path.name}: run `make snapshots` and review it"
     assert rendered == path.read_text(), (
-        f"{template.parent.name}/{template.name} [{target}] renders differently from "
-        f"tests/snapshots/{path.name}; if the change is intended, run UPDATE_SNAPSHOTS=1 make test")
+        f"sql/{template} [{target}] renders differently from "
+        f"tests/snapshots/{path.name}; if the change is intended, run `make snapshots`")
 
 
 def test_no_snapshot_without_a_template() -> None:
@@ -59,3 +62,17 @@ def test_snapshots_use_only_their_target_prefix() -> None:
         text = snapshot_path(template, target).read_text()
         other = PREFIXES["production" if target == "staging" else "staging"]
         assert other not in text, f"{template.name} [{target}] mentions {other}"
+
+
+@pytest.mark.parametrize(("model", "publish", "copied", "extra"), [
+    ("product_data", "publish_product_data", PRODUCT_INPUT, ["created_at"]),
+    ("sales_estimate_data", "publish_sales_estimate_data", SALES_INPUT, ["updated_at", "created_at"]),
+])
+def test_models_spell_out_the_columns_the_code_copies(model: str, publish: str, copied: list[str],
+                                                      extra: list[str]) -> None:
+    """The column lists written in the model files are the ones loaders/merge.py COPYs, in order."""
+    for target in ("staging", "production"):
+        insert = sqlglot.parse_one(render_for(model, target, PREFIXES[target]), read="postgres")
+        assert [c.name for c in insert.this.expressions] == [*copied, *extra]
+    select = sqlglot.parse_one(render_for(publish, "staging", PREFIXES["staging"]), read="postgres")
+    assert [c.alias_or_name for c in select.expressions] == [*copied, *extra]

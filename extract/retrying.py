@@ -1,0 +1,53 @@
+"""Retry policies for every layer, built on tenacity, with waits a test can run at zero.
+
+Each policy decides when to retry and how long to wait with the real numbers; only the sleep
+itself is scaled by `wait_scale()` (JSSYNC_RETRY_WAIT_SCALE, default 1), so a test suite that
+sets it to 0 runs every retry path without waiting and without changing a decision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import tenacity
+
+_scale = float(os.environ.get("JSSYNC_RETRY_WAIT_SCALE", "1") or 1)
+
+
+def wait_scale() -> float:
+    """The factor applied to every retry's sleep (1 in production)."""
+    return _scale
+
+
+def set_wait_scale(scale: float) -> None:
+    """Scale every later retry sleep by `scale` (0: retry at once; tests)."""
+    global _scale
+    if scale < 0:
+        raise ValueError(f"a retry wait scale must be 0 or more, not {scale}")
+    _scale = scale
+
+
+@contextlib.contextmanager
+def wait_scale_set(scale: float) -> Iterator[None]:
+    """`set_wait_scale(scale)` for the block, then the scale before."""
+    before = _scale
+    set_wait_scale(scale)
+    try:
+        yield
+    finally:
+        set_wait_scale(before)
+
+
+def _sleep(seconds: float) -> None:
+    if seconds * _scale > 0:
+        time.sleep(seconds * _scale)
+
+
+def policy(**kwargs: Any) -> tenacity.Retrying:
+    """A tenacity.Retrying with the scaled sleep that re-raises the last error (not RetryError)."""
+    kwargs.setdefault("reraise", True)
+    return tenacity.Retrying(sleep=_sleep, **kwargs)

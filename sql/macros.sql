@@ -1,0 +1,33 @@
+{#- Fragments more than one template needs, each written once. A template imports them with
+    {% import 'macros.sql' as m with context %} ("with context": the macros call table()).
+    A migration that imports a macro freezes it: its checksum covers the migration file only,
+    so change such a macro by adding a new one next to it. -#}
+
+{#- The ASINs the site shows: a visible product row with a non-blank ASIN (as the Go service's
+    step 2 reads them). One row per ASIN. -#}
+{% macro visible_asins() -%}
+SELECT DISTINCT p.asin
+    FROM {{ table('product') }} p
+    WHERE p.product_visibility = true
+      AND p.asin IS NOT NULL
+      AND btrim(p.asin) <> ''
+{%- endmacro %}
+
+{#- The advisory-lock key of one-sync-at-a-time for this prefix (parameter: prefix). -#}
+{% macro sync_lock_key() -%}
+hashtext('jssync-sync:' || %(prefix)s)
+{%- endmacro %}
+
+{#- The advisory-lock key of `jssync migrate` for this prefix (parameter: prefix). -#}
+{% macro migration_lock_key() -%}
+hashtext('jssync-migrate:' || %(prefix)s)
+{%- endmacro %}
+
+{#- The keys (one JSON object per row, column `key`) that the given outbox entries owe production,
+    from one keys column (product_keys or sales_keys). Parameter: outbox_ids. -#}
+{% macro owed_keys(column) -%}
+SELECT key
+    FROM {{ table('jssync_production_outbox') }} AS outbox,
+         jsonb_array_elements(outbox.{{ column }}) AS key
+    WHERE outbox.id = ANY(%(outbox_ids)s)
+{%- endmacro %}

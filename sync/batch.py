@@ -1,0 +1,80 @@
+"""One batch of a sync, one way: extract (API -> dlt -> DuckDB landing) -> merge into staging
+(one transaction with sync_status and the production outbox) -> publish to production."""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg2
+
+from extract import jungle_scout_source
+from extract.fetch import AsinOutcome, AsinWork, BatchFetcher
+from extract.landing import LandingError
+from extract.settings import NOT_FOUND_ERROR
+from extract.text import first_line
+from loaders.connections import DatabaseUnavailable
+from loaders.lock import LockLost
+from loaders.merge import StagingTransaction, merge_staging
+from sync.publishing import publish_pending
+from sync.run import StopSync, SyncRun
+from sync.status import SyncStatus, utcnow
+
+log = logging.getLogger("jssync.sync")
+
+
+def process_batch(run: SyncRun, work: list[AsinWork], batch: int, *, fetch_products: bool = True,
+                  fetch_sales: bool = True, date_range: str = "1year",
+                  mark_master_queue: bool = False) -> list[AsinOutcome]:
+    """Extract, land, merge into staging, publish to production; returns the outcomes.
+
+    `mark_master_queue`: the staging transaction also marks these ASINs done in the master queue."""
+    run.require_staging()
+    status = run.status
+    fetcher = BatchFetcher(run.api_client(), run.marketplace, status.started_at.date(),
+                           max_concurrency=run.config.max_concurrency,
+                           fetch_products=fetch_products, fetch_sales=fetch_sales, date_range=date_range)
+    batch_row = {"run_id": status.run_id, "kind": run.kind, "marketplace": run.marketplace,
+                 "batch": batch, "asins": len(work), "started_at": utcnow().replace(tzinfo=None)}
+    try:
+        landing = run.open_landing()
+        load = landing.land(jungle_scout_source(fetcher.run(work), batch_row))
+    except LandingError as exc:
+        raise StopSync(str(exc), "other") from exc
+    status.landing["load_id"] = load.load_id
+    log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id,
+              extra={"step": "SyncASINs"})
+    txn = StagingTransaction(run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None,
+                             mark_master_queue=mark_master_queue)
+    try:
+        merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
+    except (psycopg2.Error, DatabaseUnavailable) as exc:
+        raise StopSync(f"Staging merge failed: {first_line(exc)}") from exc
+    except LockLost as exc:
+        raise StopSync(str(exc), "other") from exc
+    log.debug("Staging: merged %d product rows, %d sales rows, %d sync_status rows",
+              merged.products, merged.sales, merged.outcomes, extra={"step": "SyncASINs"})
+    outcomes = list(fetcher.outcomes.values())
+    tally(status, outcomes)
+    status.total_api_calls = run.usage.total
+    run.record_usage()
+    publish_pending(run)
+    run.save()
+    return outcomes
+
+
+def tally(status: SyncStatus, outcomes: list[AsinOutcome]) -> None:
+    """Add a batch's outcomes to the run's counters and error samples."""
+    for outcome in outcomes:
+        status.total_asins_processed += 1
+        if outcome.kind == "new":
+            status.new_asins_synced += 1
+        elif outcome.kind == "stale":
+            status.stale_asins_synced += 1
+        if outcome.product_status == "found":
+            status.successful_product_sync += 1
+        if outcome.sales_status in ("synced", "no_data", "current"):
+            status.successful_sales_sync += 1
+        if outcome.failed:
+            status.failed_asins += 1
+        if outcome.error and outcome.error != NOT_FOUND_ERROR:
+            status.errors.add(outcome.error_category or "other", outcome.error)
