@@ -23,7 +23,7 @@ from typing import Any
 from bench.common import ROOT, Databases, bench_asins, land, sql_macros
 from loaders.connections import connection
 from loaders.execute import run_model
-from loaders.merge import merge_staging
+from loaders.merge import StagingTransaction, merge_staging
 from loaders.render import render
 from sandbox.jungle_scout import Sandbox
 from sandbox.postgres import PgServer
@@ -104,7 +104,7 @@ def merge_ratio(server: PgServer, work: Path, history_rows: int, repeats: int,
                 times = []
                 for attempt in range(repeats + 1):
                     start = time.perf_counter()
-                    merge_staging(conn, PREFIX, landing, load, str(uuid.uuid4()))
+                    merge_staging(conn, PREFIX, landing, load, StagingTransaction(str(uuid.uuid4())))
                     if attempt:  # the first merge warms caches up and is not counted
                         times.append(time.perf_counter() - start)
                     with conn, conn.cursor() as cur:
