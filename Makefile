@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test test-fast snapshots lint format migrate hourly master serve sandbox bench clean
+.PHONY: help install browser demo test test-fast snapshots lint format migrate hourly master serve sandbox bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv with the project and its tools
+
+browser: ## Debian's chromium for the browser tests (apt-get as root when missing; never a download of its own)
+	@if command -v chromium >/dev/null; then echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
+		echo "chromium installed: $$(command -v chromium)"; \
+	else echo "make browser: chromium is missing; as root run: apt-get install -y chromium" >&2; fi
 
 demo: install ## embedded PostgreSQL + sandbox API, seed, migrate, run a real hourly sync
 	$(BIN)/python -m sandbox.demo

@@ -21,7 +21,7 @@ log = logging.getLogger("jssync.api")
 def create_app(config: config_mod.Config | None = None) -> Flask:
     """Build the app for `config`; None reads and validates the environment (ConfigError) and
     sets up logging, as a WSGI server importing `api:create_app()` needs."""
-    from api import db, errors, health, hourly, manual, master, openapi, runs
+    from api import admin_data, dashboard, db, errors, health, hourly, manual, master, openapi, runs, verify
 
     if config is None:
         config = config_mod.load(needs=[config_mod.NEEDS_DB, config_mod.NEEDS_API, config_mod.NEEDS_HTTP])
@@ -33,7 +33,8 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
     app.extensions["jssync.background"] = master.BackgroundSyncs()
     db.init_app(app)
     errors.init_app(app)
-    for blueprint in (health.bp, hourly.bp, master.bp, manual.bp, openapi.bp, runs.bp):
+    for blueprint in (health.bp, hourly.bp, master.bp, manual.bp, openapi.bp, runs.bp, admin_data.bp,
+                      dashboard.bp, verify.bp):
         app.register_blueprint(blueprint)
     if len(config.jwt_secret.encode()) < 32:
         log.warning("JWT_SECRET has fewer than 32 bytes; HS256 wants at least 32 (PyJWT warns too)")

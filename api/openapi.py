@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from api.admin_data import OPENAPI_FRESHNESS, OPENAPI_USAGE
 from api.runs import OPENAPI as RUNS
 from api.validation import DEBUG_VALUES, MAX_ASINS
+from api.verify import OPENAPI as VERIFY
 from extract.settings import ASIN_PATTERN, MARKETPLACES
 from sync.master import DATE_RANGES, MODES
 
@@ -37,7 +39,9 @@ _EXTRAS = {
     "duration_seconds": {"type": "number"},
     "production_pending": {**_INT, "description": "merges production is still owed"},
     "production_catch_up": {"type": "object"},
-    "api_usage": {"type": "object", "description": "Jungle Scout requests of the run"},
+    "api_usage": {"type": "object", "description": "Jungle Scout requests of the run, and the "
+                  "limiter's configured_rate_per_minute, effective_rate_per_minute (the rate the run "
+                  "ended at) and lowest_rate_per_minute"},
     "landing": {"type": "object", "description": "the DuckDB landing file and load id"},
     "freshness": {"type": "object", "description": "visible_asins, fresh, overdue, never_synced, "
                   "not_found_waiting, oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
@@ -72,7 +76,10 @@ SCHEMAS: dict[str, dict] = {
             "cleaned_up_asins": _INT, "new_asins_added": _INT, "total_api_calls": _INT,
             "started_at": _TIME, "completed_at": _TIME, "is_running": {"type": "boolean"},
             "stopped_early": {"type": "boolean"}, "stop_reason": {"type": "string"},
-            "error_summary": _ref("ErrorSummary"), **_EXTRAS,
+            "error_summary": _ref("ErrorSummary"),
+            "sales_gap_asins_synced": {**_INT, "description": "ASINs whose sales alone were fetched "
+                                       "(product data current, sales missing or behind)"},
+            **_EXTRAS,
         },
     },
     "MasterStatus": {
@@ -209,6 +216,14 @@ DOCUMENT: dict = {
         "/admin/sync-product-database": {"post": _manual("Sync product data only", "Product database sync completed")},
         "/admin/sync-jungle-scout": {"post": _manual("Sync sales estimates only", "Sales estimate sync completed")},
         "/admin/runs": RUNS,
+        "/admin/usage": OPENAPI_USAGE,
+        "/admin/freshness": OPENAPI_FRESHNESS,
+        "/dashboard": {"get": {
+            "summary": "The operations page (HTML); its data comes from the admin endpoints with a JWT admin "
+                       "token the operator pastes", "tags": ["health"], "security": [],
+            "responses": {"200": {"description": "the page", "content": {"text/html": {"schema": {
+                "type": "string"}}}}}}},
+        **VERIFY,
     },
     "components": {
         "schemas": SCHEMAS,

@@ -11,7 +11,7 @@ from api.auth import require_admin
 from api.db import DIED, config, lock_held, staging
 from api.errors import ApiProblem
 from loaders.execute import run_model
-from sync.status import SyncStatus
+from sync.status import SyncStatus, utcnow
 
 bp = Blueprint("runs", __name__)
 DEFAULT_LAST, MAX_LAST = 20, 100
@@ -28,7 +28,10 @@ OPENAPI = {"get": {
         "200": {"description": "the runs", "content": {"application/json": {"schema": {
             "type": "object", "required": ["runs"],
             "properties": {"runs": {"type": "array", "maxItems": MAX_LAST, "items": {
-                "type": "object", "required": ["run_id", "kind", "outcome"],
+                "type": "object", "required": ["run_id", "kind", "outcome", "duration_seconds"],
+                "properties": {"outcome": {"type": "string", "description": "running, success, failures or stopped"},
+                               "duration_seconds": {"type": "number", "minimum": 0,
+                                                    "description": "to its end, or until now while it runs"}},
                 "description": "a status object: the master shape for kind master, else the hourly shape"}}}}}}},
         **{code: {"description": text, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/Error"}}}}
@@ -77,4 +80,13 @@ def _read(last: int) -> list[dict]:
     conn = staging()
     with conn, conn.cursor() as cur:
         run_model(cur, "recent_runs", "staging", config().staging.prefix, {"last": last})
-        return [_ordered(row[-1]) for row in cur.fetchall()]
+        rows = cur.fetchall()
+    now = utcnow().replace(tzinfo=None)  # the table's times are naive UTC
+    runs = []
+    for _, _, _, started, finished, outcome, *_, status in rows:
+        # The row's own columns are the truth; the object may predate its last save.
+        end = finished or now
+        status.update(outcome=outcome,
+                      duration_seconds=round(max((end - started).total_seconds(), 0.0), 3))
+        runs.append(_ordered(status))
+    return runs

@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import api, freshness, memory, report, writes
+from bench import api, freshness, memory, report, soak, writes
+from bench import verify as verify_bench
 from bench.common import ROOT, sql_macros
 from sandbox.postgres import PgServer, find_or_start
 
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("write", "api", "memory", "freshness")
+PARTS = ("write", "api", "memory", "soak", "verify", "freshness")
 
 
 def machine(server: PgServer) -> dict[str, Any]:
@@ -66,10 +67,19 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
         if "api" in parts:
             print("== API phase ==", flush=True)
             results["api_phase"] = api.run((0.05,) if quick else (0.2, 1.5, 3.0), asins=10 if quick else 100)
+            print("== API phase, real limit below the configured one ==", flush=True)
+            results["api_real_limit"] = api.run_real_limit((0.5, 0.25), asins=10 if quick else 100,
+                                                           latency=0.05 if quick else 0.2)
         if "memory" in parts:
             print("== memory ==", flush=True)
             results["memory"] = memory.run(server, work, (20, 40) if quick else (1_000, 10_000),
                                            date_range="1month" if quick else "1year")
+        if "soak" in parts:
+            print("== random-kill soak ==", flush=True)
+            results["soak"] = soak.run(server, work, asins=10 if quick else 60, seconds=10 if quick else 60)
+        if "verify" in parts:
+            print("== verify ==", flush=True)
+            results["verify"] = verify_bench.run(server, (20_000,) if quick else (1_000_000, 10_000_000))
         if "freshness" in parts:
             print("== freshness ==", flush=True)
             results["freshness"] = freshness.run(

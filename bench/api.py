@@ -89,6 +89,60 @@ def measure(design: str, latency: float, asins: int = 100, per_minute: int = 300
     }
 
 
+def measure_real_limit(fraction: float, latency: float = 0.2, asins: int = 100, per_minute: int = 300,
+                       burst: int = 15) -> dict[str, Any]:
+    """Our client configured for `per_minute`/`burst` against a sandbox whose real limit is
+    `fraction` of that (a key shared with another tool): the AIMD limiter must learn it, every
+    ASIN must sync, and the time is set against the floor at the real limit."""
+    real_rate, real_burst = max(1, int(per_minute * fraction)), max(1, int(burst * fraction))
+    work = [AsinWork(asin) for asin in bench_asins(asins, "R")]
+    with Sandbox(rate_per_minute=per_minute, burst_per_second=burst, latency=latency) as sandbox:
+        sandbox.set_faults(real_rate={"per_minute": real_rate, "burst": real_burst})
+        limiter = RateLimiter(per_minute, burst)
+        with JungleScoutClient(sandbox.base_url, API_KEY, limiter) as client:
+            fetcher = BatchFetcher(client, MARKETPLACE, dt.datetime.now(dt.UTC).date(),
+                                   max_concurrency=Config(staging=None, production=None).max_concurrency)
+            start = time.perf_counter()
+            rows = sum(1 for _ in fetcher.run(work))
+            seconds = time.perf_counter() - start
+            rates = client.usage.rates()
+        stats = sandbox.stats()
+    floor = workload_floor(asins, real_rate, real_burst, latency)
+    return {
+        "fraction": fraction, "configured_per_minute": per_minute, "configured_burst": burst,
+        "real_per_minute": real_rate, "real_burst": real_burst, "latency_s": latency,
+        "seconds": round(seconds, 2), "real_floor_s": round(floor, 2),
+        "ratio_to_real_floor": round(seconds / floor, 3) if floor else None,
+        "requests": stats["requests"], "rate_limited": stats["rate_limited"],
+        "failed_asins": sum(o.failed for o in fetcher.outcomes.values()), "rows": rows,
+        "effective_rate_per_minute": rates["effective_rate_per_minute"],
+        "lowest_rate_per_minute": rates["lowest_rate_per_minute"],
+    }
+
+
+def run_real_limit(fractions: tuple[float, ...] = (0.5, 0.25), *, asins: int = 100, per_minute: int = 300,
+                   burst: int = 15, latency: float = 0.2, parallel: bool = True,
+                   log: Any = print) -> dict[str, Any]:
+    """The API phase with the real limit at each fraction of the configured one (issue 9)."""
+    measure_one = partial(measure_real_limit, latency=latency, asins=asins, per_minute=per_minute, burst=burst)
+    if parallel and len(fractions) > 1:
+        with ProcessPoolExecutor(len(fractions), mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(measure_one, fractions))
+    else:
+        results = [measure_one(f) for f in fractions]
+    for r in results:
+        log(f"  real limit x{r['fraction']}: {r['real_per_minute']}/min {r['seconds']:>7.2f} s "
+            f"x{r['ratio_to_real_floor']:.3f} of its floor, {r['rate_limited']} x 429, "
+            f"{r['failed_asins']} ASINs failed, ended at {r['effective_rate_per_minute']}/min")
+    return {
+        "calls": 1 + asins, "runs": results,
+        "targets": {
+            "no_asin_failed": {"value": sum(r["failed_asins"] for r in results),
+                               "met": all(r["failed_asins"] == 0 for r in results)},
+        },
+    }
+
+
 def _latency_pair(latency: float, asins: int, per_minute: int, burst: int) -> list[dict[str, Any]]:
     return [measure(design, latency, asins, per_minute, burst) for design in (OURS, POOL)]
 

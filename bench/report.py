@@ -34,6 +34,29 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                 for r in api["runs"]]
         tables.append((title, ["latency s", "design", "seconds", "rate floor", "x rate floor", "workload floor",
                                "x workload floor", "429s", "max in flight"], rows))
+    real = results.get("api_real_limit")
+    if real:
+        title = (f"API phase, real limit below the configured one: {real['calls']} calls, client configured "
+                 f"for {real['runs'][0]['configured_per_minute']}/min (AIMD limiter)") if real["runs"] else ""
+        rows = [[f"x{r['fraction']}", f"{r['real_per_minute']}/min, {r['real_burst']}/s", f"{r['seconds']:.2f}",
+                 f"{r['real_floor_s']:.2f}", f"x{r['ratio_to_real_floor']:.3f}" if r["ratio_to_real_floor"] else "-",
+                 str(r["rate_limited"]), str(r["failed_asins"]), f"{r['lowest_rate_per_minute']:g}",
+                 f"{r['effective_rate_per_minute']:g}"] for r in real["runs"]]
+        tables.append((title, ["real limit", "real", "seconds", "floor at real limit", "x floor", "429s",
+                               "ASINs failed", "lowest rate/min", "ended at/min"], rows))
+    verify = results.get("verify")
+    if verify:
+        rows = []
+        for r in verify:
+            for case in ("in_sync", "drifted"):
+                c = r[case]
+                rows.append([f"{r['sales_rows']:,}", case.replace("_", " "), f"{c['seconds']:.2f}",
+                             f"{c['bytes_read']['staging']:,}", f"{c['bytes_read']['production']:,}",
+                             f"{c['traffic_percent_of_table']}%", str(c["drifted_asins"]),
+                             f"{c['rows_repaired']} at {c['rows_repaired_per_s']}/s" if c["rows_repaired"] else "-"])
+        tables.append(("Verify: sales rows per target (365 days per ASIN), in sync and with 100 drifted ASINs",
+                       ["sales rows", "case", "seconds", "bytes from staging", "bytes from production",
+                        "traffic / table", "drifted ASINs", "repaired"], rows))
     memory = results.get("memory")
     if memory:
         rows = [[f"{r['asins']:,}", r["date_range"], f"{r['peak_rss_mb']:.1f}", f"{r['seconds']:.0f}",
@@ -66,7 +89,7 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                        ["policy", "budget", "fresh by day", "oldest by day", "requests per 30 days",
                         "best threshold"], rows))
     targets = [[part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
-               for part in ("write_path", "api_phase", "memory") if results.get(part)
+               for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak") if results.get(part)
                for name, t in results[part]["targets"].items() if isinstance(t, dict)]
     if targets:
         tables.append(("Targets", ["part", "target", "value", "status"], targets))

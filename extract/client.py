@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlparse
 
 import requests
+import tenacity
 from requests.adapters import HTTPAdapter
 
 from extract import settings
 from extract.ratelimit import RateLimiter
+from extract.retrying import policy
 from extract.text import retry_after, scrub
 
 _RETRY_AT = re.compile(r"retry again at\s+([0-9T:\-\.\+ Z]+)", re.IGNORECASE)
@@ -47,6 +49,9 @@ class ApiUsage:
     # (UTC day, endpoint) -> Counter of requests/retries/rate_limited/errors, for the ledger:
     # a run that spans midnight bills two days.
     daily: dict = field(default_factory=dict)
+    # The configured rate, reported as the effective one until a limiter is attached (no request).
+    rate_per_minute: int | None = None
+    limiter: RateLimiter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, endpoint: str, *, retry: bool, status: int | None, error: bool | None = None) -> None:
@@ -81,14 +86,28 @@ class ApiUsage:
         with self._lock:
             return sum(self.requests.values())
 
-    def as_dict(self) -> dict[str, int]:
+    def rates(self) -> dict[str, float]:
+        """The limiter's rates per minute: configured, effective now (the run ends at it) and
+        the lowest of the run (below configured: the API's real limit was lower)."""
+        if self.limiter is not None:
+            return {"configured_rate_per_minute": self.limiter.per_minute,
+                    "effective_rate_per_minute": round(self.limiter.rate, 1),
+                    "lowest_rate_per_minute": round(self.limiter.lowest, 1)}
+        if self.rate_per_minute is not None:
+            return {"configured_rate_per_minute": self.rate_per_minute,
+                    "effective_rate_per_minute": self.rate_per_minute,
+                    "lowest_rate_per_minute": self.rate_per_minute}
+        return {}
+
+    def as_dict(self) -> dict[str, int | float]:
         with self._lock:
-            return {"requests": sum(self.requests.values()),
-                    "product_requests": self.requests["products"],
-                    "sales_requests": self.requests["sales"],
-                    "retries": sum(self.retries.values()),
-                    "rate_limited": sum(self.rate_limited.values()),
-                    "errors": sum(self.errors.values())}
+            counts = {"requests": sum(self.requests.values()),
+                      "product_requests": self.requests["products"],
+                      "sales_requests": self.requests["sales"],
+                      "retries": sum(self.retries.values()),
+                      "rate_limited": sum(self.rate_limited.values()),
+                      "errors": sum(self.errors.values())}
+        return {**counts, **self.rates()}
 
 
 @dataclass(frozen=True)
@@ -159,13 +178,36 @@ def _error_code(response: requests.Response, secrets: tuple[str, ...] = ()) -> t
     return code, redact(str(text), secrets)[:200]
 
 
+class _Retryable(Exception):
+    """One failed attempt that the policy may retry (5xx, 429, timeout, connection error)."""
+
+    def __init__(self, status: int | None, last: str, *, code: str | None = None,
+                 asked: float | None = None):
+        super().__init__(last)
+        self.status, self.last, self.code, self.asked = status, last, code, asked
+
+
+@dataclass
+class _Call:
+    """The state of one request across its attempts."""
+
+    sent: int = 0                   # requests sent, 429s included
+    failures: int = 0               # attempts used up (not 429s)
+    rate_limited: int = 0           # 429 answers
+    first_429: float | None = None  # monotonic time of the first 429
+
+    def rate_limited_for(self) -> float:
+        return 0.0 if self.first_429 is None else time.monotonic() - self.first_429
+
+
 class JungleScoutClient:
     """Calls the two endpoints the service uses. Safe to share between threads."""
 
     def __init__(self, base_url: str, authorization: str, limiter: RateLimiter, *,
                  usage: ApiUsage | None = None, timeout: tuple[float, float] = (5.0, 60.0),
-                 attempts: int = settings.API_ATTEMPTS, backoff: float = 0.5,
-                 max_retry_wait: float = settings.MAX_RETRY_WAIT, pool_size: int = 10,
+                 attempts: int = settings.API_ATTEMPTS, backoff: float = settings.RETRY_BACKOFF,
+                 max_retry_wait: float = settings.MAX_RETRY_WAIT,
+                 rate_limit_wait: float = settings.RATE_LIMIT_WAIT, pool_size: int = 10,
                  budget: object = None):
         self.budget = budget  # extract.budget.RequestBudget: asked before every request is sent
         self.base_url = base_url.rstrip("/")
@@ -173,10 +215,13 @@ class JungleScoutClient:
         self._secrets = auth_secrets(authorization)
         self.limiter = limiter
         self.usage = usage or ApiUsage()
+        if self.usage.limiter is None:
+            self.usage.limiter = limiter  # the status reports the rate the run ended at
         self.timeout = timeout
         self.attempts = attempts
         self.backoff = backoff
         self.max_retry_wait = max_retry_wait
+        self.rate_limit_wait = rate_limit_wait
         # One session and one connection pool for the client's life, shared by every worker
         # thread and batch (urllib3's pool is thread-safe); pool_size caps the kept connections.
         self.session = requests.Session()
@@ -215,55 +260,97 @@ class JungleScoutClient:
 
     def _request(self, endpoint: str, method: str, url: str, *, body: dict | None = None,
                  what: str) -> requests.Response:
-        """Send with retries: 429, 5xx, timeouts and connection errors; other 4xx are final."""
-        last: str = ""
-        status: int | None = None
-        for attempt in range(1, self.attempts + 1):
-            self.limiter.acquire()
-            if self.budget is not None: self.budget.take(endpoint)  # noqa: E701 (one-line gate)
-            response: requests.Response | None = None
-            try:
-                headers = {"Content-Type": settings.CONTENT_TYPE} if body is not None else None
-                response = self._session().request(
-                    method, url, data=json.dumps(body) if body is not None else None,
-                    headers=headers, timeout=self.timeout)
-                status = response.status_code
-            except requests.Timeout:
-                status, last = None, "timeout"
-            except requests.ConnectionError:
-                status, last = None, "connection error"
-            except requests.RequestException as exc:
-                status, last = None, f"request failed ({type(exc).__name__})"
-            if response is None:
-                self.usage.record(endpoint, retry=attempt > 1, status=None)
-            elif 200 <= response.status_code < 300:
-                self.usage.record(endpoint, retry=attempt > 1, status=status)
-                return response
-            wait = self.backoff * (2 ** (attempt - 1))
-            if response is not None:
-                code, detail = _error_code(response, self._secrets)
-                # No rank data is the API's normal answer for such an ASIN, not a failed request.
-                no_data = response.status_code == 422 and code == settings.MISSING_RANK_DATA
-                self.usage.record(endpoint, retry=attempt > 1, status=status, error=not no_data)
-                last = f"HTTP {response.status_code}" + (f" {code}" if code else "") + \
-                    (f": {detail}" if detail else "")
-                if response.status_code == 429:
-                    asked = retry_delay(response)
-                    wait = min(self.max_retry_wait, asked if asked is not None else wait * 2)
-                    self.limiter.pause_until(time.monotonic() + wait)
-                elif response.status_code < 500:
-                    if no_data:
-                        return response
-                    response.close()
-                    raise ApiError(f"{what} failed: {last}", status=response.status_code, code=code)
-                else:
-                    asked = retry_delay(response)
-                    if asked is not None:
-                        wait = min(self.max_retry_wait, asked)
-                response.close()
-            if attempt < self.attempts:
-                time.sleep(wait)
-        raise ApiError(f"{what} failed after {self.attempts} attempts: {last}", status=status)
+        """Send with the retry policy (`_policy`): 5xx, timeouts and connection errors use up
+        the request's attempts; a 429 never does, while the rate-limit wait allows; other 4xx
+        are final."""
+        call = _Call()
+        try:
+            return self._policy(call)(self._attempt, call, endpoint, method, url, body, what)
+        except _Retryable as exc:
+            if exc.status == 429:
+                raise ApiError(f"{what} failed: still rate limited after {call.sent} attempts over "
+                               f"{call.rate_limited_for():.0f} s (at most {self.rate_limit_wait:g} s "
+                               f"of 429s per request): {exc.last}", status=429, code=exc.code) from None
+            raise ApiError(f"{what} failed after {call.sent} attempts: {exc.last}",
+                           status=exc.status, code=exc.code) from None
+
+    def _policy(self, call: _Call) -> tenacity.Retrying:
+        """The tenacity policy of one request. Stop: a failure that is not a 429 once `attempts`
+        requests have failed so; a 429 once `rate_limit_wait` seconds have passed since this
+        request's first 429. Wait: the server's Retry-After (or "retry again at") capped at
+        `max_retry_wait`, else `backoff` doubling per failure; after a 429 the limiter already
+        holds every caller (and has lowered its rate), so the policy adds no wait of its own.
+        Built by extract.retrying.policy, so its sleeps follow the wait scale (0 in tests)."""
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            exc = state.outcome.exception()
+            if exc.status == 429:
+                return call.rate_limited_for() >= self.rate_limit_wait
+            return call.failures >= self.attempts
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception()
+            if exc.status == 429:
+                return 0.0
+            if exc.asked is not None:
+                return min(self.max_retry_wait, exc.asked)
+            return min(self.max_retry_wait, self.backoff * (2 ** (call.failures - 1)))
+
+        return policy(retry=tenacity.retry_if_exception_type(_Retryable), stop=stop, wait=wait)
+
+    def _attempt(self, call: _Call, endpoint: str, method: str, url: str, body: dict | None,
+                 what: str) -> requests.Response:
+        """One request: the response when it is usable, else _Retryable or a final ApiError."""
+        self.limiter.acquire()
+        if self.budget is not None:
+            self.budget.take(endpoint)  # never start a request the monthly budget can't hold
+        started = self.limiter.now()
+        retry = call.sent > 0
+        call.sent += 1
+        response: requests.Response | None = None
+        try:
+            headers = {"Content-Type": settings.CONTENT_TYPE} if body is not None else None
+            response = self._session().request(
+                method, url, data=json.dumps(body) if body is not None else None,
+                headers=headers, timeout=self.timeout)
+        except requests.Timeout:
+            last = "timeout"
+        except requests.ConnectionError:
+            last = "connection error"
+        except requests.RequestException as exc:
+            last = f"request failed ({type(exc).__name__})"
+        if response is None:
+            self.usage.record(endpoint, retry=retry, status=None)
+            call.failures += 1
+            raise _Retryable(None, last)
+        status = response.status_code
+        if 200 <= status < 300:
+            self.usage.record(endpoint, retry=retry, status=status)
+            self.limiter.succeeded()
+            return response
+        code, detail = _error_code(response, self._secrets)
+        # No rank data is the API's normal answer for such an ASIN, not a failed request.
+        no_data = status == 422 and code == settings.MISSING_RANK_DATA
+        self.usage.record(endpoint, retry=retry, status=status, error=not no_data)
+        last = f"HTTP {status}" + (f" {code}" if code else "") + (f": {detail}" if detail else "")
+        if no_data:
+            self.limiter.succeeded()
+            return response
+        asked = retry_delay(response)
+        response.close()
+        if status == 429:
+            # The API's real limit is below ours: hold everyone as asked, and lower the rate.
+            if call.first_429 is None:
+                call.first_429 = time.monotonic()
+            fallback = self.backoff * (2 ** min(call.rate_limited, 10))
+            call.rate_limited += 1
+            pause = min(self.max_retry_wait, asked if asked is not None else fallback)
+            self.limiter.rate_limited(started, pause)
+            raise _Retryable(429, last, code=code)
+        if status < 500:
+            raise ApiError(f"{what} failed: {last}", status=status, code=code)
+        call.failures += 1
+        raise _Retryable(status, last, code=code, asked=asked)
 
     @staticmethod
     def _json(response: requests.Response, what: str) -> dict:

@@ -24,11 +24,13 @@ from extract.records import RecordError, product_asin, product_row, sales_rows, 
 log = logging.getLogger("jssync.extract")
 
 PRODUCTS, SALES, OUTCOMES = "products", "sales_estimates", "asin_outcomes"
+SALES_GAP = "sales_gap"  # product data synced, sales not: one sales call, no product call
 
 
 @dataclass(frozen=True)
 class AsinWork:
-    """One ASIN to sync: `kind` is new or stale; `sales_synced_at` drives the sales range."""
+    """One ASIN to sync: `kind` is new, sales_gap or stale; `sales_synced_at` drives the sales
+    range. A sales_gap ASIN gets its sales only (its product data is current)."""
 
     asin: str
     kind: str = "new"
@@ -112,13 +114,12 @@ class BatchFetcher:
                 outcome.product_status = "invalid"
                 outcome.fail("other", f"ASIN {w.asin!r} has an invalid format "
                              "(expected B + 9 letters/digits, or 10 digits/X)")
-        if self.fetch_products:
-            yield from self._products(valid)
-            found = [w for w in valid if self.outcomes[w.asin].product_status == "found"]
-        else:
-            for w in valid:
+        for w in valid:
+            if w.kind == SALES_GAP or not self.fetch_products:
                 self.outcomes[w.asin].product_status = "skipped"
-            found = valid
+        if self.fetch_products:
+            yield from self._products([w for w in valid if w.kind != SALES_GAP])
+        found = [w for w in valid if self.outcomes[w.asin].product_status in ("found", "skipped")]
         if self.fetch_sales:
             yield from self._sales(found)
         for outcome in self.outcomes.values():

@@ -9,10 +9,12 @@ import sqlglot
 from sqlglot.errors import ParseError
 
 from loaders.render import TARGETS, list_templates, render
+from loaders.verify import lint_context as verify_context
 
 # Templates that take more than target and prefix, with the values the code passes (none today:
 # the models spell out their own column lists).
 CONTEXT: dict[str, dict] = {}
+CONTEXT.update(verify_context())  # jssync verify's queries and the data-test wrapper
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).

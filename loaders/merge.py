@@ -85,7 +85,7 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad,
                     counts[table] = copy_in(cur, temp, columns, source)
             run_model(cur, "product_data", "staging", prefix)
             run_model(cur, "sales_estimate_data", "staging", prefix)
-            run_model(cur, "sync_status", "staging", prefix)
+            run_model(cur, "sync_status", "staging", prefix, {"run_id": txn.run_id})
             run_model(cur, "production_outbox", "staging", prefix,
                       {"run_id": txn.run_id, "load_id": load.load_id})
             row = cur.fetchone()

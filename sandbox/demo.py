@@ -40,11 +40,21 @@ def _port(preferred: int) -> int:
             return 0
 
 
+def _demo_token(secret: str) -> str:
+    """An admin JWT for the demo's own secret, valid 12 hours (the page takes it from the fragment)."""
+    import time
+
+    import jwt
+
+    return jwt.encode({"sub": "demo", "role": "admin", "exp": int(time.time()) + 12 * 3600}, secret,
+                      algorithm="HS256")
+
+
 def _environment(server: PgServer, sandbox: Sandbox) -> dict[str, str]:
     env = {
         "JUNGLE_SCOUT_API_KEY": "demo-key", "JUNGLE_SCOUT_API_KEY_NAME": "demo",
         "JUNGLE_SCOUT_BASE_URL": sandbox.base_url, "LANDING_DIR": str(LOCAL / "demo" / "landing"),
-        "JWT_SECRET": "demo-jwt-secret-change-me-0123", "SYNC_API_KEY": "demo-sync-key-change-me-0123",
+        "JWT_SECRET": "demo-jwt-secret-change-me-0123456789", "SYNC_API_KEY": "demo-sync-key-change-me-0123",
         "PORT": "8080",
     }
     return env | server.db_env({"staging": "jssync_demo_staging", "production": "jssync_demo_production"},
@@ -117,7 +127,9 @@ read_only=True).sql('select asin, title, price from landing.products'))"
                   -c 'select asin, report_date, title from prod_az_jungle_scout_product_data'
     sandbox API:  .venv/bin/jssync sandbox --port {DEMO_PORT}   (the demo's own stopped with it)
     status:       .venv/bin/jssync serve, then
-                  curl -H "X-API-KEY: $SYNC_API_KEY" localhost:8080/admin/hourly-sync/status""")
+                  curl -H "X-API-KEY: $SYNC_API_KEY" localhost:8080/admin/hourly-sync/status
+    dashboard:    .venv/bin/jssync serve, then open (signed in for 12 hours with the demo's JWT_SECRET)
+                  http://localhost:8080/dashboard#token={_demo_token(env["JWT_SECRET"])}""")
     if server.embedded:
         print(f"    stop the embedded PostgreSQL: .venv/bin/python -m sandbox.postgres stop --data-dir "
               f"{(LOCAL / 'pg').relative_to(ROOT)}")

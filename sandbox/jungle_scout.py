@@ -14,6 +14,11 @@ Faults for bad answers: ``bad_values`` ({asin: {attribute: value}}) overrides pr
 floats are sent as the raw JSON tokens ``1e400``, ``-1e400`` and ``NaN``. ``endless_pages`` (true) keeps
 sending ``links.next`` with empty pages past the last result. ``echo_auth_next`` ({"count": N,
 "status": 401}) answers an error whose detail echoes the request's Authorization header.
+
+Faults for a flaky or smaller API: ``fail_asins`` ({asin: status}) fails every sales query of those
+ASINs; ``fail_share`` ({"share": 0.25, "status": 503, "seed": 1}) fails that share of the admitted
+API calls at random (seeded); ``real_rate`` ({"per_minute": N, "burst": M}) enforces a lower limit
+than the server was started with (a key shared with another tool, a smaller plan).
 """
 
 import base64
@@ -44,7 +49,8 @@ PATHS = {"/api/product_database_query": "products", "/api/sales_estimates_query"
 METHODS = {"products": "POST", "sales": "GET"}
 FAULT_NAMES = frozenset({"latency", "fail_next", "slow_next", "malformed_next", "rate_limit_next",
                          "fail_asins", "unknown_asins", "revision", "page_size", "extra_results",
-                         "bad_values", "bad_sales_values", "endless_pages", "echo_auth_next"})
+                         "bad_values", "bad_sales_values", "endless_pages", "echo_auth_next",
+                         "fail_share", "real_rate"})
 MAX_BODY = 1 << 20
 MAX_RANGE_DAYS = 3660  # ten years; guards the sandbox against absurd ranges, not a documented API limit
 LOG_SIZE = 20000
@@ -344,6 +350,31 @@ def _parse_fault(name: str, value: Any) -> Any:
         if not isinstance(value, bool | None):
             raise ValueError(f"endless_pages must be true or false, got {value!r}")
         return bool(value)
+    if name == "fail_share":
+        if value is None:
+            return None
+        if not isinstance(value, dict) or set(value) - {"share", "status", "seed"}:
+            raise ValueError("fail_share must be an object {'share': 0..1, 'status': 503, 'seed': 0}")
+        share = _number("fail_share.share", value.get("share"))
+        if share > 1:
+            raise ValueError(f"fail_share.share must be from 0 to 1, got {share!r}")
+        seed = value.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"fail_share.seed must be an int, got {seed!r}")
+        return {"share": share, "status": _status("fail_share.status", value.get("status", 503)),
+                "seed": seed} if share else None
+    if name == "real_rate":
+        if value is None:
+            return None
+        if not isinstance(value, dict) or set(value) - {"per_minute", "burst"}:
+            raise ValueError("real_rate must be an object {'per_minute': N, 'burst': M}")
+        out = {}
+        for key in ("per_minute", "burst"):
+            raw = value.get(key)
+            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+                raise ValueError(f"real_rate.{key} must be an int >= 1, got {raw!r}")
+            out[key] = raw
+        return out
     if name == "fail_asins":
         if not isinstance(value, dict | None):
             raise ValueError("fail_asins must be an object {asin: status}")
@@ -448,6 +479,9 @@ class Sandbox:
                     self.revision = value
                 elif name == "unknown_asins":
                     self.unknown_asins = value
+                elif name == "fail_share":
+                    self._faults[name] = value
+                    self._fail_rng = random.Random(value["seed"] if value else 0)
                 else:
                     self._faults[name] = value
 
@@ -459,7 +493,9 @@ class Sandbox:
                                             "rate_limit_next": None, "fail_asins": {},
                                             "page_size": None, "extra_results": [],
                                             "bad_values": {}, "bad_sales_values": {},
-                                            "endless_pages": False, "echo_auth_next": None}
+                                            "endless_pages": False, "echo_auth_next": None,
+                                            "fail_share": None, "real_rate": None}
+            self._fail_rng = random.Random(0)
             self.revision = 0
             self.unknown_asins = set()
             self._limiter = _RateLimiter(self.rate_per_minute, self.burst_per_second)
@@ -497,9 +533,19 @@ class Sandbox:
                 self._faults[name] = None
             return dict(fault)
 
+    def _share_failure(self) -> int | None:
+        """The status to fail this call with under fail_share, else None."""
+        with self._lock:
+            fault = self._faults["fail_share"]
+            if fault and self._fail_rng.random() < fault["share"]:
+                return fault["status"]
+            return None
+
     def _admit(self, key: str) -> float | None:
         with self._lock:
-            self._limiter.rate, self._limiter.burst = self.rate_per_minute or 0, self.burst_per_second or 0
+            real = self._faults["real_rate"]
+            self._limiter.rate, self._limiter.burst = ((real["per_minute"], real["burst"]) if real else
+                                                       (self.rate_per_minute or 0, self.burst_per_second or 0))
             return self._limiter.check(key, time.monotonic())
 
     def _begin(self) -> None:
@@ -690,6 +736,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._extra_sleep = slow["seconds"]
         if fault := sb._take("fail_next", endpoint):
             raise _ApiError(fault["status"], "Injected failure (sandbox fault fail_next)")
+        if fault := sb._share_failure():
+            raise _ApiError(fault, "Injected failure (sandbox fault fail_share)")
         if sb._take("malformed_next", endpoint):
             return 200, b'{"data": [{"id": "us/B0', {}
         if fault := sb._take("echo_auth_next", endpoint):  # a careless server echoing the request

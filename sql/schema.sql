@@ -50,7 +50,7 @@ CREATE TABLE dev_az_jssync_runs (
     outcome text,
     status jsonb NOT NULL,
     seq bigint NOT NULL DEFAULT nextval('dev_az_jssync_runs_seq_seq'::regclass),
-    CONSTRAINT dev_az_jssync_runs_kind_check CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'catch-up'::text]))),
+    CONSTRAINT dev_az_jssync_runs_kind CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'catch-up'::text, 'verify'::text]))),
     CONSTRAINT dev_az_jssync_runs_pkey PRIMARY KEY (run_id)
 );
 CREATE INDEX dev_az_jssync_runs_by_seq ON dev_az_jssync_runs USING btree (seq);
@@ -138,6 +138,8 @@ CREATE TABLE dev_az_jungle_scout_sync_status (
     product_fetch_attempted_at timestamp without time zone,
     created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
     updated_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    failure_count integer NOT NULL DEFAULT 0,
+    last_failure_at timestamp without time zone,
     CONSTRAINT dev_az_jungle_scout_sync_status_pkey PRIMARY KEY (asin)
 );
 CREATE INDEX dev_az_idx_js_sync_new_order ON dev_az_jungle_scout_sync_status USING btree (created_at, asin) WHERE (has_product_data = false);
@@ -150,9 +152,13 @@ CREATE SEQUENCE dev_az_jssync_runs_seq_seq AS bigint OWNED BY dev_az_jssync_runs
 
 FUNCTION dev_az_jssync_add_new_visible_v1(p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text))
     RETURNS integer LANGUAGE plpgsql VOLATILE;
+FUNCTION dev_az_jssync_backoff_due_v1(p_failure_count integer, p_last_failure_at timestamp without time zone, p_now timestamp without time zone, p_base_seconds integer DEFAULT 3600, p_max_seconds integer DEFAULT 86400)
+    RETURNS boolean LANGUAGE sql IMMUTABLE;
 FUNCTION dev_az_jssync_cleanup_invisible_v1()
     RETURNS integer LANGUAGE plpgsql VOLATILE;
 FUNCTION dev_az_jssync_select_asins_v1(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text))
+    RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
+FUNCTION dev_az_jssync_select_asins_v2(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400)
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 
 -- ===== production (prefix prod_az_) =====

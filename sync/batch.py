@@ -70,6 +70,8 @@ def tally(status: SyncStatus, outcomes: list[AsinOutcome]) -> None:
             status.new_asins_synced += 1
         elif outcome.kind == "stale":
             status.stale_asins_synced += 1
+        elif outcome.kind == "sales_gap":
+            status.sales_gap_asins_synced += 1
         if outcome.product_status == "found":
             status.successful_product_sync += 1
         if outcome.sales_status in ("synced", "no_data", "current"):

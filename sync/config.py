@@ -54,6 +54,9 @@ class Config:
     rate_per_minute: int = 300
     burst_per_second: int = 15
     max_concurrency: int = 32
+    retry_backoff_ms: int = 500            # first retry of a 5xx/timeout; doubles per retry
+    max_retry_wait_ms: int = 60_000        # longest single wait, a server's Retry-After included
+    rate_limit_wait_seconds: int = 120     # 429s one request may sit through before it fails
     landing_dir: Path = Path(DEFAULT_LANDING_DIR)
     landing_lock_wait: float = 10.0
     notify_on_change_only: bool = False
@@ -101,6 +104,16 @@ def _int(env: Mapping[str, str], name: str, default: int | None, lo: int, hi: in
         problems.append(f"{name}={raw!r} is invalid ({meaning}; an integer from {lo} to {hi})")
         return default or 0
     return int(raw)
+
+
+def _percent(env: Mapping[str, str], name: str, default: float, problems: list[str], meaning: str) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"\d{1,3}(\.\d{1,3})?", raw) or not 0 <= float(raw) <= 100:
+        problems.append(f"{name}={raw[:40]!r} is invalid ({meaning}; a number from 0 to 100, e.g. 99 or 99.5)")
+        return default
+    return float(raw)
 
 
 def _url(env: Mapping[str, str], name: str, problems: list[str], meaning: str,
@@ -152,6 +165,12 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
                  "client-side request limit per second")
     concurrency = _int(env, "JUNGLE_SCOUT_MAX_CONCURRENCY", 32, 1, 256, problems,
                        "most API requests in flight at once")
+    backoff_ms = _int(env, "JUNGLE_SCOUT_RETRY_BACKOFF_MS", 500, 0, 60_000, problems,
+                      "milliseconds before the first retry of a failed request; doubles per retry")
+    max_wait_ms = _int(env, "JUNGLE_SCOUT_MAX_RETRY_WAIT_MS", 60_000, 0, 600_000, problems,
+                       "longest single wait before a retry, a server's Retry-After included")
+    rate_limit_wait = _int(env, "JUNGLE_SCOUT_RATE_LIMIT_WAIT_SECONDS", 120, 1, 3600, problems,
+                           "seconds of 429 answers one request may sit through before it fails")
 
     base_url = env.get("JUNGLE_SCOUT_BASE_URL", "").strip() or DEFAULT_BASE_URL
     _url({"JUNGLE_SCOUT_BASE_URL": base_url}, "JUNGLE_SCOUT_BASE_URL", problems, "the API root")
@@ -217,7 +236,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     return Config(
         staging=staging, production=production, port=port, js_base_url=base_url.rstrip("/"),
         js_api_key_name=key_name, rate_per_minute=rate, burst_per_second=burst,
-        max_concurrency=concurrency, landing_dir=Path(landing), landing_lock_wait=float(lock_wait),
+        max_concurrency=concurrency, retry_backoff_ms=backoff_ms, max_retry_wait_ms=max_wait_ms,
+        rate_limit_wait_seconds=rate_limit_wait, landing_dir=Path(landing), landing_lock_wait=float(lock_wait),
         notify_on_change_only=on_change in ("true", "1"),
         hourly_sync_asin_limit=limit, stale_data_threshold_days=stale_days,
         product_not_found_retry_days=retry_days, sync_runs_per_day=runs_per_day,

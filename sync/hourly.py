@@ -1,6 +1,6 @@
-"""The hourly sync: up to 100 ASINs (or `auto`: what the plan allows), new ones first, then stale
-ones (the Cloud Run Job). Batches above 100 ASINs are merged MERGE_BATCH_ASINS at a time so memory
-stays flat however many a run takes."""
+"""The hourly sync: up to 100 ASINs (or `auto`: what the plan allows), new ones first, then sales
+gaps, then stale ones (the Cloud Run Job). Batches above 100 ASINs are merged MERGE_BATCH_ASINS at a
+time so memory stays flat however many a run takes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from extract.budget import SPENT_MESSAGE
-from extract.fetch import AsinWork
+from extract.fetch import SALES_GAP, AsinWork
 from sync import budget as planning
 from sync import freshness
 from sync.batch import process_batch
@@ -76,20 +76,26 @@ def _run(run: SyncRun, marketplace: str, limit: int | str | None) -> None:
     plan = _plan(run, limit)
     if plan is None:
         return
-    log.debug("Selecting up to %d ASINs (priority: new first, then stale >%d days)...", plan.limit,
+    log.debug("Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...", plan.limit,
               cfg.stale_data_threshold_days)
     rows = run.query("select_asins", {"limit": plan.limit, "stale_days": cfg.stale_data_threshold_days,
                                       "retry_days": cfg.product_not_found_retry_days,
                                       "now": plan.select_now}) if plan.limit > 0 else []
     work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
     new = [w.asin for w in work if w.kind == "new"]
+    gaps = [w.asin for w in work if w.kind == SALES_GAP]
+    stale = len(work) - len(new) - len(gaps)
     _step("Select", "Found %d NEW ASINs", len(new))
-    _step("Select", "Found %d STALE ASINs", len(work) - len(new))
+    _step("Select", "Found %d SALES-GAP ASINs", len(gaps))
+    _step("Select", "Found %d STALE ASINs", stale)
     log.debug("Selected %d ASINs total:", len(work))
     log.debug("  - New ASINs: %d", len(new))
-    log.debug("  - Stale ASINs: %d", len(work) - len(new))
+    log.debug("  - Sales-gap ASINs: %d (sales only)", len(gaps))
+    log.debug("  - Stale ASINs: %d", stale)
     if new:
         log.debug("  - New ASIN list: [%s]", " ".join(new))
+    if gaps:
+        log.debug("  - Sales-gap ASIN list: [%s]", " ".join(gaps))
     run.save()
     if not work:
         log.debug("No ASINs due: all data is fresh")
@@ -185,11 +191,17 @@ def _finish(run: SyncRun) -> None:
 
 
 def _summary(status: SyncStatus) -> None:
+    usage = status.api_usage or {}
+    if usage.get("lowest_rate_per_minute", 0) < usage.get("configured_rate_per_minute", 0):
+        log.warning("API rate lowered to %g/min by 429 answers (configured %g/min); the run ended at "
+                    "%g/min", usage["lowest_rate_per_minute"], usage["configured_rate_per_minute"],
+                    usage["effective_rate_per_minute"])
     log.debug("========== HOURLY SYNC %s ==========", "STOPPED" if status.stopped_early else "COMPLETED")
     log.debug("Duration: %.3fs", status.duration())
-    log.info("hourly sync %s: %d ASINs processed (%d new, %d stale), %d product, %d sales, %d failed, "
-             "%d API calls, %d merges pending for production%s",
+    log.info("hourly sync %s: %d ASINs processed (%d new, %d sales gaps, %d stale), %d product, "
+             "%d sales, %d failed, %d API calls, %d merges pending for production%s",
              "stopped early" if status.stopped_early else "completed", status.total_asins_processed,
-             status.new_asins_synced, status.stale_asins_synced, status.successful_product_sync,
+             status.new_asins_synced, status.sales_gap_asins_synced, status.stale_asins_synced,
+             status.successful_product_sync,
              status.successful_sales_sync, status.failed_asins, status.total_api_calls,
              status.production_pending, f" ({status.stop_reason})" if status.stop_reason else "")

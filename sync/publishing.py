@@ -8,6 +8,7 @@ import logging
 import psycopg2
 
 from extract.text import first_line
+from loaders.connections import DatabaseUnavailable
 from loaders.merge import pending_outbox, publish
 from sync.run import StopSync, SyncRun
 
@@ -34,7 +35,33 @@ def publish_pending(run: SyncRun, *, catch_up: bool = False) -> None:
     if catch_up and result.applied:
         status.production_catch_up = {"ran": True, "applied": len(result.applied)}
         log.info("production catch-up applied %d pending merges", len(result.applied))
+    if not result.error:  # with merges still pending, production may rightly lag
+        check_parity(run, result.applied)
     if result.error:
         run.production_ok = False  # one outage costs one set of retries per run, not per batch
         status.errors.add("db", result.error)
         log.warning("%s; %d merges stay pending for the next sync", result.error, result.pending)
+
+
+def check_parity(run: SyncRun, outbox_ids: list[int]) -> None:
+    """Compare the ASINs just published between the targets (status `parity`); a drift is
+    an error naming them. A check that cannot run is logged, never fatal."""
+    if not outbox_ids:
+        return
+    from loaders.verify import parity  # the verify module is only needed after a publish
+
+    status = run.status
+    try:
+        asins = [row[0] for row in run.query("outbox_asins", {"outbox_ids": outbox_ids})]
+        drifted = parity(run.config.staging, run.config.production, asins)
+    except (StopSync, psycopg2.Error, DatabaseUnavailable) as exc:
+        log.warning("parity check skipped: %s", first_line(exc))
+        return
+    status.parity["checked_asins"] += len(asins)
+    new = [a for a in drifted if a not in status.parity["drifted_asins"]]
+    status.parity["drifted_asins"].extend(new)
+    if new:
+        more = f" and {len(new) - 20} more" if len(new) > 20 else ""
+        status.errors.add("db", "production differs from staging after publishing ASINs: "
+                                f"{', '.join(new[:20])}{more}")
+        log.warning("parity: production differs from staging for %d ASINs just published", len(new))

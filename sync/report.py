@@ -93,6 +93,16 @@ def _api_calls(status: SyncStatus) -> str:
     return f"{status.total_api_calls}" + (f" ({', '.join(extras)})" if extras else "")
 
 
+def _rate_lowered(status: SyncStatus) -> str:
+    """The report line when the API's 429s made the limiter lower its rate this run, else ''."""
+    usage = status.api_usage or {}
+    configured, lowest = usage.get("configured_rate_per_minute"), usage.get("lowest_rate_per_minute")
+    if configured is None or lowest is None or lowest >= configured:
+        return ""
+    return (f"lowered to {lowest:g}/min by 429 answers (configured {configured:g}/min); "
+            f"the run ended at {usage.get('effective_rate_per_minute', lowest):g}/min")
+
+
 def _samples(samples: list[str]) -> str:
     """The sample errors as a list that fits one field value, each cut to an equal share."""
     if not samples:
@@ -133,6 +143,10 @@ def _fields(status: SyncStatus) -> list[dict]:
         ]
         if status.failed_asins:
             fields.append(field("Failed", status.failed_asins))
+    if status.kind != "master" and status.sales_gap_asins_synced:
+        fields.append(field("Sales gaps", status.sales_gap_asins_synced))
+    if lowered := _rate_lowered(status):
+        fields.append(field("API rate", lowered, False))
     if status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
     fields += _freshness_fields(status, field)

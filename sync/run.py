@@ -58,7 +58,7 @@ class SyncRun:
                                  started_at=utcnow(), is_running=True)
         # Error texts come from servers and libraries: scrub them before they are stored or shown.
         self.status.errors.scrub = Scrubber(config.secrets())
-        self.usage = ApiUsage()
+        self.usage = ApiUsage(rate_per_minute=config.rate_per_minute)
         self._recorded: dict[tuple, dict[str, int]] = {}
         self._started = self._finished = False
         self._logs_before: Mapping[str, object] | None = None
@@ -238,6 +238,9 @@ class SyncRun:
             limiter = RateLimiter(self.config.rate_per_minute, self.config.burst_per_second)
             self.client = JungleScoutClient(self.config.js_base_url, self.config.js_authorization,
                                             limiter, usage=self.usage,
+                                            backoff=self.config.retry_backoff_ms / 1000,
+                                            max_retry_wait=self.config.max_retry_wait_ms / 1000,
+                                            rate_limit_wait=self.config.rate_limit_wait_seconds,
                                             pool_size=max(1, self.config.max_concurrency),
                                             budget=self.budget)
         return self.client

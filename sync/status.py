@@ -66,6 +66,7 @@ class SyncStatus:
     total_asins_processed: int = 0
     new_asins_synced: int = 0
     stale_asins_synced: int = 0
+    sales_gap_asins_synced: int = 0  # product current, sales fetched alone (issue 9)
     successful_product_sync: int = 0
     successful_sales_sync: int = 0
     failed_asins: int = 0
@@ -90,6 +91,8 @@ class SyncStatus:
     budget: dict = field(default_factory=dict)
     plan: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The per-run parity check: ASINs published this run and compared between the targets.
+    parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
@@ -106,7 +109,7 @@ class SyncStatus:
             return "running"
         if self.stopped_early:
             return "stopped"
-        if self.failed_asins or self.errors.total or self.production_pending:
+        if self.failed_asins or self.errors.total or self.production_pending or self.parity["drifted_asins"]:
             return "failures"
         return "success"
 
@@ -132,6 +135,7 @@ class SyncStatus:
             "stopped_early": self.stopped_early,
             "stop_reason": self.stop_reason,
             "error_summary": self.errors.as_dict(),
+            "sales_gap_asins_synced": self.sales_gap_asins_synced,
         }
         body.update(self._extras())
         return body
@@ -175,4 +179,6 @@ class SyncStatus:
             "budget": dict(self.budget),
             "plan": dict(self.plan),
             "warnings": list(self.warnings),
+            "parity": {"checked_asins": self.parity["checked_asins"],
+                       "drifted_asins": list(self.parity["drifted_asins"])},
         }

@@ -7,6 +7,7 @@ not processed, so this checkout's own editable install stays invisible)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,8 +23,14 @@ from tests.helpers import Db, connect, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the wheel is built from; tests and benchmarks stay out, as in the image.
-_LEFT_OUT = shutil.ignore_patterns(".git", ".venv", ".local", "build", "dist", "*.egg-info", "__pycache__",
-                                   "tests", "bench", ".pytest_cache", ".ruff_cache", ".hypothesis", "*.duckdb*")
+_ANYWHERE = shutil.ignore_patterns(".git", ".venv", ".local", "build", "dist", "*.egg-info", "__pycache__",
+                                   ".pytest_cache", ".ruff_cache", ".hypothesis", "*.duckdb*")
+
+
+def _left_out(directory: str, names: list[str]) -> set[str]:
+    """As .dockerignore: tests/ and bench/ only at the top (sql/tests/ is package data)."""
+    top = {"tests", "bench"} & set(names) if Path(directory) == ROOT else set()
+    return set(_ANYWHERE(directory, names)) | top
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +38,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The `jssync` script of a fresh venv holding only the built wheel."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
-    shutil.copytree(ROOT, source, ignore=_LEFT_OUT)
+    shutil.copytree(ROOT, source, ignore=_left_out)
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                             "--quiet", "--wheel-dir", str(work / "dist"), str(source)],
                            capture_output=True, text=True, timeout=300)
@@ -65,6 +72,14 @@ def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
     assert where.returncode == 0, where.stderr
     for line in where.stdout.splitlines():  # the installed copy, not this checkout
         assert Path(line).is_relative_to(installed.parent.parent), line
+    # The operations page ships as package data next to sql/ (GET /dashboard serves these files).
+    page = subprocess.run([str(python), "-c", "from importlib.resources import files; print(*(files('api') / p "
+                           "for p in ('templates/dashboard.html', 'static/dashboard.js', 'static/dashboard.css') "
+                           "if (files('api') / p).is_file()), sep=chr(10))"],
+                          cwd=outside, capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    assert page.returncode == 0, page.stderr
+    shipped = page.stdout.splitlines()
+    assert len(shipped) == 3 and all(Path(line).is_relative_to(installed.parent.parent) for line in shipped), shipped
 
     rendered = _run(installed, ["render", "product_data", "--target", "production"], env, outside)
     assert rendered.returncode == 0, rendered.stderr
@@ -89,3 +104,9 @@ def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
     assert synced.returncode == 0, synced.stderr
     assert staging.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data" WHERE asin = %s',
                           ("B0WHEEL001",)) == 1
+
+    # The data tests (sql/tests/) ship as package data and are found through the `sql` package.
+    tested = _run(installed, ["data-tests", "--json", "--target", "staging"], env, outside)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert {t["name"] for t in json.loads(tested.stdout)["tests"]} == \
+        {p.stem for p in (ROOT / "sql" / "tests").glob("*.sql")}

@@ -46,3 +46,13 @@ def test_memory_part_measures_a_master_sync_child(pg_server, tmp_path):
     for run in result["runs"]:
         assert run["exit_code"] == 0 and run["processed"] == run["asins"] and run["peak_rss_mb"] > 10
     assert set(result["targets"]) == {"peak_rss_at_most_300mb", "largest_within_1.2x_smallest"}
+
+
+def test_api_phase_at_a_real_limit_below_the_configured_one():
+    result = api.run_real_limit((0.25,), asins=20, per_minute=6000, burst=40, latency=0.01, parallel=False,
+                                log=lambda *_: None)
+    (run,) = result["runs"]
+    assert run["real_per_minute"] == 1500 and run["failed_asins"] == 0 and run["requests"] >= 21
+    assert run["rate_limited"] > 0 and run["lowest_rate_per_minute"] < 6000  # the limiter learned
+    assert result["targets"]["no_asin_failed"]["met"]
+    assert "real limit below" in report.text({"api_real_limit": result})

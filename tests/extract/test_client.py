@@ -27,7 +27,7 @@ ASINS = [f"B0CL{i:06d}" for i in range(7)]
 
 def client_for(sandbox: Sandbox, **kw) -> JungleScoutClient:
     limiter = RateLimiter(100_000, 10_000)
-    return JungleScoutClient(sandbox.base_url, "name:key-abc", limiter, usage=ApiUsage(), backoff=0.05, **kw)
+    return JungleScoutClient(sandbox.base_url, "name:key-abc", limiter, usage=ApiUsage(), **{"backoff": 0.05, **kw})
 
 
 def test_products_follow_links_next_and_drop_unasked(sandbox):
@@ -203,3 +203,29 @@ def test_non_finite_numbers_reach_the_caller(sandbox):
     assert math.isnan(items[f"us/{ASINS[0]}"]["rating"])
     assert isinstance(items[f"us/{ASINS[1]}"]["reviews"], int)
     assert [p["estimated_units_sold"] for p in answer.items[0]["attributes"]["data"]] == [float("-inf")] * 2
+
+
+def test_429s_never_use_up_the_attempts(sandbox):
+    # Five 429s in a row, then an answer: with three attempts a request still gets through.
+    sandbox.set_faults(rate_limit_next={"count": 5, "retry_after": 0})
+    with client_for(sandbox, attempts=3, backoff=0.0) as client:
+        answer = client.sales_estimates("B0CL000007", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+        assert len(answer.items[0]["attributes"]["data"]) == 1
+        usage = client.usage.as_dict()
+    assert sandbox.stats()["requests"] == 6 and usage["rate_limited"] == 5
+    assert usage["lowest_rate_per_minute"] < usage["configured_rate_per_minute"]  # the limiter learned
+
+
+def test_429s_are_bounded_by_the_rate_limit_wait(sandbox):
+    sandbox.set_faults(rate_limit_next={"count": 100_000, "retry_after": 0})
+    with client_for(sandbox, backoff=0.0, max_retry_wait=0.01, rate_limit_wait=0.3) as client:
+        with pytest.raises(ApiError, match="still rate limited") as err:
+            client.sales_estimates("B0CL000008", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+    assert err.value.status == 429 and sandbox.stats()["requests"] >= 3
+
+
+def test_5xx_and_429_mixed_count_only_the_5xx(sandbox):
+    sandbox.set_faults(rate_limit_next={"count": 3, "retry_after": 0}, fail_next={"count": 2, "status": 503})
+    with client_for(sandbox, attempts=3, backoff=0.0) as client:
+        client.sales_estimates("B0CL000009", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 1))
+    assert sandbox.stats()["by_status"] == {"429": 3, "503": 2, "200": 1}

@@ -100,3 +100,42 @@ def test_never_past_the_api_rule(per_minute, burst, margin, gaps):
 def test_rejects_limits_below_one():
     with pytest.raises(ValueError):
         RateLimiter(0, 15)
+
+
+def test_429_cuts_the_rate_once_per_episode_and_a_clean_spell_raises_it():
+    limit, clock = limiter(600, 10, margin=0.0)
+    assert (limit.rate, limit.burst) == (600, 10)
+    started = limit.now()
+    limit.acquire()
+    limit.rate_limited(started, 0.0)
+    assert limit.rate == pytest.approx(420) and limit.lowest == limit.rate
+    assert limit.burst == 7  # the burst follows the rate down
+    limit.rate_limited(started, 0.0)  # another answer to a request sent before the cut: no news
+    assert limit.rate == pytest.approx(420) and limit.decreases == 1
+    clock.now += 1.0
+    limit.rate_limited(limit.now(), 2.0)  # a request sent after the cut: cut again, and pause
+    assert limit.rate == pytest.approx(294)
+    before = clock.now
+    limit.acquire()
+    assert clock.now >= before + 2.0  # everyone held for the server's wait
+    # Additive increase: a step of 5% of the configured rate after each clean spell, never above it.
+    for _ in range(1000):
+        limit.succeeded()
+    assert limit.rate == 600 and limit.burst == 10 and limit.lowest == pytest.approx(294)
+
+
+def test_lowered_rate_is_kept_on_the_fake_clock():
+    limit, clock = limiter(600, 10, margin=0.0)
+    for _ in range(4):
+        limit.rate_limited(None, 0.0)
+    assert limit.rate == pytest.approx(144.06)
+    times = starts(limit, clock, [0.0] * 300)
+    assert most_in_window(times, 60.0) <= 144 and most_in_window(times, 1.0) <= limit.burst
+    assert bucket_low(times, 144.06, limit.burst) >= -EPS
+
+
+def test_the_rate_never_falls_below_its_floor():
+    limit, _ = limiter(600, 10)
+    for _ in range(50):
+        limit.rate_limited(None, 0.0)
+    assert limit.rate == 6  # a hundredth of the configured rate

@@ -32,10 +32,15 @@ def test_applying_twice_changes_nothing(migrated, staging, production):
 
 
 def test_changed_applied_file_is_an_error(migrated, staging):
-    staging.execute('UPDATE "{p}jssync_schema_migrations" SET checksum = %s WHERE filename = %s',
-                    ("0" * 64, "0002_data_tables.sql"))
-    with pytest.raises(MigrationError, match="0002_data_tables.sql was changed after it was applied"):
-        migrate(migrated.staging)
+    ledger = 'UPDATE "{p}jssync_schema_migrations" SET checksum = %s WHERE filename = %s'
+    recorded = staging.scalar('SELECT checksum FROM "{p}jssync_schema_migrations" WHERE filename = %s',
+                              ("0002_data_tables.sql",))
+    staging.execute(ledger, ("0" * 64, "0002_data_tables.sql"))
+    try:
+        with pytest.raises(MigrationError, match="0002_data_tables.sql was changed after it was applied"):
+            migrate(migrated.staging)
+    finally:  # the shared prefix keeps its ledger (the schema fingerprint does not cover it)
+        staging.execute(ledger, (recorded, "0002_data_tables.sql"))
 
 
 def test_sync_status_and_functions_on_staging_only(staging, production):

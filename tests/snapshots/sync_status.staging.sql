@@ -5,8 +5,13 @@
 -- Rules: has_* only ever turn true; the *_at times take the new value over the old (COALESCE);
 -- the newest error wins (NULL clears it), except that a batch which skipped the product side (a
 -- sales-only sync) and raised no error of its own keeps the stored error, such as "Product not
--- found", which it has said nothing about.
--- Target: staging only.
+-- found", which it has said nothing about. A sales-gap batch (kind sales_gap) is about the sales
+-- error stored by the failed run before it, so its success clears that error.
+-- Backoff: an ASIN whose product or sales part failed (an API or parse error, never "not found")
+-- counts one more failure in a row and records when the failing run started (its jssync_runs
+-- row; the merge time when there is none), so the next try is due a whole backoff step after the
+-- run that failed; any other outcome sets the count back to 0 and clears that time.
+-- Target: staging only. Parameters: run_id.
 WITH outcomes AS (
     SELECT DISTINCT ON (asin) *
     FROM in_asin_outcomes
@@ -19,7 +24,8 @@ changes AS (
         product_status = 'found' AS has_product_data,
         sales_status = 'synced' AS has_sales_data,
         error,
-        (product_status = 'skipped' AND error IS NULL) AS keeps_error,
+        (product_status = 'skipped' AND error IS NULL AND kind <> 'sales_gap') AS keeps_error,
+        (product_status = 'failed' OR sales_status = 'failed') AS failed,
         CASE WHEN product_status = 'found'
              THEN (now() AT TIME ZONE 'UTC') END AS product_data_synced_at,
         CASE WHEN sales_status IN ('synced', 'no_data')
@@ -28,6 +34,12 @@ changes AS (
         CASE WHEN product_status IN ('not_found', 'invalid')
              THEN (now() AT TIME ZONE 'UTC') END AS product_fetch_attempted_at
     FROM outcomes
+),
+
+run AS (
+    SELECT COALESCE(
+        (SELECT r.started_at FROM "dev_az_jssync_runs" AS r WHERE r.run_id = %(run_id)s::uuid),
+        (now() AT TIME ZONE 'UTC')) AS started_at
 ),
 
 updated AS (
@@ -41,8 +53,10 @@ updated AS (
             COALESCE(c.sales_estimate_data_synced_at, target.sales_estimate_data_synced_at),
         product_fetch_attempted_at =
             COALESCE(c.product_fetch_attempted_at, target.product_fetch_attempted_at),
+        failure_count = CASE WHEN c.failed THEN target.failure_count + 1 ELSE 0 END,
+        last_failure_at = CASE WHEN c.failed THEN run.started_at END,
         updated_at = (now() AT TIME ZONE 'UTC')
-    FROM changes AS c
+    FROM changes AS c, run
     WHERE target.asin = c.asin
     RETURNING target.asin
 )
@@ -51,12 +65,14 @@ updated AS (
 -- the same ASIN between the UPDATE's snapshot and this INSERT; DO NOTHING only guards the key.
 INSERT INTO "dev_az_jungle_scout_sync_status" (
     asin, has_product_data, has_sales_data, error, product_data_synced_at,
-    sales_estimate_data_synced_at, product_fetch_attempted_at, created_at, updated_at
+    sales_estimate_data_synced_at, product_fetch_attempted_at, failure_count, last_failure_at,
+    created_at, updated_at
 )
 SELECT
     c.asin, c.has_product_data, c.has_sales_data, c.error, c.product_data_synced_at,
     c.sales_estimate_data_synced_at, c.product_fetch_attempted_at,
+    CASE WHEN c.failed THEN 1 ELSE 0 END, CASE WHEN c.failed THEN run.started_at END,
     (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC')
-FROM changes AS c
+FROM changes AS c, run
 WHERE NOT EXISTS (SELECT 1 FROM updated AS u WHERE u.asin = c.asin)
 ON CONFLICT (asin) DO NOTHING

@@ -46,15 +46,17 @@ def test_only_on_change_against_the_run_history(migrated, staging, sandbox, webh
     run_hourly(cfg, "us")                      # yellow: sent
     assert colours() == [GREEN, YELLOW]
 
+    # (last_failure_at moved back: the failing ASIN's backoff has passed, as on the next hour's run)
     staging.execute('UPDATE "{p}jungle_scout_sync_status" SET has_sales_data = false, '
-                    "sales_estimate_data_synced_at = NULL, product_data_synced_at = now() - interval '40 days' "
-                    "WHERE asin = 'B0CHG00002'")
+                    "sales_estimate_data_synced_at = NULL, product_data_synced_at = now() - interval '40 days', "
+                    "last_failure_at = last_failure_at - interval '1 day' WHERE asin = 'B0CHG00002'")
     run_hourly(cfg, "us")                      # yellow again: not sent
     assert colours() == [GREEN, YELLOW]
 
     sandbox.set_faults(fail_asins={})
     staging.execute('UPDATE "{p}jungle_scout_sync_status" SET '
-                    "product_data_synced_at = now() - interval '40 days' WHERE asin = 'B0CHG00002'")
+                    "product_data_synced_at = now() - interval '40 days', "
+                    "last_failure_at = last_failure_at - interval '1 day' WHERE asin = 'B0CHG00002'")
     run_hourly(cfg, "us")                      # green: sent
     assert colours() == [GREEN, YELLOW, GREEN]
 

@@ -32,8 +32,14 @@ def test_ledger_equals_the_sandbox_counts_with_retries(migrated, staging, produc
     assert usage["products"] == ("us", today, 2, 1, 1, 0)
     assert usage["sales"] == ("us", today, 4, 1, 0, 1)
     assert sum(r[2] for r in usage.values()) == stats["requests"] == status.total_api_calls
-    assert status.api_usage == {"requests": 6, "product_requests": 2, "sales_requests": 4,
-                                "retries": 2, "rate_limited": 1, "errors": 1}
+    counts = {k: status.api_usage[k] for k in ("requests", "product_requests", "sales_requests",
+                                              "retries", "rate_limited", "errors")}
+    assert counts == {"requests": 6, "product_requests": 2, "sales_requests": 4,
+                      "retries": 2, "rate_limited": 1, "errors": 1}
+    # The 429 cut the limiter's rate to 70 % (AIMD); clean spells may raise it again.
+    assert status.api_usage["configured_rate_per_minute"] == 100_000
+    assert status.api_usage["lowest_rate_per_minute"] == 70_000
+    assert 70_000 <= status.api_usage["effective_rate_per_minute"] <= 100_000
     saved = staging.scalar('SELECT status -> \'api_usage\' FROM "{p}jssync_runs" WHERE run_id = %s',
                            (status.run_id,))
     assert saved == status.api_usage
