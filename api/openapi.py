@@ -43,6 +43,13 @@ _EXTRAS = {
                   "limiter's configured_rate_per_minute, effective_rate_per_minute (the rate the run "
                   "ended at) and lowest_rate_per_minute"},
     "landing": {"type": "object", "description": "the DuckDB landing file and load id"},
+    "freshness": {"type": "object", "description": "visible_asins, fresh, overdue, never_synced, "
+                  "not_found_waiting, oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
+                  "(hourly syncs)"},
+    "budget": {"type": "object", "description": "the month's request budget: monthly, spent, left"},
+    "plan": {"type": "object", "description": "the run's ASIN limit: limit, auto, capped_by, requests_per_asin"},
+    "warnings": {"type": "array", "items": {"type": "string"},
+                 "description": "why a completed run is yellow: budget spent, freshness below the SLA"},
 }
 
 SCHEMAS: dict[str, dict] = {

@@ -1,4 +1,4 @@
-"""`python -m bench` (`make bench`): write path, API phase and memory, side by side.
+"""`python -m bench` (`make bench`): write path, API phase, memory and freshness, side by side.
 
 Prints the tables and writes bench/results.json. `--parts` picks parts, `--quick` runs tiny
 sizes (a check that everything works, not a measurement), `--markdown` prints the tables of an
@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import api, memory, report, soak, writes
+from bench import api, freshness, memory, report, soak, writes
 from bench import verify as verify_bench
 from bench.common import ROOT, sql_macros
 from sandbox.postgres import PgServer, find_or_start
 
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("write", "api", "memory", "soak", "verify")
+PARTS = ("write", "api", "memory", "soak", "verify", "freshness")
 
 
 def machine(server: PgServer) -> dict[str, Any]:
@@ -80,6 +80,11 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
         if "verify" in parts:
             print("== verify ==", flush=True)
             results["verify"] = verify_bench.run(server, (20_000,) if quick else (1_000_000, 10_000_000))
+        if "freshness" in parts:
+            print("== freshness ==", flush=True)
+            results["freshness"] = freshness.run(
+                server, work, asins=3_000 if quick else 300_000, days=3 if quick else 60,
+                history_rows=20_000 if quick else 10_000_000, repeats=1 if quick else 3)
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -63,6 +63,31 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                  str(r["api_calls"])] for r in memory["runs"]]
         tables.append(("Memory: `jssync master --mode fresh` as a child process, sandbox limits raised",
                        ["ASINs", "date range", "peak RSS MB", "seconds", "API calls"], rows))
+    fresh = results.get("freshness")
+    if fresh:
+        sc = fresh["scale"]
+        tables.append((f"Freshness: steps at {sc['visible_asins']:,} visible ASINs (seconds)",
+                       ["cleanup", "add-new", "select 100", "select 10,000", "freshness", "plan",
+                        "add-new of 100,000 new"],
+                       [[str(sc.get(k, "-")) for k in ("cleanup_s", "add_new_s", "select_100_s", "select_10000_s",
+                                                      "freshness_s", "plan_s", "add_new_of_the_new_third_s")]]))
+        m = fresh["merge"]
+        tables.append(("Freshness: merge of a 100-ASIN batch (seconds)",
+                       ["empty sales table", f"{m['history_rows']:,} sales rows", "ratio", "target <= 1.5"],
+                       [[str(m["empty_s"]), str(m["history_s"]), f"x{m['ratio']}",
+                         "met" if m["within_target"] else "MISSED"]]))
+        rows = []
+        for p in fresh["policies"]:
+            days = p["by_day"]
+            marks = [d for d in days if d["day"] in (1, 7, 14, 30, 60) or d is days[-1]]
+            rows.append([p["policy"], "-" if p["budget"] is None else f"{p['budget']:,}",
+                         " ".join(f"d{d['day']}:{d['fresh_pct']:.0f}%" for d in marks),
+                         " ".join(f"d{d['day']}:{d['max_age_days']}" for d in marks),
+                         " / ".join(f"{r:,}" for r in p["requests_per_30_days"]),
+                         str(p["best_threshold_days"])])
+        tables.append(("Freshness: 60 simulated days (share fresh, oldest age in days, requests)",
+                       ["policy", "budget", "fresh by day", "oldest by day", "requests per 30 days",
+                        "best threshold"], rows))
     targets = [[part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
                for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak") if results.get(part)
                for name, t in results[part]["targets"].items() if isinstance(t, dict)]

@@ -50,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-per-minute", type=int, default=300)
     p.add_argument("--burst-per-second", type=int, default=15)
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    p = add_command(sub, "plan", cmd_plan, "what the hourly sync will do with this catalogue and budget",
+                    "Read the catalogue from staging and print the next run's batch, "
+                    "ASINs coming due per day for 30 days, projected requests per month and the "
+                    "threshold the budget holds. Example: jssync plan --json --simulate-days 30")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--budget", type=_positive, metavar="N", help="monthly request budget to plan for")
+    p.add_argument("--stale-days", type=_positive, metavar="D", help="freshness threshold in days")
+    p.add_argument("--runs-per-day", type=_positive, metavar="R", help="hourly syncs a day")
+    p.add_argument("--simulate-days", type=_positive, metavar="N",
+                   help="replay the policy hour by hour for N days on a temporary copy (no API call)")
     readouts.add_commands(sub)  # usage, runs, landing
     service.add_commands(sub)  # master, serve
     verify.add_commands(sub)  # verify, data-tests
@@ -85,6 +95,36 @@ def cmd_hourly(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status.as_dict(), indent=2))
     return EXIT_FAILED if status.stopped_early else EXIT_OK
+
+
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a positive integer")
+    return int(raw)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print the plan; with --simulate-days, the simulated days too."""
+    from loaders.connections import connect
+    from sync import plan
+
+    cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
+    logs.setup(secrets=cfg.secrets())
+    cfg = plan.with_overrides(cfg, budget=args.budget, stale_days=args.stale_days,
+                              runs_per_day=args.runs_per_day)
+    conn = connect(cfg.staging, application_name="jssync-plan")
+    try:
+        result = plan.make_plan(conn, cfg)
+    finally:
+        conn.close()
+    if args.simulate_days:
+        conn = connect(cfg.staging, application_name="jssync-plan-simulate")
+        try:
+            result["days"] = plan.simulate(conn, cfg, args.simulate_days)
+        finally:
+            conn.close()
+    print(json.dumps(plan.as_json(result), indent=2) if args.json else plan.text(result))
+    return EXIT_OK
 
 
 def cmd_catch_up(args: argparse.Namespace) -> int:

@@ -207,7 +207,9 @@ class JungleScoutClient:
                  usage: ApiUsage | None = None, timeout: tuple[float, float] = (5.0, 60.0),
                  attempts: int = settings.API_ATTEMPTS, backoff: float = settings.RETRY_BACKOFF,
                  max_retry_wait: float = settings.MAX_RETRY_WAIT,
-                 rate_limit_wait: float = settings.RATE_LIMIT_WAIT, pool_size: int = 10):
+                 rate_limit_wait: float = settings.RATE_LIMIT_WAIT, pool_size: int = 10,
+                 budget: object = None):
+        self.budget = budget  # extract.budget.RequestBudget: asked before every request is sent
         self.base_url = base_url.rstrip("/")
         self._authorization = authorization
         self._secrets = auth_secrets(authorization)
@@ -300,6 +302,8 @@ class JungleScoutClient:
                  what: str) -> requests.Response:
         """One request: the response when it is usable, else _Retryable or a final ApiError."""
         self.limiter.acquire()
+        if self.budget is not None:
+            self.budget.take(endpoint)  # never start a request the monthly budget can't hold
         started = self.limiter.now()
         retry = call.sent > 0
         call.sent += 1

@@ -142,7 +142,9 @@ CREATE TABLE dev_az_jungle_scout_sync_status (
     last_failure_at timestamp without time zone,
     CONSTRAINT dev_az_jungle_scout_sync_status_pkey PRIMARY KEY (asin)
 );
+CREATE INDEX dev_az_idx_js_sync_new_order ON dev_az_jungle_scout_sync_status USING btree (created_at, asin) WHERE (has_product_data = false);
 CREATE INDEX dev_az_idx_js_sync_product_fetch_attempted ON dev_az_jungle_scout_sync_status USING btree (product_fetch_attempted_at) WHERE (has_product_data = false);
+CREATE INDEX dev_az_idx_js_sync_stale_order ON dev_az_jungle_scout_sync_status USING btree (product_data_synced_at, asin) WHERE (has_product_data = true);
 CREATE UNIQUE INDEX dev_az_jungle_scout_sync_status_pkey ON dev_az_jungle_scout_sync_status USING btree (asin);
 
 CREATE SEQUENCE dev_az_jssync_production_outbox_id_seq AS bigint OWNED BY dev_az_jssync_production_outbox.id;

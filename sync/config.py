@@ -60,9 +60,14 @@ class Config:
     landing_dir: Path = Path(DEFAULT_LANDING_DIR)
     landing_lock_wait: float = 10.0
     notify_on_change_only: bool = False
-    stale_days: int = 30
+    # Cadence and freshness (issue 11); the defaults are the Go service's constants.
+    hourly_sync_asin_limit: int | str = 100     # a positive integer, or "auto"
+    stale_data_threshold_days: int = 30
+    product_not_found_retry_days: int = 15
+    sync_runs_per_day: int = 24
+    sync_run_time_limit_seconds: int = 3000
+    monthly_request_budget: int | None = None   # None: no budget
     freshness_sla_percent: float = 99.0
-    monthly_request_budget: int | None = None
     js_api_key: str = field(default="", repr=False)
     jwt_secret: str = field(default="", repr=False)
     sync_api_key: str = field(default="", repr=False)
@@ -199,13 +204,32 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     if on_change not in ("true", "false", "1", "0", ""):
         problems.append(f"DISCORD_NOTIFY_ON_CHANGE={on_change!r} is invalid (true or false)")
 
+    limit_raw = env.get("HOURLY_SYNC_ASIN_LIMIT", "").strip().lower() or "100"
+    limit: int | str = "auto"
+    if limit_raw != "auto":
+        limit = _int({"HOURLY_SYNC_ASIN_LIMIT": limit_raw}, "HOURLY_SYNC_ASIN_LIMIT", 100, 1,
+                     10_000_000, problems, "ASINs per hourly sync; or auto to plan it from the "
+                     "catalogue, the threshold, the rate and the budget")
     stale_days = _int(env, "STALE_DATA_THRESHOLD_DAYS", 30, 1, 3650, problems,
-                      "days after which an ASIN's data is overdue")
-    sla = _percent(env, "FRESHNESS_SLA_PERCENT", 99.0, problems,
-                   "share of visible ASINs that must be fresh; below it a report is yellow")
-    budget = _int(env, "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", 0, 1, 10**12, problems,
-                  "Jungle Scout requests allowed per calendar month (UTC), retries and 429s included; "
-                  "unset for none") or None
+                      "days after which an ASIN's data is refreshed")
+    retry_days = _int(env, "PRODUCT_NOT_FOUND_RETRY_DAYS", 15, 1, 3650, problems,
+                      "days before an ASIN the API did not find is asked for again")
+    runs_per_day = _int(env, "SYNC_RUNS_PER_DAY", 24, 1, 1440, problems,
+                        "how many hourly syncs the scheduler starts a day")
+    time_limit = _int(env, "SYNC_RUN_TIME_LIMIT_SECONDS", 3000, 10, 86_400, problems,
+                      "seconds one sync may spend fetching")
+    budget: int | None = None
+    if env.get("JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", "").strip():
+        budget = _int(env, "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", None, 1, 10**12, problems,
+                      "API requests allowed per calendar month (UTC), retries and 429s included; "
+                      "unset for no budget")
+    sla_raw = env.get("FRESHNESS_SLA_PERCENT", "").strip() or "99"
+    sla = 99.0
+    if not re.fullmatch(r"\d{1,3}(\.\d+)?", sla_raw) or not 0 <= float(sla_raw) <= 100:
+        problems.append(f"FRESHNESS_SLA_PERCENT={sla_raw!r} is invalid (share of visible ASINs "
+                        "that must be fresh; a number from 0 to 100)")
+    else:
+        sla = float(sla_raw)
 
     if problems:
         raise ConfigError(problems)
@@ -215,7 +239,10 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         max_concurrency=concurrency, retry_backoff_ms=backoff_ms, max_retry_wait_ms=max_wait_ms,
         rate_limit_wait_seconds=rate_limit_wait, landing_dir=Path(landing), landing_lock_wait=float(lock_wait),
         notify_on_change_only=on_change in ("true", "1"),
-        stale_days=stale_days, freshness_sla_percent=sla, monthly_request_budget=budget,
+        hourly_sync_asin_limit=limit, stale_data_threshold_days=stale_days,
+        product_not_found_retry_days=retry_days, sync_runs_per_day=runs_per_day,
+        sync_run_time_limit_seconds=time_limit, monthly_request_budget=budget,
+        freshness_sla_percent=sla,
         js_api_key=api_key, jwt_secret=jwt_secret, sync_api_key=sync_api_key,
         discord_webhook_url=webhook,
     )

@@ -1,8 +1,4 @@
-"""Freshness of the tracked ASINs: the figures the status, the report and /admin/freshness show.
-
-One query (sql/queries/freshness.sql) computes everything in PostgreSQL in a single pass over
-sync_status, so it stays quick on a 300,000-ASIN catalogue.
-"""
+"""How fresh the catalogue is: the `freshness` figures of the status, the report and `jssync plan`."""
 
 from __future__ import annotations
 
@@ -11,35 +7,60 @@ from decimal import Decimal
 
 from loaders.execute import run_model
 
-# Age buckets in days, in the order of the query's histogram arrays.
-BUCKETS = ("0-1", "1-2", "2-7", "7-14", "14-30", "30-60", "60+", "never")
-DEFAULT_RETRY_DAYS = 15  # the Go service's not-found retry period
+KEYS = ("visible_asins", "fresh", "overdue", "never_synced", "not_found_waiting",
+        "oldest_product_age_days", "p95_product_age_days", "oldest_sales_age_days")
 
 
-def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def _cursor(cursor_or_conn):
+    return cursor_or_conn.cursor() if hasattr(cursor_or_conn, "cursor") else None
 
 
-def figures(cur, prefix: str, threshold_days: int, *, sla_percent: float = 99.0,
-            retry_days: int = DEFAULT_RETRY_DAYS, now: dt.datetime | None = None,
-            histograms: bool = True) -> dict:
-    """Freshness of staging's tracked ASINs (cursor on staging, tables under `prefix`).
+def figures(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int = 15, *,
+            now: dt.datetime | None = None, extras: bool = False) -> dict:
+    """The freshness figures of staging's catalogue at `now` (default: the database's now).
 
-    fresh + overdue + never_synced + not_found_waiting = visible_asins; ages are in days (None
-    when nothing has data); fresh_percent is None with no ASIN. `now` (naive UTC) travels in time.
-    With `histograms`, adds product_age_histogram and sales_age_histogram ({bucket: count})."""
-    run_model(cur, "freshness", "staging", prefix,
-              {"threshold_days": threshold_days, "retry_days": retry_days, "now": now})
-    (visible, fresh, overdue, never, waiting, oldest, p95, oldest_sales, product_hist,
-     sales_hist) = cur.fetchone()
-    result = {
-        "visible_asins": visible, "fresh": fresh, "overdue": overdue, "never_synced": never,
-        "not_found_waiting": waiting, "oldest_product_age_days": _number(oldest),
-        "p95_product_age_days": _number(p95), "oldest_sales_age_days": _number(oldest_sales),
-        "threshold_days": threshold_days, "sla_percent": sla_percent,
-        "fresh_percent": round(100.0 * fresh / visible, 2) if visible else None,
-    }
-    if histograms:
-        result["product_age_histogram"] = dict(zip(BUCKETS, product_hist, strict=True))
-        result["sales_age_histogram"] = dict(zip(BUCKETS, sales_hist, strict=True))
-    return result
+    A connection is used in a transaction of its own; a cursor runs in the caller's. `extras`
+    adds `max_age_days` (never-synced ASINs counted from when they were tracked) and
+    `untracked` (visible ASINs the next add-new step will track)."""
+    params = {"now": None if now is None else now.replace(tzinfo=None),
+              "stale_days": threshold_days, "retry_days": retry_days}
+    own = _cursor(cursor_or_conn)
+    if own is not None:
+        with cursor_or_conn, own as cur:
+            row, names = _read(cur, prefix, params)
+    else:
+        row, names = _read(cursor_or_conn, prefix, params)
+    values = dict(zip(names, row, strict=True))
+    out = {k: _plain(values[k]) for k in KEYS}
+    if extras:
+        out["max_age_days"] = _plain(values["max_age_days"])
+        out["untracked"] = values["untracked"]
+    return out
+
+
+def _read(cur, prefix: str, params: dict) -> tuple[tuple, list[str]]:
+    run_model(cur, "freshness", "staging", prefix, params)
+    return cur.fetchone(), [d[0] for d in cur.description]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def fresh_share(fig: dict) -> float:
+    """Percent of visible ASINs that are fresh (100 for an empty catalogue)."""
+    visible = fig.get("visible_asins") or 0
+    return 100.0 if not visible else 100.0 * (fig.get("fresh") or 0) / visible
+
+
+def sla_warning(fig: dict, sla_percent: float) -> str | None:
+    """The warning when fewer than `sla_percent` of the visible ASINs are fresh, else None."""
+    share = fresh_share(fig)
+    if share >= sla_percent:
+        return None
+    late = fig["visible_asins"] - fig["fresh"] - fig["not_found_waiting"]
+    return (f"freshness below SLA: {share:.1f}% of {fig['visible_asins']} visible ASINs fresh "
+            f"(SLA {sla_percent:g}%); {late} overdue ({fig['overdue']} stale, "
+            f"{fig['never_synced']} never synced)")

@@ -1,13 +1,17 @@
-"""The hourly sync: up to 100 ASINs, new ones first, then sales gaps, then stale ones (the Cloud
-Run Job)."""
+"""The hourly sync: up to 100 ASINs (or `auto`: what the plan allows), new ones first, then sales
+gaps, then stale ones (the Cloud Run Job). Batches above 100 ASINs are merged MERGE_BATCH_ASINS at a
+time so memory stays flat however many a run takes."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
-from extract import settings
+from extract.budget import SPENT_MESSAGE
 from extract.fetch import SALES_GAP, AsinWork
+from sync import budget as planning
+from sync import freshness
 from sync.batch import process_batch
 from sync.config import Config
 from sync.publishing import catch_up
@@ -16,6 +20,7 @@ from sync.status import SyncStatus
 
 log = logging.getLogger("jssync.hourly")
 FLOW = "HOURLY_SYNC"
+MERGE_BATCH_ASINS = 1000  # ASINs fetched (10 product calls, sales pooled) and merged at a time
 
 
 def _step(name: str, message: str, *args: object) -> None:
@@ -23,9 +28,10 @@ def _step(name: str, message: str, *args: object) -> None:
 
 
 def run_hourly(config: Config, marketplace: str = "us", *, debug: bool = False,
-               limit: int = settings.HOURLY_SYNC_ASIN_LIMIT,
+               limit: int | str | None = None,
                on_progress: Callable[[SyncStatus], None] | None = None) -> SyncStatus:
     """Run one hourly sync to completion and return its status (never raises for data errors).
+    `limit` (a positive integer or "auto") overrides HOURLY_SYNC_ASIN_LIMIT.
 
     `debug` shows this run's step log (only this run's). Raises SyncAlreadyRunning when another
     sync holds the lock."""
@@ -34,13 +40,17 @@ def run_hourly(config: Config, marketplace: str = "us", *, debug: bool = False,
         if debug:
             log.debug("========== DEBUG MODE ENABLED ==========")
         log.debug("Starting hourly sync with marketplace=%s", marketplace)
-        _run(run, marketplace, limit)
+        try:
+            _run(run, marketplace, limit)
+        finally:  # freshness and budget figures need the run's staging connection, still open here
+            _finish(run)
     return run.status
 
 
-def _run(run: SyncRun, marketplace: str, limit: int) -> None:
+def _run(run: SyncRun, marketplace: str, limit: int | str | None) -> None:
     status = run.status
-    staging = run.config.staging
+    cfg = run.config
+    staging = cfg.staging
     log.debug("========== HOURLY SYNC STARTED ==========")
     log.debug("Marketplace: %s", marketplace)
     log.debug("Debug mode: %s", str(run.debug).lower())
@@ -63,10 +73,14 @@ def _run(run: SyncRun, marketplace: str, limit: int) -> None:
     log.debug("New ASINs added to sync_status: %d", status.new_asins_added)
 
     log.debug("---------- STEP 3: SELECT ASINs ----------")
-    log.debug("Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...",
-              limit, settings.STALE_DATA_THRESHOLD_DAYS)
-    rows = run.query("select_asins", {"limit": limit, "stale_days": settings.STALE_DATA_THRESHOLD_DAYS,
-                                      "retry_days": settings.PRODUCT_NOT_FOUND_RETRY_DAYS})
+    plan = _plan(run, limit)
+    if plan is None:
+        return
+    log.debug("Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...", plan.limit,
+              cfg.stale_data_threshold_days)
+    rows = run.query("select_asins", {"limit": plan.limit, "stale_days": cfg.stale_data_threshold_days,
+                                      "retry_days": cfg.product_not_found_retry_days,
+                                      "now": plan.select_now}) if plan.limit > 0 else []
     work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
     new = [w.asin for w in work if w.kind == "new"]
     gaps = [w.asin for w in work if w.kind == SALES_GAP]
@@ -89,17 +103,91 @@ def _run(run: SyncRun, marketplace: str, limit: int) -> None:
 
     log.debug("---------- STEP 4 & 5: SYNC PRODUCT & SALES DATA ----------")
     _step("SyncASINs", "Starting sync for %d ASINs", len(work))
-    outcomes = process_batch(run, work, 1)
+    outcomes = _process(run, work)
     not_found = [o.asin for o in outcomes if o.product_status == "not_found"]
     for asin in not_found:
         _step("NotFound", "Marked ASIN %s as 'product not found' (will retry in %d days)", asin,
-              settings.PRODUCT_NOT_FOUND_RETRY_DAYS)
+              cfg.product_not_found_retry_days)
     _step("SyncASINs", "Product sync summary: %d success, %d failed, %d not found",
           status.successful_product_sync,
           sum(o.product_status in ("failed", "invalid") for o in outcomes), len(not_found))
     _step("SyncASINs", "Sales sync summary: %d successful, %d failed", status.successful_sales_sync,
           sum(o.sales_status == "failed" for o in outcomes))
     _step("SyncASINs", "Total API calls made: %d", run.usage.total)
+
+
+def _plan(run: SyncRun, limit: int | str | None) -> planning.RunPlan | None:
+    """This run's limit from the configuration and the month's budget; arms the budget gate.
+    None when the budget is spent: the run then makes no call and says so."""
+    cfg, status = run.config, run.status
+    state = planning.arm(run)
+    if state.spent_out:
+        status.warnings.append(SPENT_MESSAGE)
+        log.warning("%s: %d of %d requests used this month; no API call this run", SPENT_MESSAGE,
+                    state.spent, state.monthly)
+        return None
+    rpa = planning.DEFAULT_REQUESTS_PER_ASIN
+    if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
+        rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)
+        rpa = max(rpa, planning.DEFAULT_REQUESTS_PER_ASIN)
+    plan = planning.plan_run(cfg, state, rpa, status.started_at, limit=limit)
+    status.plan = {"limit": plan.limit, "auto": plan.auto, "capped_by": plan.capped_by,
+                   "requests_per_asin": round(rpa, 4)}
+    log.debug("Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)", plan.limit,
+              "auto" if plan.auto else "fixed", plan.capped_by, rpa)
+    return plan
+
+
+def _process(run: SyncRun, work: list[AsinWork]) -> list:
+    """Fetch and merge `work` MERGE_BATCH_ASINS at a time; stop starting batches once the run's
+    time allowance is used up or the budget refused a request."""
+    started = time.monotonic()
+    outcomes: list = []
+    for number, start in enumerate(range(0, len(work), MERGE_BATCH_ASINS), start=1):
+        if number > 1 and time.monotonic() - started > run.config.sync_run_time_limit_seconds:
+            left = len(work) - start
+            run.status.warnings.append(f"time allowance used up: {left} selected ASINs left for "
+                                       "the next run")
+            log.warning("time allowance of %ds used up; %d ASINs left for the next run",
+                        run.config.sync_run_time_limit_seconds, left)
+            break
+        chunk = process_batch(run, work[start:start + MERGE_BATCH_ASINS], number)
+        # Only what the report needs is kept: the per-ASIN outcomes of a batch are dropped.
+        outcomes.extend(o for o in chunk if o.product_status == "not_found" or o.failed)
+        gate = run.budget
+        if gate is not None and gate.spent_out:
+            if SPENT_MESSAGE not in run.status.warnings:
+                run.status.warnings.append(SPENT_MESSAGE)
+            break
+    return outcomes
+
+
+def _finish(run: SyncRun) -> None:
+    """The catalogue's freshness and the month's budget for the status (best effort)."""
+    cfg, status = run.config, run.status
+    if status.budget:
+        spent = status.budget["spent"] + run.usage.total
+        status.budget = planning.BudgetState(cfg.monthly_request_budget, spent).as_dict()
+    if run.staging is None or run.staging.closed:
+        return
+    try:
+        fig = freshness.figures(run.staging, cfg.staging.prefix, cfg.stale_data_threshold_days,
+                                cfg.product_not_found_retry_days)
+    except Exception as exc:  # a report figure must not fail the sync
+        log.warning("could not read the freshness figures: %s", type(exc).__name__)
+        return
+    status.freshness = fig
+    warning = freshness.sla_warning(fig, cfg.freshness_sla_percent)
+    if warning:
+        status.warnings.append(warning)
+    if cfg.monthly_request_budget is not None and status.plan:
+        rpa = status.plan["requests_per_asin"]
+        best = planning.best_threshold_days(fig["visible_asins"], rpa, planning.per_run_capacity(cfg, rpa),
+                                            cfg.sync_runs_per_day, cfg.monthly_request_budget)
+        status.plan["best_threshold_days"] = best
+        if best is None or best > cfg.stale_data_threshold_days:
+            status.warnings.append(f"the monthly budget of {cfg.monthly_request_budget} requests holds a "
+                                   f"threshold of {best} days, not {cfg.stale_data_threshold_days}")
 
 
 def _summary(status: SyncStatus) -> None:

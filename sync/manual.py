@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from extract import settings
 from extract.fetch import AsinWork
+from sync import budget
 from sync.batch import process_batch
 from sync.config import Config
 from sync.publishing import catch_up
@@ -50,6 +51,7 @@ def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
         # Every visible ASIN: track the new ones first, as the hourly sync does.
         status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
         status.new_asins_added = run.query("add_new_visible")[0][0]
+    budget.arm(run)  # JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET: no request past what the month has left
     rows = run.query("manual_asins", {"asins": asins})
     work = [AsinWork(asin, asin_kind, synced) for asin, asin_kind, synced in rows]
     status.total_asins = len(work)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from extract import settings
 from extract.fetch import AsinWork
+from sync import budget
 from sync.batch import process_batch
 from sync.config import Config
 from sync.publishing import catch_up
@@ -96,6 +97,7 @@ class MasterSync:
             queued = run.query("master_queue_fill", {"run_id": status.run_id,
                                                      "date_range": status.date_range})[0][0]
             log.debug("Fresh start: %d visible ASINs queued, their sync flags reset", queued)
+        budget.arm(run)  # JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET: no request past what the month has left
         rows = run.query("master_queue_pending")
         work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
         status.total_asins = len(work)

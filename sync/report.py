@@ -10,6 +10,7 @@ configured secrets.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -148,6 +149,7 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("API rate", lowered, False))
     if status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
+    fields += _freshness_fields(status, field)
     errors = status.errors
     if errors.total:
         counts = errors.counts
@@ -158,17 +160,55 @@ def _fields(status: SyncStatus) -> list[dict]:
     return fields
 
 
+def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[dict]:
+    """The catalogue's freshness and the month's budget, when the run measured them."""
+    out = []
+    fig = status.freshness
+    if fig:
+        visible = fig.get("visible_asins") or 0
+        share = 100.0 * (fig.get("fresh") or 0) / visible if visible else 100.0
+        out.append(field("Fresh", f"{fig['fresh']}/{visible} ({share:.1f}%)"))
+        out.append(field("Overdue", f"{fig['overdue']} stale, {fig['never_synced']} never synced, "
+                                    f"{fig['not_found_waiting']} not found (waiting)"))
+        ages = [f"product {_days(fig.get('oldest_product_age_days'))}",
+                f"p95 {_days(fig.get('p95_product_age_days'))}",
+                f"sales {_days(fig.get('oldest_sales_age_days'))}"]
+        out.append(field("Oldest", ", ".join(ages)))
+    budget = status.budget
+    if budget and budget.get("monthly") is not None:
+        out.append(field("Budget", f"{budget['spent']}/{budget['monthly']} requests this month "
+                                   f"({budget['left']} left)"))
+    if status.warnings:
+        out.append(field("Warnings", "\n".join(f"• {w}" for w in status.warnings), False))
+    return out
+
+
+def _days(value: object) -> str:
+    return "-" if value is None else f"{float(value):.1f}d"
+
+
+def _colour(status: SyncStatus) -> int:
+    """Yellow for a run that completed with warnings (budget spent, freshness below SLA)."""
+    outcome = status.outcome
+    if outcome == "success" and status.warnings:
+        return YELLOW
+    return colour(outcome) or YELLOW
+
+
 def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ()) -> dict:
     """The webhook body for a finished sync, scrubbed of `secrets` and within Discord's limits."""
     outcome = status.outcome
-    lines = [f"Status: {HEADLINES.get(outcome, outcome.capitalize())}",
-             f"Marketplace: {status.marketplace}"]
+    headline = HEADLINES.get(outcome, outcome.capitalize())
+    if outcome == "success" and status.warnings:
+        headline = "Completed with warnings"
+    lines = [f"Status: {headline}", f"Marketplace: {status.marketplace}"]
+    lines += [f"Warning: {w}" for w in status.warnings]
     if status.stop_reason:
         lines.append(f"Reason: {status.stop_reason}")
     embed = {
         "title": f"JungleScout {status.kind.replace('-', ' ').title()} Sync",
         "description": "\n".join(lines),
-        "color": colour(outcome) or YELLOW,
+        "color": _colour(status),
         "fields": _fields(status),
         "footer": {"text": f"run {status.run_id}"},
     }

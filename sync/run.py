@@ -53,6 +53,7 @@ class SyncRun:
         self.client: JungleScoutClient | None = None
         self.production_ok = True
         self.lock: SyncLock | None = None
+        self.budget: object = None  # extract.budget.RequestBudget: the monthly budget's gate, if armed
         self.status = SyncStatus(kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace,
                                  started_at=utcnow(), is_running=True)
         # Error texts come from servers and libraries: scrub them before they are stored or shown.
@@ -240,7 +241,8 @@ class SyncRun:
                                             backoff=self.config.retry_backoff_ms / 1000,
                                             max_retry_wait=self.config.max_retry_wait_ms / 1000,
                                             rate_limit_wait=self.config.rate_limit_wait_seconds,
-                                            pool_size=max(1, self.config.max_concurrency))
+                                            pool_size=max(1, self.config.max_concurrency),
+                                            budget=self.budget)
         return self.client
 
     def open_landing(self) -> Landing:

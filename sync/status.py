@@ -85,6 +85,12 @@ class SyncStatus:
     api_usage: dict = field(default_factory=dict)
     landing: dict = field(default_factory=dict)
     lock_pid: int | None = None  # the staging backend holding the one-sync lock for this run
+    # Issue 11: the catalogue's freshness, the month's request budget, the run's plan, and
+    # warnings that make a completed run's report yellow (budget spent, freshness below SLA).
+    freshness: dict = field(default_factory=dict)
+    budget: dict = field(default_factory=dict)
+    plan: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
     errors: ErrorSummary = field(default_factory=ErrorSummary)
@@ -169,6 +175,10 @@ class SyncStatus:
             "api_usage": dict(self.api_usage),
             "landing": dict(self.landing),
             "lock_pid": self.lock_pid,
+            "freshness": dict(self.freshness),
+            "budget": dict(self.budget),
+            "plan": dict(self.plan),
+            "warnings": list(self.warnings),
             "parity": {"checked_asins": self.parity["checked_asins"],
                        "drifted_asins": list(self.parity["drifted_asins"])},
         }

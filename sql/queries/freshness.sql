@@ -1,79 +1,59 @@
--- How fresh the tracked ASINs are, in one pass over sync_status (after each sync's steps 1 and
--- 2 it holds exactly the visible ASINs): counts, the oldest and 95th-percentile ages in days,
--- and the age histograms of product and sales data (buckets 0-1 ... 60+ days, and never).
--- Buckets compare each timestamp with cut-offs computed once, so a row costs a few integer
--- comparisons (300,000 ASINs take well under a second). A time in the future counts as age 0.
--- Target: staging. Parameters: threshold_days, retry_days, now (NULL: the database's UTC now).
-WITH clock AS (
-    SELECT
-        n.now,
-        n.now - make_interval(days => %(threshold_days)s) AS fresh_after,
-        n.now - make_interval(days => %(retry_days)s) AS retry_after,
-        n.now - interval '1 day' AS d1, n.now - interval '2 days' AS d2,
-        n.now - interval '7 days' AS d7, n.now - interval '14 days' AS d14,
-        n.now - interval '30 days' AS d30, n.now - interval '60 days' AS d60
-    FROM (SELECT COALESCE(%(now)s::timestamp, now() AT TIME ZONE 'UTC') AS now) n
+-- How fresh the catalogue is at `now`: one row of figures. Visible ASINs are the tracked ones
+-- (sync_status) plus visible product rows not tracked yet. They split into fresh (product data
+-- within stale_days), overdue (product data older), not_found_waiting (no product data, the API
+-- did not find it within retry_days) and never_synced (no product data otherwise).
+-- Ages are in days. Target: staging. Parameters: now (NULL: the database's now), stale_days,
+-- retry_days.
+WITH params AS (
+    SELECT COALESCE(%(now)s::timestamp, (now() AT TIME ZONE 'UTC')) AS now_at
 ),
 tracked AS (
-    -- NULL: never synced (the flag decides, as the selection's does).
     SELECT
-        CASE WHEN s.has_product_data THEN s.product_data_synced_at END AS product_at,
-        CASE WHEN s.has_sales_data THEN s.sales_estimate_data_synced_at END AS sales_at,
-        s.product_fetch_attempted_at AS attempted_at
-    FROM {{ table('jungle_scout_sync_status') }} s
-),
-figures AS (
-    SELECT
-        count(*) AS visible_asins,
-        count(*) FILTER (WHERE t.product_at >= c.fresh_after) AS fresh,
-        count(*) FILTER (WHERE t.product_at < c.fresh_after) AS overdue,
-        -- Not found lately: the selection skips it until the retry period has passed.
-        count(*) FILTER (WHERE t.product_at IS NULL AND t.attempted_at >= c.retry_after) AS not_found_waiting,
-        count(*) FILTER (WHERE t.product_at IS NULL AND (t.attempted_at IS NULL OR t.attempted_at < c.retry_after))
+        count(*) AS tracked,
+        count(*) FILTER (WHERE s.has_product_data
+            AND s.product_data_synced_at >= p.now_at - make_interval(days => %(stale_days)s)) AS fresh,
+        count(*) FILTER (WHERE s.has_product_data
+            AND (s.product_data_synced_at IS NULL
+                 OR s.product_data_synced_at < p.now_at - make_interval(days => %(stale_days)s))) AS overdue,
+        count(*) FILTER (WHERE NOT s.has_product_data
+            AND s.product_fetch_attempted_at >= p.now_at - make_interval(days => %(retry_days)s))
+            AS not_found_waiting,
+        count(*) FILTER (WHERE NOT s.has_product_data
+            AND (s.product_fetch_attempted_at IS NULL
+                 OR s.product_fetch_attempted_at < p.now_at - make_interval(days => %(retry_days)s)))
             AS never_synced,
-        min(t.product_at) AS oldest_product_at,
-        min(t.sales_at) AS oldest_sales_at,
-        percentile_cont(0.95) WITHIN GROUP (ORDER BY c.now - t.product_at) AS p95_product_age,
-        ARRAY[
-            count(*) FILTER (WHERE t.product_at >= c.d1),
-            count(*) FILTER (WHERE t.product_at >= c.d2 AND t.product_at < c.d1),
-            count(*) FILTER (WHERE t.product_at >= c.d7 AND t.product_at < c.d2),
-            count(*) FILTER (WHERE t.product_at >= c.d14 AND t.product_at < c.d7),
-            count(*) FILTER (WHERE t.product_at >= c.d30 AND t.product_at < c.d14),
-            count(*) FILTER (WHERE t.product_at >= c.d60 AND t.product_at < c.d30),
-            count(*) FILTER (WHERE t.product_at < c.d60),
-            count(*) FILTER (WHERE t.product_at IS NULL)
-        ] AS product_histogram,
-        ARRAY[
-            count(*) FILTER (WHERE t.sales_at >= c.d1),
-            count(*) FILTER (WHERE t.sales_at >= c.d2 AND t.sales_at < c.d1),
-            count(*) FILTER (WHERE t.sales_at >= c.d7 AND t.sales_at < c.d2),
-            count(*) FILTER (WHERE t.sales_at >= c.d14 AND t.sales_at < c.d7),
-            count(*) FILTER (WHERE t.sales_at >= c.d30 AND t.sales_at < c.d14),
-            count(*) FILTER (WHERE t.sales_at >= c.d60 AND t.sales_at < c.d30),
-            count(*) FILTER (WHERE t.sales_at < c.d60),
-            count(*) FILTER (WHERE t.sales_at IS NULL)
-        ] AS sales_histogram
-    FROM tracked t
-    CROSS JOIN clock c
+        max(extract(epoch FROM p.now_at - s.product_data_synced_at))
+            FILTER (WHERE s.has_product_data) / 86400.0 AS oldest_product_age,
+        percentile_cont(0.95) WITHIN GROUP (
+            ORDER BY extract(epoch FROM p.now_at - s.product_data_synced_at))
+            FILTER (WHERE s.has_product_data) / 86400.0 AS p95_product_age,
+        max(extract(epoch FROM p.now_at - s.sales_estimate_data_synced_at))
+            FILTER (WHERE s.has_sales_data) / 86400.0 AS oldest_sales_age,
+        max(extract(epoch FROM p.now_at - COALESCE(s.product_data_synced_at, s.created_at)))
+            / 86400.0 AS max_age
+    FROM {{ table('jungle_scout_sync_status') }} AS s
+    CROSS JOIN params AS p
+    GROUP BY p.now_at
+),
+untracked AS (
+    SELECT count(DISTINCT pr.asin) AS untracked
+    FROM {{ table('product') }} AS pr
+    WHERE pr.product_visibility = true
+      AND pr.asin IS NOT NULL
+      AND btrim(pr.asin) <> ''
+      AND NOT EXISTS (
+          SELECT 1 FROM {{ table('jungle_scout_sync_status') }} AS s WHERE s.asin = pr.asin)
 )
 SELECT
-    f.visible_asins,
-    f.fresh,
-    f.overdue,
-    f.never_synced,
-    f.not_found_waiting,
-    -- greatest() skips NULLs, so "no data" (NULL) is kept apart from age 0.
-    CASE WHEN f.oldest_product_at IS NOT NULL
-         THEN round((greatest(date_part('epoch', c.now - f.oldest_product_at), 0) / 86400)::numeric, 2)
-    END AS oldest_product_age_days,
-    CASE WHEN f.p95_product_age IS NOT NULL
-         THEN round((greatest(date_part('epoch', f.p95_product_age), 0) / 86400)::numeric, 2)
-    END AS p95_product_age_days,
-    CASE WHEN f.oldest_sales_at IS NOT NULL
-         THEN round((greatest(date_part('epoch', c.now - f.oldest_sales_at), 0) / 86400)::numeric, 2)
-    END AS oldest_sales_age_days,
-    f.product_histogram,
-    f.sales_histogram
-FROM figures f
-CROSS JOIN clock c
+    COALESCE(t.tracked, 0) + u.untracked AS visible_asins,
+    COALESCE(t.fresh, 0) AS fresh,
+    COALESCE(t.overdue, 0) AS overdue,
+    COALESCE(t.never_synced, 0) + u.untracked AS never_synced,
+    COALESCE(t.not_found_waiting, 0) AS not_found_waiting,
+    round(t.oldest_product_age::numeric, 2) AS oldest_product_age_days,
+    round(t.p95_product_age::numeric, 2) AS p95_product_age_days,
+    round(t.oldest_sales_age::numeric, 2) AS oldest_sales_age_days,
+    round(t.max_age::numeric, 2) AS max_age_days,
+    u.untracked
+FROM untracked AS u
+LEFT JOIN tracked AS t ON true

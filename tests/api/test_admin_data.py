@@ -12,7 +12,7 @@ import pytest
 from api import create_app
 from api.openapi import DOCUMENT
 from sync import config as config_mod
-from sync import freshness
+from sync import freshness_overview as freshness
 from sync.hourly import run_hourly
 from sync.status import SyncStatus, utcnow
 from tests.api.support import admin
@@ -163,10 +163,10 @@ def test_the_new_endpoints_are_documented():
 
 def test_freshness_settings_default_and_every_problem_listed(env):
     cfg = config_mod.load(env, needs=[])
-    assert (cfg.stale_days, cfg.freshness_sla_percent, cfg.monthly_request_budget) == (30, 99.0, None)
+    assert (cfg.stale_data_threshold_days, cfg.freshness_sla_percent, cfg.monthly_request_budget) == (30, 99.0, None)
     cfg = config_mod.load({**env, "STALE_DATA_THRESHOLD_DAYS": "14", "FRESHNESS_SLA_PERCENT": "99.5",
                            "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET": "500000"}, needs=[])
-    assert (cfg.stale_days, cfg.freshness_sla_percent, cfg.monthly_request_budget) == (14, 99.5, 500000)
+    assert (cfg.stale_data_threshold_days, cfg.freshness_sla_percent, cfg.monthly_request_budget) == (14, 99.5, 500000)
     with pytest.raises(config_mod.ConfigError) as error:
         config_mod.load({**env, "STALE_DATA_THRESHOLD_DAYS": "0", "FRESHNESS_SLA_PERCENT": "101",
                          "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET": "-5"}, needs=[])

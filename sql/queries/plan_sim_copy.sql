@@ -1,0 +1,29 @@
+-- `jssync plan --simulate-days`: a temporary copy of sync_status under the same name, so that in
+-- this session the selection functions and the freshness query read the copy (a temporary table
+-- comes first in the search path). The visible ASINs not tracked yet are added as new, as the
+-- next sync's add-new step would. Nothing outside pg_temp is written; the simulation itself then
+-- runs in a read-only transaction. Target: staging. Parameters: now.
+-- Plans cached in this session before the copy existed would still read the real table.
+DISCARD PLANS;
+
+CREATE TEMPORARY TABLE {{ table('jungle_scout_sync_status') }} AS
+SELECT * FROM {{ table('jungle_scout_sync_status') }};
+
+ALTER TABLE pg_temp.{{ table('jungle_scout_sync_status') }} ADD PRIMARY KEY (asin);
+
+CREATE INDEX ON pg_temp.{{ table('jungle_scout_sync_status') }} (created_at, asin)
+    WHERE has_product_data = false;
+
+CREATE INDEX ON pg_temp.{{ table('jungle_scout_sync_status') }} (product_data_synced_at, asin)
+    WHERE has_product_data = true;
+
+INSERT INTO pg_temp.{{ table('jungle_scout_sync_status') }}
+    (asin, has_product_data, has_sales_data, created_at, updated_at)
+SELECT DISTINCT p.asin, false, false, %(now)s::timestamp, %(now)s::timestamp
+FROM {{ table('product') }} AS p
+WHERE p.product_visibility = true
+  AND p.asin IS NOT NULL
+  AND btrim(p.asin) <> ''
+ON CONFLICT (asin) DO NOTHING;
+
+ANALYZE pg_temp.{{ table('jungle_scout_sync_status') }};

@@ -1,0 +1,177 @@
+"""`jssync plan`: what the hourly sync will do with this catalogue, threshold and budget.
+
+Reads staging only. With `simulate_days`, replays the policy run by run on a temporary copy of
+sync_status (the stored selection function called with each run's time as `p_now`; every call
+assumed to succeed at the measured requests per ASIN): it calls no API and, running in a
+read-only transaction, cannot change a real row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Callable
+
+from loaders.execute import run_model
+from sync import budget as planning
+from sync import freshness
+from sync.config import Config
+
+JSON_KEYS = ("visible_asins", "never_synced", "overdue", "not_found_waiting", "next_batch",
+             "projected_requests_per_month", "budget", "threshold_days", "threshold_holds",
+             "best_threshold_days")
+HORIZON_DAYS = 30
+
+
+def with_overrides(config: Config, *, budget: int | None = None, stale_days: int | None = None,
+                   runs_per_day: int | None = None) -> Config:
+    """`config` with the plan's command-line overrides applied (None keeps the setting)."""
+    changes: dict = {}
+    if budget is not None:
+        changes["monthly_request_budget"] = budget
+    if stale_days is not None:
+        changes["stale_data_threshold_days"] = stale_days
+    if runs_per_day is not None:
+        changes["sync_runs_per_day"] = runs_per_day
+    return dataclasses.replace(config, **changes)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _select_params(config: Config, run_plan: planning.RunPlan, now: dt.datetime) -> dict:
+    return {"limit": run_plan.limit, "stale_days": config.stale_data_threshold_days,
+            "retry_days": config.product_not_found_retry_days,
+            "now": run_plan.select_now or now}
+
+
+def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
+    """The plan of the next run and the next 30 days, as the `--json` object (plus `due_by_day`)."""
+    now = now or _utcnow()
+    prefix = config.staging.prefix
+    stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
+    with conn, conn.cursor() as cur:
+        fig = freshness.figures(cur, prefix, stale, retry, now=now, extras=True)
+        state = planning.BudgetState(config.monthly_request_budget,
+                                     planning.month_spent(cur, prefix, now))
+        rpa = planning.requests_per_asin(cur, prefix)
+        run_plan = planning.plan_run(config, state, rpa, now)
+        next_batch = 0
+        if not state.spent_out and run_plan.limit > 0:
+            run_model(cur, "plan_next_batch", "staging", prefix, _select_params(config, run_plan, now))
+            # The next run's add-new step tracks the untracked visible ASINs first; they are new.
+            next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
+        run_model(cur, "plan_due_by_day", "staging", prefix,
+                  {"now": now, "stale_days": stale, "retry_days": retry})
+        due_by_day = [{"day": int(d), "first_due": int(f), "due": int(n)} for d, f, n in cur.fetchall()]
+    per_run = planning.per_run_capacity(config, rpa)
+    demand = sum(d["due"] for d in due_by_day)
+    can_fetch = per_run * config.sync_runs_per_day * HORIZON_DAYS
+    if config.monthly_request_budget is not None:
+        can_fetch = min(can_fetch, math.floor(config.monthly_request_budget / rpa + planning.EPSILON))
+    best = planning.best_threshold_days(fig["visible_asins"], rpa, per_run, config.sync_runs_per_day,
+                                        config.monthly_request_budget)
+    return {
+        "visible_asins": fig["visible_asins"],
+        "never_synced": fig["never_synced"],
+        "overdue": fig["overdue"],
+        "not_found_waiting": fig["not_found_waiting"],
+        "next_batch": next_batch,
+        "projected_requests_per_month": math.ceil(min(demand, can_fetch) * rpa - planning.EPSILON),
+        "budget": state.as_dict(),
+        "threshold_days": stale,
+        "threshold_holds": demand <= can_fetch and best is not None and best <= stale,
+        "best_threshold_days": best,
+        "due_by_day": due_by_day,
+        "requests_per_asin": round(rpa, 4),
+        "per_run_capacity": per_run,
+    }
+
+
+def simulate(conn, config: Config, days: int, *, now: dt.datetime | None = None,
+             on_day: Callable[[dict], None] | None = None) -> list[dict]:
+    """Replay the policy for `days` days, run by run, on a temporary copy of sync_status.
+
+    One object per day: `day`, `overdue` (visible ASINs not fresh and not waiting on a not-found
+    retry, at the day's end), `max_age_days` (oldest product data, or time tracked when never
+    synced), `requests` (the day's simulated requests)."""
+    now = now or _utcnow()
+    prefix = config.staging.prefix
+    stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
+    period = planning.run_period(config.sync_runs_per_day)
+    with conn, conn.cursor() as cur:
+        rpa = planning.requests_per_asin(cur, prefix)
+        spent = {(now.year, now.month): planning.month_spent(cur, prefix, now)}
+        run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now})
+    out: list[dict] = []
+    conn.readonly = True  # from here on, a real table cannot be written, only pg_temp's copy
+    try:
+        with conn, conn.cursor() as cur:
+            for day in range(1, days + 1):
+                requests = 0
+                for run in range(config.sync_runs_per_day):
+                    at = now + (day - 1) * dt.timedelta(days=1) + run * period
+                    month = (at.year, at.month)
+                    state = planning.BudgetState(config.monthly_request_budget, spent.get(month, 0))
+                    if state.spent_out:
+                        continue
+                    run_plan = planning.plan_run(config, state, rpa, at)
+                    if run_plan.limit <= 0:
+                        continue
+                    run_model(cur, "plan_sim_run", "staging", prefix,
+                              {**_select_params(config, run_plan, at), "run_at": at})
+                    cost = math.ceil(cur.rowcount * rpa - planning.EPSILON)
+                    if state.left is not None:
+                        cost = min(cost, state.left)  # the gate: never past the budget
+                    spent[month] = spent.get(month, 0) + cost
+                    requests += cost
+                end = now + day * dt.timedelta(days=1)
+                run_model(cur, "plan_sim_day", "staging", prefix,
+                          {"now": end, "stale_days": stale, "retry_days": retry})
+                overdue, max_age = cur.fetchone()
+                row = {"day": day, "overdue": int(overdue),
+                       "max_age_days": None if max_age is None else float(max_age), "requests": requests}
+                out.append(row)
+                if on_day is not None:
+                    on_day(row)
+            conn.rollback()
+    finally:
+        conn.rollback()
+        conn.readonly = False
+        with conn, conn.cursor() as cur:
+            run_model(cur, "plan_sim_drop", "staging", prefix)
+    return out
+
+
+def text(plan: dict) -> str:
+    """The plan for a terminal."""
+    b = plan["budget"]
+    budget = "none" if b["monthly"] is None else f"{b['monthly']} a month ({b['spent']} spent, {b['left']} left)"
+    lines = [
+        f"Catalogue: {plan['visible_asins']} visible ASINs; {plan['never_synced']} never synced, "
+        f"{plan['overdue']} overdue, {plan['not_found_waiting']} not found (waiting to retry)",
+        f"Next run: {plan['next_batch']} ASINs (at most {plan['per_run_capacity']} a run; "
+        f"{plan['requests_per_asin']} requests per ASIN)",
+        "Coming due per day, next 30 days (day: due): " + ", ".join(
+            f"{d['day']}: {d['due']}" for d in plan["due_by_day"]),
+        f"Projected requests per month: {plan['projected_requests_per_month']}",
+        f"Budget: {budget}",
+        f"Threshold: {plan['threshold_days']} days "
+        + ("holds" if plan["threshold_holds"] else "does NOT hold")
+        + "; smallest the budget and the rate allow: "
+        + (f"{plan['best_threshold_days']} days" if plan["best_threshold_days"] else "none"),
+    ]
+    for d in plan.get("days", []):
+        lines.append(f"  day {d['day']:>3}: {d['overdue']} overdue, oldest {d['max_age_days']} days, "
+                     f"{d['requests']} requests")
+    return "\n".join(lines)
+
+
+def as_json(plan: dict) -> dict:
+    """Exactly the documented `--json` keys (and `days` after a simulation)."""
+    out = {k: plan[k] for k in JSON_KEYS}
+    if "days" in plan:
+        out["days"] = plan["days"]
+    return out

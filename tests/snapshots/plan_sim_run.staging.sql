@@ -1,0 +1,24 @@
+-- One simulated run of `jssync plan --simulate-days`: the selection at `now` (or what is due by
+-- `select_now`), every call assumed to succeed, written to the temporary copy only.
+-- Target: staging (pg_temp). Parameters: those of select_asins, plus run_at.
+UPDATE pg_temp."dev_az_jungle_scout_sync_status" AS s SET
+    has_product_data = true,
+    has_sales_data = true,
+    error = NULL,
+    product_data_synced_at = %(run_at)s::timestamp,
+    sales_estimate_data_synced_at = %(run_at)s::timestamp,
+    updated_at = %(run_at)s::timestamp
+-- The batch as one array (an InitPlan), so the copy is updated through its primary key instead
+-- of being scanned whole for every run.
+WHERE s.asin = ANY (ARRAY(
+    SELECT batch.asin FROM (
+-- Step 3 of a sync: up to `limit` ASINs, new first, then sales gaps, then stale; ASINs still
+-- backing off after failures are left out. Target: staging.
+-- The one place the selection function is called (the hourly sync, `jssync plan` and its
+-- simulation). Parameters: limit, stale_days, retry_days, now (NULL: the database's now; a later
+-- time selects what will be due by then, an earlier or later one travels in time).
+SELECT asin, kind, sales_synced_at
+FROM "dev_az_jssync_select_asins_v2"(%(limit)s, %(stale_days)s, %(retry_days)s,
+    COALESCE(%(now)s::timestamp, (now() AT TIME ZONE 'UTC')))
+    ) AS batch
+))

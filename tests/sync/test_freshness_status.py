@@ -1,0 +1,62 @@
+"""The status's `freshness` and `budget`, and the Discord report's freshness lines and SLA colour:
+end to end (real PostgreSQL, the sandbox over HTTP)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sync import report
+from sync.hourly import run_hourly
+from tests.helpers import Db, seed
+
+
+def track_old(db: Db, n: int, days: int) -> None:
+    db.execute('INSERT INTO "{p}product" (asin, product_visibility) '
+               "SELECT 'B' || lpad(i::text, 9, '0'), true FROM generate_series(1, %s) AS i", (n,))
+    db.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+               "product_data_synced_at, sales_estimate_data_synced_at, created_at) "
+               "SELECT 'B' || lpad(i::text, 9, '0'), true, true, "
+               "(now() AT TIME ZONE 'UTC') - make_interval(days => %s), "
+               "(now() AT TIME ZONE 'UTC') - make_interval(days => %s + 1), "
+               "(now() AT TIME ZONE 'UTC') - interval '400 days' FROM generate_series(1, %s) AS i",
+               (days, days, n))
+
+
+def fields(payload: dict) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in payload["embeds"][0]["fields"]}
+
+
+def test_below_the_sla_the_report_is_yellow_and_says_how_many_are_overdue(migrated, staging, sandbox):
+    track_old(staging, 200, 40)
+    seed(staging, ["B0FRSH0001", "B0FRSH0002", "B0FRSH0003"])
+    status = run_hourly(migrated, "us")
+    assert status.total_asins_processed == 100 and status.outcome == "success"
+    fig = status.as_dict()["freshness"]
+    assert {k: fig[k] for k in ("visible_asins", "fresh", "overdue", "never_synced", "not_found_waiting")} == \
+        {"visible_asins": 203, "fresh": 100, "overdue": 103, "never_synced": 0, "not_found_waiting": 0}
+    assert 40 <= fig["oldest_product_age_days"] < 40.1 and 41 <= fig["oldest_sales_age_days"] < 41.1
+    assert 40 <= fig["p95_product_age_days"] <= fig["oldest_product_age_days"]
+    # One product call and 100 sales calls; no budget set.
+    assert status.as_dict()["budget"] == {"monthly": None, "spent": 1 + 100, "left": None}
+    payload = report.build_payload(status)
+    embed = payload["embeds"][0]
+    assert embed["color"] == report.YELLOW
+    assert "freshness below SLA: 49.3% of 203 visible ASINs fresh (SLA 99%); 103 overdue" in embed["description"]
+    shown = fields(payload)
+    assert shown["Fresh"] == "100/203 (49.3%)"
+    assert shown["Overdue"] == "103 stale, 0 never synced, 0 not found (waiting)"
+    assert shown["Oldest"].startswith("product 40.0d, p95 40.0d, sales 41.0d")
+
+
+def test_all_fresh_is_green_and_a_lower_sla_is_a_setting(migrated, staging, sandbox):
+    seed(staging, ["B0FRSH0011", "B0FRSH0012"])
+    status = run_hourly(migrated, "us")
+    assert status.freshness["fresh"] == status.freshness["visible_asins"] == 2
+    assert status.warnings == []
+    assert report.build_payload(status)["embeds"][0]["color"] == report.GREEN
+
+    track_old(staging, 300, 40)  # 100 of 302 refreshed next: 34% fresh
+    lenient = dataclasses.replace(migrated, freshness_sla_percent=30)
+    status = run_hourly(lenient, "us")
+    assert status.freshness["fresh"] == 102 and status.warnings == []
+    assert report.build_payload(status)["embeds"][0]["color"] == report.GREEN
