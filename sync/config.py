@@ -223,13 +223,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         budget = _int(env, "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", None, 1, 10**12, problems,
                       "API requests allowed per calendar month (UTC), retries and 429s included; "
                       "unset for no budget")
-    sla_raw = env.get("FRESHNESS_SLA_PERCENT", "").strip() or "99"
-    sla = 99.0
-    if not re.fullmatch(r"\d{1,3}(\.\d+)?", sla_raw) or not 0 <= float(sla_raw) <= 100:
-        problems.append(f"FRESHNESS_SLA_PERCENT={sla_raw!r} is invalid (share of visible ASINs "
-                        "that must be fresh; a number from 0 to 100)")
-    else:
-        sla = float(sla_raw)
+    sla = _percent(env, "FRESHNESS_SLA_PERCENT", 99.0, problems,
+                   "share of visible ASINs that must be fresh; below it a report is yellow")
 
     if problems:
         raise ConfigError(problems)
