@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import psycopg2.errors
 
 from cli.exits import EXIT_FAILED, EXIT_OK
 from extract.landing import FILE_NAME, LANDING_SQL
+from extract.retrying import polling
 from loaders.connections import connection, first_line
 from loaders.execute import run_model
 from sync import config as config_mod
@@ -148,24 +148,19 @@ def snapshot(source: Path, target: Path, wait: float = 60.0) -> None:
     """Copy the landing file to `target` consistently, holding it read-only only for the copy.
 
     Waits up to `wait` seconds while a sync holds the file; raises duckdb.IOException after."""
-    deadline = time.monotonic() + wait
     lines = (LANDING_SQL / "snapshot.sql").read_text().splitlines()
     script = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
     statements = [s.strip() for s in script.split(";") if s.strip()]
-    target.unlink(missing_ok=True)
-    while True:
-        try:
-            with duckdb.connect() as con:
-                for statement in statements:
-                    params = {k: str(v) for k, v in (("source", source), ("target", target))
-                              if f"${k}" in statement}
-                    con.execute(statement, params or None)
-            return
-        except duckdb.IOException:
-            target.unlink(missing_ok=True)
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.5)
+
+    def copy() -> None:
+        target.unlink(missing_ok=True)  # what a failed attempt left
+        with duckdb.connect() as con:
+            for statement in statements:
+                params = {k: str(v) for k, v in (("source", source), ("target", target))
+                          if f"${k}" in statement}
+                con.execute(statement, params or None)
+
+    polling(wait, 0.5, duckdb.IOException)(copy)
 
 
 def cmd_landing(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import dlt
 import duckdb
 
 import sql as sql_package
+from extract.retrying import polling
 from extract.text import first_line
 
 log = logging.getLogger("jssync.landing")
@@ -72,16 +72,12 @@ class Landing:
         """Open the file for writing and keep it open for the run, waiting up to `wait` seconds
         for another process (an analyst) to let go; False if it did not. Holding it means no
         one can take the file half-way through the run; dlt's connections in this process share it."""
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                self._held = duckdb.connect(str(self.file))
-                self._held.execute((LANDING_SQL / "settings.sql").read_text())
-                return True
-            except duckdb.IOException:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(0.2)
+        try:
+            self._held = polling(wait, 0.2, duckdb.IOException)(duckdb.connect, str(self.file))
+        except duckdb.IOException:
+            return False
+        self._held.execute((LANDING_SQL / "settings.sql").read_text())
+        return True
 
     def release(self) -> None:
         """Close the held connection (end of the run)."""
