@@ -17,6 +17,12 @@ CREATE INDEX ON pg_temp."dev_az_jungle_scout_sync_status" (created_at, asin)
 CREATE INDEX ON pg_temp."dev_az_jungle_scout_sync_status" (product_data_synced_at, asin)
     WHERE has_product_data = true;
 
+CREATE INDEX ON pg_temp."dev_az_jungle_scout_sync_status"
+    ((COALESCE(sales_estimate_data_synced_at, '-infinity'::timestamp)), product_data_synced_at, asin)
+    WHERE has_product_data = true
+      AND (sales_estimate_data_synced_at IS NULL
+           OR sales_estimate_data_synced_at::date < product_data_synced_at::date);
+
 INSERT INTO pg_temp."dev_az_jungle_scout_sync_status"
     (asin, has_product_data, has_sales_data, created_at, updated_at)
 SELECT DISTINCT p.asin, false, false, %(now)s::timestamp, %(now)s::timestamp
