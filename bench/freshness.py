@@ -74,7 +74,7 @@ def scale(dbs: Databases, n: int, start_at: dt.datetime, log: Callable[[str], No
         out["add_new_s"] = _timed(conn, "add_new_visible")
         out["select_100_s"] = _timed(conn, "select_asins", sel)
         out["select_10000_s"] = _timed(conn, "select_asins", {**sel, "limit": 10_000})
-        out["freshness_s"] = _timed(conn, "freshness", {"now": None, "stale_days": 30, "retry_days": 15})
+        out["freshness_s"] = _timed(conn, "freshness", {"now": None, "threshold_days": 30, "retry_days": 15})
         start = time.perf_counter()
         plan_mod.make_plan(conn, cfg)
         out["plan_s"] = round(time.perf_counter() - start, 4)

@@ -128,11 +128,10 @@ def simulate(conn, config: Config, days: int, *, now: dt.datetime | None = None,
                     spent[month] = spent.get(month, 0) + cost
                     requests += cost
                 end = now + day * dt.timedelta(days=1)
-                run_model(cur, "plan_sim_day", "staging", prefix,
-                          {"now": end, "stale_days": stale, "retry_days": retry})
-                overdue, max_age = cur.fetchone()
-                row = {"day": day, "overdue": int(overdue),
-                       "max_age_days": None if max_age is None else float(max_age), "requests": requests}
+                # The day's end, on the copy: what is neither fresh nor waiting on a retry.
+                fig = freshness.figures(cur, prefix, stale, retry, now=end, extras=True)
+                row = {"day": day, "overdue": fig["overdue"] + fig["never_synced"],
+                       "max_age_days": fig["max_age_days"], "requests": requests}
                 out.append(row)
                 if on_day is not None:
                     on_day(row)
