@@ -2,7 +2,7 @@
 -- this session the selection functions and the freshness query read the copy (a temporary table
 -- comes first in the search path). The visible ASINs not tracked yet are added as new, as the
 -- next sync's add-new step would. Nothing outside pg_temp is written; the simulation itself then
--- runs in a read-only transaction. Target: staging. Parameters: now.
+-- runs in read-only transactions. Target: staging. Parameters: now.
 -- Plans cached in this session before the copy existed would still read the real table.
 DISCARD PLANS;
 
