@@ -76,7 +76,8 @@ _ERRORS = {code: {"description": text, "content": {"application/json": {"schema"
                        ("403", "a valid token without role admin"),
                        ("503", "staging unreachable or not migrated"))}
 _HISTOGRAM = {"type": "object", "required": list(freshness.BUCKETS),
-              "description": "ASINs per age bucket in days; never: no data yet",
+              "description": "ASINs per age bucket in days; never: no sync time yet (visible ASINs not "
+                             "tracked yet included); sums to visible_asins",
               "properties": {bucket: _COUNT for bucket in freshness.BUCKETS}}
 _TOTALS = {name: _COUNT for name in COUNTS}
 
