@@ -11,7 +11,7 @@ from api.auth import require_admin
 from api.db import config, staging
 from api.errors import ApiProblem
 from loaders.execute import run_model
-from sync import freshness_overview as freshness
+from sync import freshness
 
 bp = Blueprint("admin_data", __name__)
 DEFAULT_DAYS, MAX_DAYS = 30, 366
@@ -62,9 +62,9 @@ def freshness_figures():
     cfg = config()
     conn = staging()
     with conn, conn.cursor() as cur:
-        return freshness.figures(cur, cfg.staging.prefix, cfg.stale_data_threshold_days,
-                                 sla_percent=cfg.freshness_sla_percent,
-                                 retry_days=cfg.product_not_found_retry_days)
+        return freshness.overview(cur, cfg.staging.prefix, cfg.stale_data_threshold_days,
+                                  sla_percent=cfg.freshness_sla_percent,
+                                  retry_days=cfg.product_not_found_retry_days)
 
 
 _COUNT = {"type": "integer", "minimum": 0}
@@ -76,7 +76,8 @@ _ERRORS = {code: {"description": text, "content": {"application/json": {"schema"
                        ("403", "a valid token without role admin"),
                        ("503", "staging unreachable or not migrated"))}
 _HISTOGRAM = {"type": "object", "required": list(freshness.BUCKETS),
-              "description": "ASINs per age bucket in days; never: no data yet",
+              "description": "ASINs per age bucket in days; never: no sync time yet (visible ASINs not "
+                             "tracked yet included); sums to visible_asins",
               "properties": {bucket: _COUNT for bucket in freshness.BUCKETS}}
 _TOTALS = {name: _COUNT for name in COUNTS}
 

@@ -74,11 +74,13 @@ def scale(dbs: Databases, n: int, start_at: dt.datetime, log: Callable[[str], No
         out["add_new_s"] = _timed(conn, "add_new_visible")
         out["select_100_s"] = _timed(conn, "select_asins", sel)
         out["select_10000_s"] = _timed(conn, "select_asins", {**sel, "limit": 10_000})
-        out["freshness_s"] = _timed(conn, "freshness", {"now": None, "stale_days": 30, "retry_days": 15})
+        out["freshness_s"] = _timed(conn, "freshness", {"now": None, "threshold_days": 30, "retry_days": 15})
         start = time.perf_counter()
         plan_mod.make_plan(conn, cfg)
         out["plan_s"] = round(time.perf_counter() - start, 4)
-    out["under_a_second"] = all(out[k] < UNDER_A_SECOND for k in ("cleanup_s", "add_new_s", "select_100_s"))
+    # The steps every hourly run takes (the freshness figures are read at each run's end).
+    hourly = ("cleanup_s", "add_new_s", "select_100_s", "freshness_s")
+    out["under_a_second"] = all(out[k] < UNDER_A_SECOND for k in hourly)
     log(f"  {n} ASINs: cleanup {out['cleanup_s']}s, add-new {out['add_new_s']}s, "
         f"select 100 {out['select_100_s']}s, select 10,000 {out['select_10000_s']}s, "
         f"freshness {out['freshness_s']}s, plan {out['plan_s']}s")

@@ -144,6 +144,7 @@ CREATE TABLE dev_az_jungle_scout_sync_status (
 );
 CREATE INDEX dev_az_idx_js_sync_new_order ON dev_az_jungle_scout_sync_status USING btree (created_at, asin) WHERE (has_product_data = false);
 CREATE INDEX dev_az_idx_js_sync_product_fetch_attempted ON dev_az_jungle_scout_sync_status USING btree (product_fetch_attempted_at) WHERE (has_product_data = false);
+CREATE INDEX dev_az_idx_js_sync_sales_gap_order ON dev_az_jungle_scout_sync_status USING btree (COALESCE(sales_estimate_data_synced_at, '-infinity'::timestamp without time zone), product_data_synced_at, asin) WHERE ((has_product_data = true) AND ((sales_estimate_data_synced_at IS NULL) OR ((sales_estimate_data_synced_at)::date < (product_data_synced_at)::date)));
 CREATE INDEX dev_az_idx_js_sync_stale_order ON dev_az_jungle_scout_sync_status USING btree (product_data_synced_at, asin) WHERE (has_product_data = true);
 CREATE UNIQUE INDEX dev_az_jungle_scout_sync_status_pkey ON dev_az_jungle_scout_sync_status USING btree (asin);
 
@@ -159,6 +160,8 @@ FUNCTION dev_az_jssync_cleanup_invisible_v1()
 FUNCTION dev_az_jssync_select_asins_v1(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text))
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 FUNCTION dev_az_jssync_select_asins_v2(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400)
+    RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
+FUNCTION dev_az_jssync_select_asins_v3(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400)
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 
 -- ===== production (prefix prod_az_) =====

@@ -1,4 +1,9 @@
-"""How fresh the catalogue is: the `freshness` figures of the status, the report and `jssync plan`."""
+"""How fresh the catalogue is: the status's `freshness`, the Discord report, `jssync plan` and its
+simulation, GET /admin/freshness and the dashboard all read one query, sql/queries/freshness.sql.
+
+Visible ASINs split into fresh + overdue + never_synced + not_found_waiting (the query's header
+says which is which); ages are in days, None when no ASIN has that data.
+"""
 
 from __future__ import annotations
 
@@ -7,46 +12,65 @@ from decimal import Decimal
 
 from loaders.execute import run_model
 
+# The status's and the report's figures, in the order they are shown.
 KEYS = ("visible_asins", "fresh", "overdue", "never_synced", "not_found_waiting",
         "oldest_product_age_days", "p95_product_age_days", "oldest_sales_age_days")
+# Age buckets in days, in the order of the query's histogram arrays.
+BUCKETS = ("0-1", "1-2", "2-7", "7-14", "14-30", "30-60", "60+", "never")
+DEFAULT_RETRY_DAYS = 15  # the Go service's not-found retry period
 
 
-def _cursor(cursor_or_conn):
-    return cursor_or_conn.cursor() if hasattr(cursor_or_conn, "cursor") else None
-
-
-def figures(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int = 15, *,
-            now: dt.datetime | None = None, extras: bool = False) -> dict:
-    """The freshness figures of staging's catalogue at `now` (default: the database's now).
-
-    A connection is used in a transaction of its own; a cursor runs in the caller's. `extras`
-    adds `max_age_days` (never-synced ASINs counted from when they were tracked) and
-    `untracked` (visible ASINs the next add-new step will track)."""
+def _read(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int,
+          now: dt.datetime | None) -> dict:
+    """The query's one row by column name. A connection is used in a transaction of its own; a
+    cursor runs in the caller's."""
     params = {"now": None if now is None else now.replace(tzinfo=None),
-              "stale_days": threshold_days, "retry_days": retry_days}
-    own = _cursor(cursor_or_conn)
-    if own is not None:
-        with cursor_or_conn, own as cur:
-            row, names = _read(cur, prefix, params)
-    else:
-        row, names = _read(cursor_or_conn, prefix, params)
-    values = dict(zip(names, row, strict=True))
-    out = {k: _plain(values[k]) for k in KEYS}
-    if extras:
-        out["max_age_days"] = _plain(values["max_age_days"])
-        out["untracked"] = values["untracked"]
-    return out
+              "threshold_days": threshold_days, "retry_days": retry_days}
+    if hasattr(cursor_or_conn, "cursor"):
+        with cursor_or_conn, cursor_or_conn.cursor() as cur:
+            return _row(cur, prefix, params)
+    return _row(cursor_or_conn, prefix, params)
 
 
-def _read(cur, prefix: str, params: dict) -> tuple[tuple, list[str]]:
+def _row(cur, prefix: str, params: dict) -> dict:
     run_model(cur, "freshness", "staging", prefix, params)
-    return cur.fetchone(), [d[0] for d in cur.description]
+    row = cur.fetchone()
+    return {d[0]: _plain(v) for d, v in zip(cur.description, row, strict=True)}
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def figures(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int = DEFAULT_RETRY_DAYS, *,
+            now: dt.datetime | None = None, extras: bool = False) -> dict:
+    """The `freshness` figures (KEYS) of staging's catalogue at `now` (default: the database's now).
+
+    `extras` adds `max_age_days` (the oldest product data, or time tracked when never synced)
+    and `untracked` (visible ASINs the next add-new step will track)."""
+    row = _read(cursor_or_conn, prefix, threshold_days, retry_days, now)
+    out = {k: row[k] for k in KEYS}
+    if extras:
+        out["max_age_days"] = row["max_age_days"]
+        out["untracked"] = row["untracked"]
+    return out
+
+
+def overview(cursor_or_conn, prefix: str, threshold_days: int, *, sla_percent: float = 99.0,
+             retry_days: int = DEFAULT_RETRY_DAYS, now: dt.datetime | None = None,
+             histograms: bool = True) -> dict:
+    """GET /admin/freshness: the figures, `threshold_days`, `sla_percent`, `fresh_percent` (None
+    with no ASIN) and, with `histograms`, `product_age_histogram` and `sales_age_histogram`
+    ({bucket: ASINs}; each sums to visible_asins)."""
+    row = _read(cursor_or_conn, prefix, threshold_days, retry_days, now)
+    visible = row["visible_asins"]
+    result = {k: row[k] for k in KEYS}
+    result.update(threshold_days=threshold_days, sla_percent=sla_percent,
+                  fresh_percent=round(100.0 * row["fresh"] / visible, 2) if visible else None)
+    if histograms:
+        result["product_age_histogram"] = dict(zip(BUCKETS, row["product_histogram"], strict=True))
+        result["sales_age_histogram"] = dict(zip(BUCKETS, row["sales_histogram"], strict=True))
+    return result
 
 
 def fresh_share(fig: dict) -> float:

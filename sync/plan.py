@@ -2,8 +2,9 @@
 
 Reads staging only. With `simulate_days`, replays the policy run by run on a temporary copy of
 sync_status (the stored selection function called with each run's time as `p_now`; every call
-assumed to succeed at the measured requests per ASIN): it calls no API and, running in a
-read-only transaction, cannot change a real row.
+assumed to succeed at the measured requests per ASIN): it calls no API and, running in
+read-only transactions (one a simulated day, the copy vacuumed between days), cannot change a
+real row.
 """
 
 from __future__ import annotations
@@ -108,8 +109,9 @@ def simulate(conn, config: Config, days: int, *, now: dt.datetime | None = None,
     out: list[dict] = []
     conn.readonly = True  # from here on, a real table cannot be written, only pg_temp's copy
     try:
-        with conn, conn.cursor() as cur:
-            for day in range(1, days + 1):
+        for day in range(1, days + 1):
+            # One read-only transaction a day, committed (only the copy holds its writes).
+            with conn, conn.cursor() as cur:
                 requests = 0
                 for run in range(config.sync_runs_per_day):
                     at = now + (day - 1) * dt.timedelta(days=1) + run * period
@@ -128,21 +130,30 @@ def simulate(conn, config: Config, days: int, *, now: dt.datetime | None = None,
                     spent[month] = spent.get(month, 0) + cost
                     requests += cost
                 end = now + day * dt.timedelta(days=1)
-                run_model(cur, "plan_sim_day", "staging", prefix,
-                          {"now": end, "stale_days": stale, "retry_days": retry})
-                overdue, max_age = cur.fetchone()
-                row = {"day": day, "overdue": int(overdue),
-                       "max_age_days": None if max_age is None else float(max_age), "requests": requests}
-                out.append(row)
-                if on_day is not None:
-                    on_day(row)
-            conn.rollback()
+                # The day's end, on the copy: what is neither fresh nor waiting on a retry.
+                fig = freshness.figures(cur, prefix, stale, retry, now=end, extras=True)
+            _vacuum_copy(conn, prefix)
+            row = {"day": day, "overdue": fig["overdue"] + fig["never_synced"],
+                   "max_age_days": fig["max_age_days"], "requests": requests}
+            out.append(row)
+            if on_day is not None:
+                on_day(row)
     finally:
         conn.rollback()
         conn.readonly = False
         with conn, conn.cursor() as cur:
             run_model(cur, "plan_sim_drop", "staging", prefix)
     return out
+
+
+def _vacuum_copy(conn, prefix: str) -> None:
+    """VACUUM (ANALYZE) the simulation's copy between days (outside a transaction, as VACUUM runs)."""
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            run_model(cur, "plan_sim_vacuum", "staging", prefix)
+    finally:
+        conn.autocommit = False
 
 
 def text(plan: dict) -> str:

@@ -12,7 +12,7 @@ import pytest
 from api import create_app
 from api.openapi import DOCUMENT
 from sync import config as config_mod
-from sync import freshness_overview as freshness
+from sync import freshness
 from sync.hourly import run_hourly
 from sync.status import SyncStatus, utcnow
 from tests.api.support import admin
@@ -63,15 +63,35 @@ def test_freshness_counts_ages_and_histograms(client, staging):
 def test_freshness_figures_follow_threshold_retry_days_and_time(migrated, staging):
     _catalogue(staging)
     with connect(migrated, "staging") as conn, conn.cursor() as cur:
-        tight = freshness.figures(cur, migrated.staging.prefix, 7, sla_percent=95, retry_days=30,
-                                  histograms=False)
-        later = freshness.figures(cur, migrated.staging.prefix, 30,
-                                  now=utcnow().replace(tzinfo=None) + dt.timedelta(days=15))
+        tight = freshness.overview(cur, migrated.staging.prefix, 7, sla_percent=95, retry_days=30,
+                                   histograms=False)
+        later = freshness.overview(cur, migrated.staging.prefix, 30,
+                                   now=utcnow().replace(tzinfo=None) + dt.timedelta(days=15))
     assert (tight["fresh"], tight["overdue"], tight["never_synced"], tight["not_found_waiting"]) == (3, 4, 1, 2)
     assert tight["sla_percent"] == 95 and "product_age_histogram" not in tight
     # Fifteen days on, 20 becomes 35 (overdue) and 10 becomes 25 (still fresh).
     assert (later["fresh"], later["overdue"]) == (4, 3)
     assert later["oldest_product_age_days"] == pytest.approx(105, abs=0.01)
+
+
+def test_one_definition_for_the_status_the_plan_and_the_endpoint(migrated, staging):
+    _catalogue(staging)
+    # Flagged as having product data but without a time: overdue, and no age ("never").
+    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data) VALUES (%s, true)',
+                    ("B0NOTIME01",))
+    # Visible but not tracked yet (one listed twice): never synced until add-new tracks them.
+    seed(staging, ["B0UNTRAK01", "B0UNTRAK02", "B0UNTRAK02", "B0FRESH001"])
+    with connect(migrated, "staging") as conn, conn.cursor() as cur:
+        status = freshness.figures(cur, migrated.staging.prefix, 30, extras=True)
+        endpoint = freshness.overview(cur, migrated.staging.prefix, 30)
+    assert {k: status[k] for k in freshness.KEYS} == {k: endpoint[k] for k in freshness.KEYS}
+    assert (status["visible_asins"], status["fresh"], status["overdue"], status["never_synced"],
+            status["not_found_waiting"], status["untracked"]) == (13, 5, 3, 4, 1, 2)
+    assert status["fresh"] + status["overdue"] + status["never_synced"] + status["not_found_waiting"] == 13
+    for histogram in (endpoint["product_age_histogram"], endpoint["sales_age_histogram"]):
+        assert sum(histogram.values()) == 13
+    assert endpoint["product_age_histogram"]["never"] == 3 + 1 + 2
+    assert status["max_age_days"] >= status["oldest_product_age_days"] == pytest.approx(90, abs=0.01)
 
 
 def test_freshness_of_an_empty_catalogue(client):

@@ -87,8 +87,8 @@ GO_SYNC_STATUS = """CREATE TABLE "{p}jungle_scout_sync_status" (
 PARTIAL = "%(product_fetch_attempted_at) WHERE (has_product_data = false)"
 
 
-# The selection-order indexes of 0016 (issue 11) are not about the Go service's index.
-ORDER_INDEXES = ("idx_js_sync_new_order", "idx_js_sync_stale_order")
+# The selection-order indexes of 0016 and 0018 (issue 11) are not about the Go service's index.
+ORDER_INDEXES = ("idx_js_sync_new_order", "idx_js_sync_stale_order", "idx_js_sync_sales_gap_order")
 
 
 def sync_status_indexes(db: Db) -> dict[str, str]:

@@ -1,59 +1,156 @@
--- How fresh the catalogue is at `now`: one row of figures. Visible ASINs are the tracked ones
--- (sync_status) plus visible product rows not tracked yet. They split into fresh (product data
--- within stale_days), overdue (product data older), not_found_waiting (no product data, the API
--- did not find it within retry_days) and never_synced (no product data otherwise).
--- Ages are in days. Target: staging. Parameters: now (NULL: the database's now), stale_days,
--- retry_days.
-WITH params AS (
-    SELECT COALESCE(%(now)s::timestamp, (now() AT TIME ZONE 'UTC')) AS now_at
+-- How fresh the catalogue is at `now`: one row of figures for the status, the Discord report,
+-- `jssync plan`, GET /admin/freshness and the dashboard (sync/freshness.py).
+--
+-- Visible ASINs are the tracked ones (sync_status) plus visible product rows not tracked yet
+-- (the next add-new step tracks them). Each falls in exactly one of:
+--   fresh              product data (has_product_data) synced within threshold_days
+--   overdue            product data older than that, or flagged without a sync time
+--   not_found_waiting  no product data; the API did not find it within retry_days
+--   never_synced       no product data otherwise, and every visible ASIN not tracked yet
+-- so fresh + overdue + not_found_waiting + never_synced = visible_asins. The age histograms
+-- (0-1 1-2 2-7 7-14 14-30 30-60 60+ days, never) count the same ASINs by the age of their
+-- product and of their sales data; "never" holds those without a sync time, so each histogram
+-- also sums to visible_asins. Ages are in days, a time in the future counting as 0; NULL when no
+-- ASIN has that data. p95_product_age_days is percentile_cont(0.95) of the product ages, read
+-- from idx_js_sync_stale_order at the two rows around the percentile instead of sorting every
+-- age. max_age_days: the oldest product data, or time tracked when never synced.
+--
+-- One pass over sync_status compares each row's times with cut-offs computed once (a few
+-- comparisons a row), plus an anti-join of the product list for the untracked ASINs.
+-- Target: staging. Parameters: now (NULL: the database's UTC now), threshold_days, retry_days.
+
+WITH clock AS (
+    SELECT
+        n.now_at,
+        n.now_at - make_interval(days => %(threshold_days)s) AS fresh_after,
+        n.now_at - make_interval(days => %(retry_days)s) AS retry_after,
+        -- The histogram's edges, oldest first: width_bucket() gives 0 for 60+ days ... 6 for 0-1.
+        ARRAY[n.now_at - interval '60 days', n.now_at - interval '30 days', n.now_at - interval '14 days',
+              n.now_at - interval '7 days', n.now_at - interval '2 days', n.now_at - interval '1 day']
+            AS edges
+    FROM (SELECT COALESCE(%(now)s::timestamp, now() AT TIME ZONE 'UTC') AS now_at) AS n
 ),
 tracked AS (
+    -- product_at / sales_at NULL: no data, or no sync time (the flags decide, as the selection's do).
     SELECT
-        count(*) AS tracked,
-        count(*) FILTER (WHERE s.has_product_data
-            AND s.product_data_synced_at >= p.now_at - make_interval(days => %(stale_days)s)) AS fresh,
-        count(*) FILTER (WHERE s.has_product_data
-            AND (s.product_data_synced_at IS NULL
-                 OR s.product_data_synced_at < p.now_at - make_interval(days => %(stale_days)s))) AS overdue,
-        count(*) FILTER (WHERE NOT s.has_product_data
-            AND s.product_fetch_attempted_at >= p.now_at - make_interval(days => %(retry_days)s))
-            AS not_found_waiting,
-        count(*) FILTER (WHERE NOT s.has_product_data
-            AND (s.product_fetch_attempted_at IS NULL
-                 OR s.product_fetch_attempted_at < p.now_at - make_interval(days => %(retry_days)s)))
-            AS never_synced,
-        max(extract(epoch FROM p.now_at - s.product_data_synced_at))
-            FILTER (WHERE s.has_product_data) / 86400.0 AS oldest_product_age,
-        percentile_cont(0.95) WITHIN GROUP (
-            ORDER BY extract(epoch FROM p.now_at - s.product_data_synced_at))
-            FILTER (WHERE s.has_product_data) / 86400.0 AS p95_product_age,
-        max(extract(epoch FROM p.now_at - s.sales_estimate_data_synced_at))
-            FILTER (WHERE s.has_sales_data) / 86400.0 AS oldest_sales_age,
-        max(extract(epoch FROM p.now_at - COALESCE(s.product_data_synced_at, s.created_at)))
-            / 86400.0 AS max_age
+        s.has_product_data IS TRUE AS has_product,
+        CASE WHEN s.has_product_data THEN s.product_data_synced_at END AS product_at,
+        CASE WHEN s.has_sales_data THEN s.sales_estimate_data_synced_at END AS sales_at,
+        s.product_fetch_attempted_at AS attempted_at,
+        s.created_at
     FROM "dev_az_jungle_scout_sync_status" AS s
-    CROSS JOIN params AS p
-    GROUP BY p.now_at
+),
+groups AS (
+    -- The one pass: each row's state and age buckets as one small key (state * 100 + product
+    -- bucket * 10 + sales bucket; bucket 9: no sync time), counted per key (a few dozen keys).
+    SELECT
+        CASE WHEN t.product_at >= c.fresh_after THEN 1          -- fresh
+             WHEN t.has_product THEN 2                          -- overdue
+             WHEN t.attempted_at >= c.retry_after THEN 3        -- not_found_waiting
+             ELSE 4 END                                         -- never_synced
+        * 100 + COALESCE(width_bucket(t.product_at, c.edges), 9) * 10
+        + COALESCE(width_bucket(t.sales_at, c.edges), 9) AS key,
+        count(*) AS asins,
+        min(t.product_at) AS oldest_product_at,
+        min(t.sales_at) AS oldest_sales_at,
+        min(COALESCE(t.product_at, t.created_at)) AS oldest_at
+    FROM tracked AS t
+    CROSS JOIN clock AS c
+    GROUP BY 1
+),
+keyed AS (
+    SELECT g.key / 100 AS state, mod(g.key / 10, 10) AS product_bucket, mod(g.key, 10) AS sales_bucket,
+           g.asins, g.oldest_product_at, g.oldest_sales_at, g.oldest_at
+    FROM groups AS g
 ),
 untracked AS (
-    SELECT count(DISTINCT pr.asin) AS untracked
+    SELECT count(DISTINCT pr.asin) AS asins
     FROM "dev_az_product" AS pr
     WHERE pr.product_visibility = true
       AND pr.asin IS NOT NULL
       AND btrim(pr.asin) <> ''
       AND NOT EXISTS (
           SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr.asin)
+),
+figures AS (
+    SELECT
+        COALESCE(sum(g.asins), 0)::bigint AS tracked,
+        COALESCE(sum(g.asins) FILTER (WHERE g.state = 1), 0)::bigint AS fresh,
+        COALESCE(sum(g.asins) FILTER (WHERE g.state = 2), 0)::bigint AS overdue,
+        COALESCE(sum(g.asins) FILTER (WHERE g.state = 3), 0)::bigint AS not_found_waiting,
+        COALESCE(sum(g.asins) FILTER (WHERE g.state = 4), 0)::bigint AS never_synced,
+        COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket <> 9), 0)::bigint AS with_product_at,
+        min(g.oldest_product_at) AS oldest_product_at,
+        min(g.oldest_sales_at) AS oldest_sales_at,
+        min(g.oldest_at) AS oldest_at,
+        -- 0-1 day (bucket 6) first, 60+ days (bucket 0) last.
+        ARRAY[
+            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 6), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 5), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 4), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 3), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 2), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 1), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 0), 0)::bigint
+        ] AS product_histogram,
+        ARRAY[
+            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 6), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 5), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 4), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 3), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 2), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 1), 0)::bigint,
+            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 0), 0)::bigint
+        ] AS sales_histogram,
+        COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 9), 0)::bigint AS product_never,
+        COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 9), 0)::bigint AS sales_never
+    FROM keyed AS g
+),
+p95_rank AS (
+    -- percentile_cont's rank in ages ascending is r = 0.95 (n - 1); ages ascending are times
+    -- descending, so the two ages around r are the times at n - 1 - ceil(r) and n - 1 - floor(r).
+    SELECT
+        greatest(f.with_product_at - 1 - ceil(0.95 * (f.with_product_at - 1)), 0)::bigint AS skip,
+        (ceil(0.95 * (f.with_product_at - 1)) - floor(0.95 * (f.with_product_at - 1)) + 1)::bigint AS take,
+        0.95 * (f.with_product_at - 1) - floor(0.95 * (f.with_product_at - 1)) AS frac
+    FROM figures AS f
+),
+p95_times AS (
+    SELECT s.product_data_synced_at AS at
+    FROM "dev_az_jungle_scout_sync_status" AS s
+    WHERE s.has_product_data = true
+      AND s.product_data_synced_at IS NOT NULL
+    ORDER BY s.product_data_synced_at
+    OFFSET (SELECT r.skip FROM p95_rank AS r)
+    LIMIT (SELECT r.take FROM p95_rank AS r)
+),
+p95 AS (
+    -- The younger age plus frac of the step to the older one.
+    SELECT (c.now_at - max(pt.at)) + r.frac::float8 * (max(pt.at) - min(pt.at)) AS p95_product_age
+    FROM p95_times AS pt
+    CROSS JOIN clock AS c
+    CROSS JOIN p95_rank AS r
+    GROUP BY c.now_at, r.frac
 )
 SELECT
-    COALESCE(t.tracked, 0) + u.untracked AS visible_asins,
-    COALESCE(t.fresh, 0) AS fresh,
-    COALESCE(t.overdue, 0) AS overdue,
-    COALESCE(t.never_synced, 0) + u.untracked AS never_synced,
-    COALESCE(t.not_found_waiting, 0) AS not_found_waiting,
-    round(t.oldest_product_age::numeric, 2) AS oldest_product_age_days,
-    round(t.p95_product_age::numeric, 2) AS p95_product_age_days,
-    round(t.oldest_sales_age::numeric, 2) AS oldest_sales_age_days,
-    round(t.max_age::numeric, 2) AS max_age_days,
-    u.untracked
-FROM untracked AS u
-LEFT JOIN tracked AS t ON true
+    f.tracked + u.asins AS visible_asins,
+    f.fresh,
+    f.overdue,
+    f.never_synced + u.asins AS never_synced,
+    f.not_found_waiting,
+    CASE WHEN (c.now_at - f.oldest_product_at) IS NOT NULL
+         THEN round((greatest(date_part('epoch', c.now_at - f.oldest_product_at), 0) / 86400)::numeric, 2) END AS oldest_product_age_days,
+    CASE WHEN (p.p95_product_age) IS NOT NULL
+         THEN round((greatest(date_part('epoch', p.p95_product_age), 0) / 86400)::numeric, 2) END AS p95_product_age_days,
+    CASE WHEN (c.now_at - f.oldest_sales_at) IS NOT NULL
+         THEN round((greatest(date_part('epoch', c.now_at - f.oldest_sales_at), 0) / 86400)::numeric, 2) END AS oldest_sales_age_days,
+    CASE WHEN (c.now_at - f.oldest_at) IS NOT NULL
+         THEN round((greatest(date_part('epoch', c.now_at - f.oldest_at), 0) / 86400)::numeric, 2) END AS max_age_days,
+    u.asins AS untracked,
+    -- Buckets 0-1 ... 60+ days, then never (untracked ASINs included).
+    f.product_histogram || (f.product_never + u.asins) AS product_histogram,
+    f.sales_histogram || (f.sales_never + u.asins) AS sales_histogram
+FROM figures AS f
+CROSS JOIN clock AS c
+CROSS JOIN untracked AS u
+LEFT JOIN p95 AS p ON true
