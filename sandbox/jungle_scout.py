@@ -418,6 +418,7 @@ class Sandbox:
         self._stopping = threading.Event()
         self._t0 = time.monotonic()
         self._in_flight = 0
+        self._generation = 0  # reset() counts up; a request is counted in the stats it began under
         self.reset()
 
     @property
@@ -486,8 +487,10 @@ class Sandbox:
                     self._faults[name] = value
 
     def reset(self) -> None:
-        """Clear faults, stats, rate-limit state and unknown_asins; revision back to 0."""
+        """Clear faults, stats, rate-limit state and unknown_asins; revision back to 0. A request
+        still in flight (a slow answer its client gave up on) is not counted in the new stats."""
         with self._lock:
+            self._generation += 1
             self._faults: dict[str, Any] = {"latency": self._default_latency, "fail_next": None,
                                             "slow_next": None, "malformed_next": None,
                                             "rate_limit_next": None, "fail_asins": {},
@@ -548,13 +551,17 @@ class Sandbox:
                                                        (self.rate_per_minute or 0, self.burst_per_second or 0))
             return self._limiter.check(key, time.monotonic())
 
-    def _begin(self) -> None:
+    def _begin(self) -> int:
+        """A request arrived; returns the stats generation it belongs to."""
         with self._lock:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            return self._generation
 
-    def _record(self, entry: dict) -> None:
+    def _record(self, entry: dict, generation: int) -> None:
         with self._lock:
+            if generation != self._generation:
+                return  # began before the last reset(): it belongs to stats already cleared
             self._requests += 1
             self._by_endpoint[entry["endpoint"]] += 1
             key = str(entry["status"])
@@ -685,7 +692,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry = {"t": round(time.monotonic() - sb._t0, 6), "method": self.command, "endpoint": endpoint,
                  "marketplace": query.get("marketplace"),
                  "asins": self._asins_of(endpoint, query, body), "status": 500}
-        sb._begin()
+        generation = sb._begin()
         recorded = False
         try:
             self._extra_sleep = 0.0  # set by a slow_next fault, whatever the answer turns out to be
@@ -698,12 +705,12 @@ class _Handler(BaseHTTPRequestHandler):
             if delay > 0:  # sleep in this handler thread, so concurrent requests overlap
                 sb._stopping.wait(delay)
             # Counted before sending, so a client that has its answer always sees it in stats().
-            sb._record(entry)
+            sb._record(entry, generation)
             recorded = True
             self._send(status, payload, headers)
         finally:
             if not recorded:
-                sb._record(entry)
+                sb._record(entry, generation)
             with sb._lock:
                 sb._in_flight -= 1
 
