@@ -251,6 +251,20 @@ def at_once(*calls):
     return results
 
 
+class FakeClock:
+    """Time that moves only when the code under test sleeps or the test says so (a RateLimiter's
+    `clock` and `sleep`)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 1e-9)
+
+
 def wait_for(condition, timeout: float = 30.0, what: str = "condition", interval: float = 0.05) -> object:
     """Poll `condition` until it returns something true (returned); fail after `timeout` seconds."""
     import time
