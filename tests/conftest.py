@@ -15,7 +15,7 @@ import pytest
 
 from extract import retrying
 from sandbox.jungle_scout import Sandbox
-from sandbox.postgres import PgServer, create_database, drop_database, find_or_start
+from sandbox.postgres import PgServer, create_database, drop_database, found_server
 from sync import config as config_mod
 from tests.helpers import API_KEY, Db, check_snapshot_mode, environment, migrate_targets, new_prefix
 from tests.schemas import SharedSchema
@@ -58,11 +58,10 @@ def zero_retry_waits() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    """TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded PostgreSQL (stopped at the end)."""
-    server = find_or_start(tmp_path_factory.mktemp("pg") / "data")
-    yield server
-    if server.embedded is not None:
-        server.embedded.stop()
+    """TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded PostgreSQL (stopped at the end;
+    under xdist each worker starts its own in its own temporary directory)."""
+    with found_server(tmp_path_factory.mktemp("pg") / "data") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
