@@ -279,6 +279,20 @@ def test_slow_next_trips_client_timeouts(sb, http):
     assert sales(http, sb).status_code == 200
 
 
+def test_hold_keeps_answers_waiting_until_released(sb, http):
+    sb.set_faults(hold=True)
+    answers: list[int] = []
+    asking = threading.Thread(target=lambda: answers.append(sales(http, sb).status_code))
+    asking.start()
+    wait_for(lambda: sb.stats()["in_flight"] == 1, what="the request to arrive")
+    assert answers == [] and sb.stats()["requests"] == 0  # arrived, held, not answered
+    sb.set_faults(hold=False)
+    asking.join(timeout=30)
+    assert answers == [200] and sb.stats()["requests"] == 1
+    with pytest.raises(ValueError, match="hold must be true or false"):
+        sb.set_faults(hold="yes")
+
+
 def test_a_request_still_in_flight_at_reset_is_not_counted_after_it(sb, http):
     # A slow answer whose client gave up belongs to the test that sent it, not to the next one
     # (which finds the sandbox reset and counts its own requests).
