@@ -242,13 +242,15 @@ def test_staging_lost_mid_run_stops_early_with_a_status(migrated, env, staging, 
 
 def test_a_run_that_lost_its_lock_session_never_merges(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
-    sandbox.set_faults(latency=0.5)
+    sandbox.set_faults(hold=True)  # the first sync waits on its first API answer, mid-run
     first = jssync_process(["hourly", "--json"], env)
-    wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 1, what="the first sync's sales requests")
-    # a failover or a DBA ends the session that holds the lock
-    staging.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-                    "'jssync-lock' AND datname = current_database()")
-    sandbox.set_faults(latency=0)
+    try:
+        wait_for(lambda: sandbox.stats()["in_flight"] >= 1, what="the first sync's API request")
+        # a failover or a DBA ends the session that holds the lock
+        staging.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                        "'jssync-lock' AND datname = current_database()")
+    finally:
+        sandbox.set_faults(hold=False)
     second = run_hourly(migrated, "us")  # the lock is free: this one runs
     assert not second.stopped_early and second.successful_product_sync == 2
     out, err = first.communicate(timeout=60)
