@@ -36,12 +36,10 @@ NO_TESTS = { code=$$?; [ $$code -ne 5 ] || echo "make: pytest collected no tests
 # pytest-xdist workers: the tests wait on PostgreSQL, HTTP and child processes more than on the
 # CPU, so 4 workers beat 2 even on 2 cores (each worker has its own databases and sandbox).
 # PYTEST_WORKERS=0 runs the suite in one process (e.g. to debug with pdb).
-# --dist loadgroup: a module marked xdist_group (an expensive module-scoped fixture: a browser, a
-# landing file) runs on one worker; every other test goes to whichever worker is free.
 # test-fast's tests are few and short: 2 workers repay their start-up, 4 do not.
 PYTEST_WORKERS ?= 4
 PYTEST_FAST_WORKERS ?= 2
-XDIST = --dist loadgroup -n
+XDIST = -n
 
 test: install ## run the whole test suite against a real PostgreSQL (PYTEST_WORKERS=4)
 	$(PYTEST) $(XDIST) $(PYTEST_WORKERS) $(PYTEST_ARGS) || $(NO_TESTS)

@@ -36,12 +36,10 @@ def _chromium() -> str | None:
 
 
 CHROMIUM = _chromium()
-# One browser and one site for the module: under xdist (make test, --dist loadgroup) it runs on
-# one worker.
-pytestmark = [pytest.mark.xdist_group("dashboard"), pytest.mark.skipif(
+pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="no Chromium found: install Debian's package with `make browser` (as root: apt-get install -y "
-           "chromium), or point CHROMIUM at a chromium binary")]
+           "chromium), or point CHROMIUM at a chromium binary")
 
 
 @pytest.fixture(scope="module")

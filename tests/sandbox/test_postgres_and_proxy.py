@@ -23,10 +23,6 @@ from sandbox.postgres import (
 )
 from sandbox.tcpproxy import TcpProxy
 
-# Its module-scoped servers are started once: under xdist (make test, --dist loadgroup) the
-# module runs on one worker.
-pytestmark = pytest.mark.xdist_group("embedded_postgres")
-
 
 def _free_port() -> int:
     with socket.socket() as sock:

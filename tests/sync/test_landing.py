@@ -20,10 +20,6 @@ from sync.hourly import run_hourly
 from tests.conftest import new_prefix
 from tests.helpers import Db, environment, kept_logging, migrate_targets, seed
 
-# Its module-scoped landing file is built once: under xdist (make test, --dist loadgroup) the
-# module runs on one worker.
-pytestmark = pytest.mark.xdist_group("landing")
-
 ASINS = ["B0LAND0001", "B0LAND0002", "B0ZZLAND01"]
 
 
