@@ -129,10 +129,14 @@ def migrated(request: pytest.FixtureRequest, cfg: config_mod.Config) -> Iterator
 
 
 @pytest.fixture
-def staging(migrated: config_mod.Config) -> Db:
-    return Db(migrated, "staging")
+def staging(migrated: config_mod.Config) -> Iterator[Db]:
+    db = Db(migrated, "staging")
+    yield db
+    db.close()
 
 
 @pytest.fixture
-def production(migrated: config_mod.Config) -> Db:
-    return Db(migrated, "production")
+def production(migrated: config_mod.Config) -> Iterator[Db]:
+    db = Db(migrated, "production")
+    yield db
+    db.close()
