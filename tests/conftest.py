@@ -35,6 +35,26 @@ def pytest_configure(config: pytest.Config) -> None:
     check_snapshot_mode(os.environ)  # UPDATE_SNAPSHOTS=1 under CI=true stops the run before any test
 
 
+# Modules whose module-scoped fixture is expensive (a browser and a synced site, a landing file
+# after two runs, embedded servers): under xdist each runs whole on one worker, so the fixture is
+# built once. (xdist's own --dist loadgroup does the same from marks, but its grouping is lost on
+# pytest 9.2, which no longer reads the item._nodeid it rewrites.)
+ONE_WORKER_MODULES = frozenset({"tests/api/test_dashboard.py", "tests/sync/test_landing.py",
+                                "tests/sandbox/test_postgres_and_proxy.py"})
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's load scheduling, except that a module of ONE_WORKER_MODULES is one unit of work."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduler(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return Scheduler(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if DB_FIXTURES.intersection(getattr(item, "fixturenames", ())):
