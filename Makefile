@@ -33,12 +33,19 @@ demo: install ## embedded PostgreSQL + sandbox API, seed, migrate, run a real ho
 # pytest exits 5 when it collected no test: a failure here, said out loud (never a silent pass).
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 NO_TESTS = { code=$$?; [ $$code -ne 5 ] || echo "make: pytest collected no tests (exit 5)" >&2; exit $$code; }
+# pytest-xdist workers: the tests wait on PostgreSQL, HTTP and child processes more than on the
+# CPU, so 4 workers beat 2 even on 2 cores (each worker has its own databases and sandbox).
+# PYTEST_WORKERS=0 runs the suite in one process (e.g. to debug with pdb).
+# test-fast's tests are few and short: 2 workers repay their start-up, 4 do not.
+PYTEST_WORKERS ?= 4
+PYTEST_FAST_WORKERS ?= 2
+XDIST = -n
 
-test: install ## run the whole test suite against a real PostgreSQL
-	$(PYTEST) $(PYTEST_ARGS) || $(NO_TESTS)
+test: install ## run the whole test suite against a real PostgreSQL (PYTEST_WORKERS=4)
+	$(PYTEST) $(XDIST) $(PYTEST_WORKERS) $(PYTEST_ARGS) || $(NO_TESTS)
 
-test-fast: install ## the tests that need no database (15 s)
-	$(PYTEST) -m "not db" $(PYTEST_ARGS) || $(NO_TESTS)
+test-fast: install ## the tests that need no database (15 s; PYTEST_FAST_WORKERS=2)
+	$(PYTEST) $(XDIST) $(PYTEST_FAST_WORKERS) -m "not db" $(PYTEST_ARGS) || $(NO_TESTS)
 
 snapshots: install ## rewrite tests/snapshots and sql/schema.sql from the templates (refused under CI)
 	UPDATE_SNAPSHOTS=1 $(PYTEST) tests/sql $(PYTEST_ARGS) || $(NO_TESTS)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, request
 
 from api import validation
 from api.auth import require_admin
 from api.db import config, staging
-from api.errors import ApiProblem
 from loaders.execute import run_model
 from sync import freshness
 
@@ -18,22 +15,13 @@ DEFAULT_DAYS, MAX_DAYS = 30, 366
 COUNTS = ("requests", "retries", "rate_limited", "errors")
 
 
-def _days() -> int:
-    values = request.args.getlist("days")
-    if not values:
-        return DEFAULT_DAYS
-    if len(values) > 1 or not re.fullmatch(r"[0-9]{1,6}", values[0]) or not 1 <= int(values[0]) <= MAX_DAYS:
-        raise ApiProblem(400, f"days must be given once, a whole number from 1 to {MAX_DAYS}")
-    return int(values[0])
-
-
 @bp.get("/admin/usage")
 @require_admin
 def usage():
     """The usage ledger of the last `days` UTC days (today included), newest first, one row per
     day, endpoint and marketplace; the calendar month's totals; the budget when one is set."""
     validation.known(request.args, ("days",))
-    days = _days()
+    days = validation.whole_number(request.args, "days", DEFAULT_DAYS, MAX_DAYS)
     conn = staging()
     prefix = config().staging.prefix
     with conn, conn.cursor() as cur:

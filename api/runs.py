@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, request
 
 from api import validation
 from api.auth import require_admin
 from api.db import DIED, config, lock_held, staging
-from api.errors import ApiProblem
 from loaders.execute import run_model
 from sync.status import SyncStatus, utcnow
 
@@ -43,15 +40,6 @@ OPENAPI = {"get": {
 }}
 
 
-def _last() -> int:
-    values = request.args.getlist("last")
-    if not values:
-        return DEFAULT_LAST
-    if len(values) > 1 or not re.fullmatch(r"[0-9]{1,6}", values[0]) or not 1 <= int(values[0]) <= MAX_LAST:
-        raise ApiProblem(400, f"last must be given once, a whole number from 1 to {MAX_LAST}")
-    return int(values[0])
-
-
 def _ordered(status: dict) -> dict:
     keys = _KEYS["master" if status.get("kind") == "master" else "other"]
     first = {key: status[key] for key in keys if key in status}
@@ -64,7 +52,7 @@ def runs():
     """The newest `last` runs (default 20, at most 100). A run saved as running while no
     process holds the sync lock has died and is shown stopped early, as the status endpoints do."""
     validation.known(request.args, ("last",))
-    last = _last()
+    last = validation.whole_number(request.args, "last", DEFAULT_LAST, MAX_LAST)
     statuses = _read(last)
     dead = {s.get("run_id") for s in statuses if s.get("is_running") and not lock_held(s.get("lock_pid"))}
     if dead:

@@ -4,6 +4,7 @@ refusal a 400 `{"error": ...}` that says what was wrong and what is allowed."""
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Request
 from werkzeug.datastructures import MultiDict
@@ -23,6 +24,16 @@ BODY_HELP = ('send {"asins": ["B0ABCDEFGH", ...]} (1 to 1000 ASINs), or no body 
 def _shown(value: str) -> str:
     """A caller's value, quoted and cut short, for an error message."""
     return repr(value if len(value) <= 40 else value[:40] + "...")
+
+
+def whole_number(args: MultiDict, name: str, default: int, most: int) -> int:
+    """The value of query parameter `name`, a whole number from 1 to `most`; `default` when absent."""
+    values = args.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1 or not re.fullmatch(r"[0-9]{1,6}", values[0]) or not 1 <= int(values[0]) <= most:
+        raise ApiProblem(400, f"{name} must be given once, a whole number from 1 to {most}")
+    return int(values[0])
 
 
 def choice(args: MultiDict, name: str, allowed: tuple[str, ...], default: str | None) -> str | None:

@@ -19,6 +19,9 @@ Faults for a flaky or smaller API: ``fail_asins`` ({asin: status}) fails every s
 ASINs; ``fail_share`` ({"share": 0.25, "status": 503, "seed": 1}) fails that share of the admitted
 API calls at random (seeded); ``real_rate`` ({"per_minute": N, "burst": M}) enforces a lower limit
 than the server was started with (a key shared with another tool, a smaller plan).
+
+``hold`` (true) keeps every API answer waiting until it is set to false again (or reset): a test
+holds a sync mid-run for as long as it needs, with no latency to guess.
 """
 
 import base64
@@ -50,7 +53,7 @@ METHODS = {"products": "POST", "sales": "GET"}
 FAULT_NAMES = frozenset({"latency", "fail_next", "slow_next", "malformed_next", "rate_limit_next",
                          "fail_asins", "unknown_asins", "revision", "page_size", "extra_results",
                          "bad_values", "bad_sales_values", "endless_pages", "echo_auth_next",
-                         "fail_share", "real_rate"})
+                         "fail_share", "real_rate", "hold"})
 MAX_BODY = 1 << 20
 MAX_RANGE_DAYS = 3660  # ten years; guards the sandbox against absurd ranges, not a documented API limit
 LOG_SIZE = 20000
@@ -346,9 +349,9 @@ def _parse_fault(name: str, value: Any) -> Any:
         if not isinstance(value, dict | None) or not all(isinstance(v, dict) for v in (value or {}).values()):
             raise ValueError(f"{name} must be an object {{asin: {{key: value}}}}")
         return {str(a): {str(k): v for k, v in kv.items()} for a, kv in (value or {}).items()}
-    if name == "endless_pages":
+    if name in ("endless_pages", "hold"):
         if not isinstance(value, bool | None):
-            raise ValueError(f"endless_pages must be true or false, got {value!r}")
+            raise ValueError(f"{name} must be true or false, got {value!r}")
         return bool(value)
     if name == "fail_share":
         if value is None:
@@ -416,8 +419,10 @@ class Sandbox:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._released = threading.Event()  # cleared while the `hold` fault is on
         self._t0 = time.monotonic()
         self._in_flight = 0
+        self._generation = 0  # reset() counts up; a request is counted in the stats it began under
         self.reset()
 
     @property
@@ -449,6 +454,7 @@ class Sandbox:
             return
         self._server = self._thread = None
         self._stopping.set()  # wakes handlers sleeping for latency/slow faults
+        self._released.set()  # and handlers held by the `hold` fault
         server.shutdown()
         with self._lock:
             for conn in self._conns:
@@ -479,6 +485,9 @@ class Sandbox:
                     self.revision = value
                 elif name == "unknown_asins":
                     self.unknown_asins = value
+                elif name == "hold":
+                    self._faults[name] = value
+                    (self._released.clear if value else self._released.set)()
                 elif name == "fail_share":
                     self._faults[name] = value
                     self._fail_rng = random.Random(value["seed"] if value else 0)
@@ -486,15 +495,18 @@ class Sandbox:
                     self._faults[name] = value
 
     def reset(self) -> None:
-        """Clear faults, stats, rate-limit state and unknown_asins; revision back to 0."""
+        """Clear faults, stats, rate-limit state and unknown_asins; revision back to 0. A request
+        still in flight (a slow answer its client gave up on) is not counted in the new stats."""
         with self._lock:
+            self._generation += 1
             self._faults: dict[str, Any] = {"latency": self._default_latency, "fail_next": None,
                                             "slow_next": None, "malformed_next": None,
                                             "rate_limit_next": None, "fail_asins": {},
                                             "page_size": None, "extra_results": [],
                                             "bad_values": {}, "bad_sales_values": {},
                                             "endless_pages": False, "echo_auth_next": None,
-                                            "fail_share": None, "real_rate": None}
+                                            "fail_share": None, "real_rate": None, "hold": False}
+            self._released.set()
             self._fail_rng = random.Random(0)
             self.revision = 0
             self.unknown_asins = set()
@@ -548,13 +560,17 @@ class Sandbox:
                                                        (self.rate_per_minute or 0, self.burst_per_second or 0))
             return self._limiter.check(key, time.monotonic())
 
-    def _begin(self) -> None:
+    def _begin(self) -> int:
+        """A request arrived; returns the stats generation it belongs to."""
         with self._lock:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            return self._generation
 
-    def _record(self, entry: dict) -> None:
+    def _record(self, entry: dict, generation: int) -> None:
         with self._lock:
+            if generation != self._generation:
+                return  # began before the last reset(): it belongs to stats already cleared
             self._requests += 1
             self._by_endpoint[entry["endpoint"]] += 1
             key = str(entry["status"])
@@ -685,7 +701,7 @@ class _Handler(BaseHTTPRequestHandler):
         entry = {"t": round(time.monotonic() - sb._t0, 6), "method": self.command, "endpoint": endpoint,
                  "marketplace": query.get("marketplace"),
                  "asins": self._asins_of(endpoint, query, body), "status": 500}
-        sb._begin()
+        generation = sb._begin()
         recorded = False
         try:
             self._extra_sleep = 0.0  # set by a slow_next fault, whatever the answer turns out to be
@@ -694,16 +710,17 @@ class _Handler(BaseHTTPRequestHandler):
             except _ApiError as err:
                 status, payload, headers = err.status, err.body(), err.headers
             entry["status"] = status
+            sb._released.wait()  # the `hold` fault
             delay = sb._faults["latency"] + self._extra_sleep
             if delay > 0:  # sleep in this handler thread, so concurrent requests overlap
                 sb._stopping.wait(delay)
             # Counted before sending, so a client that has its answer always sees it in stats().
-            sb._record(entry)
+            sb._record(entry, generation)
             recorded = True
             self._send(status, payload, headers)
         finally:
             if not recorded:
-                sb._record(entry)
+                sb._record(entry, generation)
             with sb._lock:
                 sb._in_flight -= 1
 

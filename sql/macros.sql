@@ -31,3 +31,10 @@ SELECT key
          jsonb_array_elements(outbox.{{ column }}) AS key
     WHERE outbox.id = ANY(%(outbox_ids)s)
 {%- endmacro %}
+
+{#- Schema dump: a catalogue object of this prefix in the current schema, given the alias of its
+    pg_namespace row and its name (parameter: prefix). -#}
+{% macro of_this_prefix(namespace, name) -%}
+{{ namespace }}.nspname = current_schema()
+  AND left({{ name }}, length(%(prefix)s)) = %(prefix)s
+{%- endmacro %}

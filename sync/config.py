@@ -92,6 +92,33 @@ class Config:
         return [v for v in values if v and len(v) >= 4]
 
 
+# The whole-number settings with a default: (Config field, variable, default, lowest, highest,
+# what it means; the meaning is said back when the value is missing or out of range).
+_INTEGERS: tuple[tuple[str, str, int, int, int, str], ...] = (
+    ("port", "PORT", 8080, 1, 65535, "HTTP port"),
+    ("rate_per_minute", "JUNGLE_SCOUT_RATE_PER_MINUTE", 300, 1, 1_000_000,
+     "client-side request limit per minute"),
+    ("burst_per_second", "JUNGLE_SCOUT_BURST_PER_SECOND", 15, 1, 100_000,
+     "client-side request limit per second"),
+    ("max_concurrency", "JUNGLE_SCOUT_MAX_CONCURRENCY", 32, 1, 256, "most API requests in flight at once"),
+    ("retry_backoff_ms", "JUNGLE_SCOUT_RETRY_BACKOFF_MS", 500, 0, 60_000,
+     "milliseconds before the first retry of a failed request; doubles per retry"),
+    ("max_retry_wait_ms", "JUNGLE_SCOUT_MAX_RETRY_WAIT_MS", 60_000, 0, 600_000,
+     "longest single wait before a retry, a server's Retry-After included"),
+    ("rate_limit_wait_seconds", "JUNGLE_SCOUT_RATE_LIMIT_WAIT_SECONDS", 120, 1, 3600,
+     "seconds of 429 answers one request may sit through before it fails"),
+    ("landing_lock_wait", "LANDING_LOCK_WAIT_SECONDS", 10, 0, 600,
+     "seconds a sync waits for another process to release the landing file"),
+    ("stale_data_threshold_days", "STALE_DATA_THRESHOLD_DAYS", 30, 1, 3650,
+     "days after which an ASIN's data is refreshed"),
+    ("product_not_found_retry_days", "PRODUCT_NOT_FOUND_RETRY_DAYS", 15, 1, 3650,
+     "days before an ASIN the API did not find is asked for again"),
+    ("sync_runs_per_day", "SYNC_RUNS_PER_DAY", 24, 1, 1440, "how many hourly syncs the scheduler starts a day"),
+    ("sync_run_time_limit_seconds", "SYNC_RUN_TIME_LIMIT_SECONDS", 3000, 10, 86_400,
+     "seconds one sync may spend fetching"),
+)
+
+
 def _int(env: Mapping[str, str], name: str, default: int | None, lo: int, hi: int,
          problems: list[str], meaning: str) -> int:
     raw = env.get(name, "").strip()
@@ -158,19 +185,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     staging = _db(env, "staging", problems) if NEEDS_DB in needs else None
     production = _db(env, "production", problems) if NEEDS_DB in needs else None
 
-    port = _int(env, "PORT", 8080, 1, 65535, problems, "HTTP port")
-    rate = _int(env, "JUNGLE_SCOUT_RATE_PER_MINUTE", 300, 1, 1_000_000, problems,
-                "client-side request limit per minute")
-    burst = _int(env, "JUNGLE_SCOUT_BURST_PER_SECOND", 15, 1, 100_000, problems,
-                 "client-side request limit per second")
-    concurrency = _int(env, "JUNGLE_SCOUT_MAX_CONCURRENCY", 32, 1, 256, problems,
-                       "most API requests in flight at once")
-    backoff_ms = _int(env, "JUNGLE_SCOUT_RETRY_BACKOFF_MS", 500, 0, 60_000, problems,
-                      "milliseconds before the first retry of a failed request; doubles per retry")
-    max_wait_ms = _int(env, "JUNGLE_SCOUT_MAX_RETRY_WAIT_MS", 60_000, 0, 600_000, problems,
-                       "longest single wait before a retry, a server's Retry-After included")
-    rate_limit_wait = _int(env, "JUNGLE_SCOUT_RATE_LIMIT_WAIT_SECONDS", 120, 1, 3600, problems,
-                           "seconds of 429 answers one request may sit through before it fails")
+    numbers = {field: _int(env, name, default, lo, hi, problems, meaning)
+               for field, name, default, lo, hi, meaning in _INTEGERS}
 
     base_url = env.get("JUNGLE_SCOUT_BASE_URL", "").strip() or DEFAULT_BASE_URL
     _url({"JUNGLE_SCOUT_BASE_URL": base_url}, "JUNGLE_SCOUT_BASE_URL", problems, "the API root")
@@ -198,8 +214,6 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         _url(env, "DISCORD_WEBHOOK_URL", problems, "the Discord webhook", show_value=False)
 
     landing = env.get("LANDING_DIR", "").strip() or DEFAULT_LANDING_DIR
-    lock_wait = _int(env, "LANDING_LOCK_WAIT_SECONDS", 10, 0, 600, problems,
-                     "seconds a sync waits for another process to release the landing file")
     on_change = env.get("DISCORD_NOTIFY_ON_CHANGE", "false").strip().lower()
     if on_change not in ("true", "false", "1", "0", ""):
         problems.append(f"DISCORD_NOTIFY_ON_CHANGE={on_change!r} is invalid (true or false)")
@@ -210,14 +224,6 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         limit = _int({"HOURLY_SYNC_ASIN_LIMIT": limit_raw}, "HOURLY_SYNC_ASIN_LIMIT", 100, 1,
                      10_000_000, problems, "ASINs per hourly sync; or auto to plan it from the "
                      "catalogue, the threshold, the rate and the budget")
-    stale_days = _int(env, "STALE_DATA_THRESHOLD_DAYS", 30, 1, 3650, problems,
-                      "days after which an ASIN's data is refreshed")
-    retry_days = _int(env, "PRODUCT_NOT_FOUND_RETRY_DAYS", 15, 1, 3650, problems,
-                      "days before an ASIN the API did not find is asked for again")
-    runs_per_day = _int(env, "SYNC_RUNS_PER_DAY", 24, 1, 1440, problems,
-                        "how many hourly syncs the scheduler starts a day")
-    time_limit = _int(env, "SYNC_RUN_TIME_LIMIT_SECONDS", 3000, 10, 86_400, problems,
-                      "seconds one sync may spend fetching")
     budget: int | None = None
     if env.get("JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", "").strip():
         budget = _int(env, "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", None, 1, 10**12, problems,
@@ -228,15 +234,12 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
 
     if problems:
         raise ConfigError(problems)
+    numbers["landing_lock_wait"] = float(numbers["landing_lock_wait"])
     return Config(
-        staging=staging, production=production, port=port, js_base_url=base_url.rstrip("/"),
-        js_api_key_name=key_name, rate_per_minute=rate, burst_per_second=burst,
-        max_concurrency=concurrency, retry_backoff_ms=backoff_ms, max_retry_wait_ms=max_wait_ms,
-        rate_limit_wait_seconds=rate_limit_wait, landing_dir=Path(landing), landing_lock_wait=float(lock_wait),
+        staging=staging, production=production, **numbers, js_base_url=base_url.rstrip("/"),
+        js_api_key_name=key_name, landing_dir=Path(landing),
         notify_on_change_only=on_change in ("true", "1"),
-        hourly_sync_asin_limit=limit, stale_data_threshold_days=stale_days,
-        product_not_found_retry_days=retry_days, sync_runs_per_day=runs_per_day,
-        sync_run_time_limit_seconds=time_limit, monthly_request_budget=budget,
+        hourly_sync_asin_limit=limit, monthly_request_budget=budget,
         freshness_sla_percent=sla,
         js_api_key=api_key, jwt_secret=jwt_secret, sync_api_key=sync_api_key,
         discord_webhook_url=webhook,

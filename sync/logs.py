@@ -61,14 +61,8 @@ def set_context(flow: str | None = None, run_id: str | None = None, *,
     """Name the flow and run of this thread's later lines; `debug` shows their debug lines.
     Returns the context before, for restore_context()."""
     before = _CONTEXT.get()
-    current = dict(before)
-    if flow is not None:
-        current["flow"] = flow
-    if run_id is not None:
-        current["run_id"] = run_id
-    if debug is not None:
-        current["debug"] = debug
-    _CONTEXT.set(current)
+    given = {"flow": flow, "run_id": run_id, "debug": debug}
+    _CONTEXT.set({**before, **{name: value for name, value in given.items() if value is not None}})
     return before
 
 

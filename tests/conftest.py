@@ -15,7 +15,7 @@ import pytest
 
 from extract import retrying
 from sandbox.jungle_scout import Sandbox
-from sandbox.postgres import PgServer, create_database, drop_database, find_or_start
+from sandbox.postgres import PgServer, create_database, drop_database, found_server
 from sync import config as config_mod
 from tests.helpers import API_KEY, Db, check_snapshot_mode, environment, migrate_targets, new_prefix
 from tests.schemas import SharedSchema
@@ -33,6 +33,26 @@ DB_FIXTURES = frozenset({"pg_server", "embedded", "found"})
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "db: needs a PostgreSQL (set from the fixtures the test uses)")
     check_snapshot_mode(os.environ)  # UPDATE_SNAPSHOTS=1 under CI=true stops the run before any test
+
+
+# Modules whose module-scoped fixture is expensive (a browser and a synced site, a landing file
+# after two runs, embedded servers): under xdist each runs whole on one worker, so the fixture is
+# built once. (xdist's own --dist loadgroup does the same from marks, but its grouping is lost on
+# pytest 9.2, which no longer reads the item._nodeid it rewrites.)
+ONE_WORKER_MODULES = frozenset({"tests/api/test_dashboard.py", "tests/sync/test_landing.py",
+                                "tests/sandbox/test_postgres_and_proxy.py"})
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """xdist's load scheduling, except that a module of ONE_WORKER_MODULES is one unit of work."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduler(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return Scheduler(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,11 +78,10 @@ def zero_retry_waits() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    """TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded PostgreSQL (stopped at the end)."""
-    server = find_or_start(tmp_path_factory.mktemp("pg") / "data")
-    yield server
-    if server.embedded is not None:
-        server.embedded.stop()
+    """TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded PostgreSQL (stopped at the end;
+    under xdist each worker starts its own in its own temporary directory)."""
+    with found_server(tmp_path_factory.mktemp("pg") / "data") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -130,10 +149,14 @@ def migrated(request: pytest.FixtureRequest, cfg: config_mod.Config) -> Iterator
 
 
 @pytest.fixture
-def staging(migrated: config_mod.Config) -> Db:
-    return Db(migrated, "staging")
+def staging(migrated: config_mod.Config) -> Iterator[Db]:
+    db = Db(migrated, "staging")
+    yield db
+    db.close()
 
 
 @pytest.fixture
-def production(migrated: config_mod.Config) -> Db:
-    return Db(migrated, "production")
+def production(migrated: config_mod.Config) -> Iterator[Db]:
+    db = Db(migrated, "production")
+    yield db
+    db.close()

@@ -1,6 +1,7 @@
 -- Schema dump: the prefix's functions with their signature (arguments with defaults, result),
 -- language and volatility. Bodies are the migrations' text and are not repeated here.
 -- Parameters: prefix.
+{% import 'macros.sql' as m with context %}
 SELECT
     p.proname AS function_name,
     pg_get_function_arguments(p.oid) AS arguments,
@@ -10,6 +11,5 @@ SELECT
 FROM pg_proc AS p
 JOIN pg_namespace AS n ON n.oid = p.pronamespace
 JOIN pg_language AS l ON l.oid = p.prolang
-WHERE n.nspname = current_schema()
-  AND left(p.proname, length(%(prefix)s)) = %(prefix)s
+WHERE {{ m.of_this_prefix('n', 'p.proname') }}
 ORDER BY p.proname, pg_get_function_identity_arguments(p.oid)

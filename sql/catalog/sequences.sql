@@ -1,5 +1,6 @@
 -- Schema dump: the prefix's sequences (serial columns) with their type and owning column.
 -- Parameters: prefix.
+{% import 'macros.sql' as m with context %}
 SELECT
     s.relname AS sequence_name,
     format_type(q.seqtypid, NULL) AS data_type,
@@ -13,6 +14,5 @@ LEFT JOIN pg_depend AS d
 LEFT JOIN pg_class AS owner_table ON owner_table.oid = d.refobjid
 LEFT JOIN pg_attribute AS owner_column
     ON owner_column.attrelid = d.refobjid AND owner_column.attnum = d.refobjsubid
-WHERE n.nspname = current_schema()
-  AND left(s.relname, length(%(prefix)s)) = %(prefix)s
+WHERE {{ m.of_this_prefix('n', 's.relname') }}
 ORDER BY s.relname

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from schemathesis.generation.modes import GenerationMode
 
 from api.master import background
@@ -30,6 +30,11 @@ def test_every_endpoint_keeps_its_contract(app, migrated, method, path, mode):
     @settings(max_examples=12, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     def check(case) -> None:
+        # A query parameter whose value is an empty list (or null) is not sent at all, so a
+        # "negative" example whose only flaw is such an extra parameter is a valid request on the
+        # wire (schemathesis then calls the 200 an accepted invalid request): draw another.
+        assume(mode is GenerationMode.POSITIVE
+               or not any(value in ([], None) for value in (case.query or {}).values()))
         case.call_and_validate(headers=headers)
         # A started master sync finishes before the next example, so each example sees a quiet
         # service (and no thread outlives the test).

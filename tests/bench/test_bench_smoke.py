@@ -49,10 +49,10 @@ def test_memory_part_measures_a_master_sync_child(pg_server, tmp_path):
 
 
 def test_api_phase_at_a_real_limit_below_the_configured_one():
-    result = api.run_real_limit((0.25,), asins=20, per_minute=6000, burst=40, latency=0.01, parallel=False,
+    result = api.run_real_limit((0.25,), asins=24, per_minute=12_000, burst=80, latency=0.01, parallel=False,
                                 log=lambda *_: None)
     (run,) = result["runs"]
-    assert run["real_per_minute"] == 1500 and run["failed_asins"] == 0 and run["requests"] >= 21
-    assert run["rate_limited"] > 0 and run["lowest_rate_per_minute"] < 6000  # the limiter learned
+    assert run["real_per_minute"] == 3000 and run["failed_asins"] == 0 and run["requests"] >= 25
+    assert run["rate_limited"] > 0 and run["lowest_rate_per_minute"] < 12_000  # the limiter learned
     assert result["targets"]["no_asin_failed"]["met"]
     assert "real limit below" in report.text({"api_real_limit": result})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 
 import pytest
 import requests
@@ -21,6 +20,7 @@ from extract.client import (
 )
 from extract.ratelimit import RateLimiter
 from sandbox.jungle_scout import Sandbox
+from tests.helpers import FakeClock
 
 ASINS = [f"B0CL{i:06d}" for i in range(7)]
 
@@ -89,13 +89,16 @@ def test_5xx_gives_up_after_three_attempts(sandbox):
 
 
 def test_429_honours_retry_after(sandbox):
+    # The limiter runs on a clock that moves only when it sleeps: the wait it chose, not a timing.
     sandbox.set_faults(rate_limit_next={"count": 1, "retry_after": 1})
-    with client_for(sandbox) as client:
-        started = time.monotonic()
+    clock = FakeClock()
+    limiter = RateLimiter(100_000, 10_000, clock=clock, sleep=clock.sleep)
+    with JungleScoutClient(sandbox.base_url, "name:key-abc", limiter, usage=ApiUsage(), backoff=0.05) as client:
         client.sales_estimates("B0CL000002", "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
-        waited = time.monotonic() - started
         assert client.usage.as_dict()["rate_limited"] == 1
-    assert waited >= 0.9  # told to wait a second; the backoff alone would be 0.05 s
+    assert sandbox.stats()["requests"] == 2
+    # Told to wait a second (the backoff alone would be 0.05 s): every caller was held that long.
+    assert limiter.waited >= 1.0 and clock.now >= 1.0
 
 
 def test_other_4xx_is_not_retried(sandbox):

@@ -9,21 +9,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from extract.ratelimit import RateLimiter
+from tests.helpers import FakeClock
 
 EPS = 1e-9
-
-
-class FakeClock:
-    """Time that moves only when the limiter sleeps or the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, EPS)
 
 
 def limiter(per_minute: int, burst: int, **kwargs: float) -> tuple[RateLimiter, FakeClock]:

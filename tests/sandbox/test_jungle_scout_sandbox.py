@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox.jungle_scout import Sandbox, is_known, product_attributes, sales_points
+from sandbox.jungle_scout import Sandbox, _RateLimiter, is_known, product_attributes, sales_points
+from tests.helpers import wait_for
 
 HEADERS = {"Authorization": "KEY:secret", "Accept": "application/vnd.junglescout.v1+json",
            "X-API-Type": "junglescout"}
@@ -221,8 +222,17 @@ def test_burst_limit_answers_429_with_retry_after(http):
         assert other.status_code == 200
         stats = sb.stats()
         assert stats["rate_limited"] == 1 and stats["by_status"] == {"200": 4, "429": 1}
-        time.sleep(1.05)  # one token refilled
-        assert sales(http, sb).status_code == 200
+
+
+def test_the_burst_bucket_refills_one_token_a_second_at_60_a_minute():
+    # The sandbox's limiter on its own clock: what the 429 above asks the client to wait for.
+    limiter = _RateLimiter(60, 3)
+    assert [limiter.check("KEY", 100.0) for _ in range(3)] == [None, None, None]
+    assert limiter.check("KEY", 100.0) == pytest.approx(1.0)
+    assert limiter.check("KEY", 100.5) == pytest.approx(0.5)  # a refused request takes no token
+    assert limiter.check("KEY", 101.05) is None  # one token refilled
+    assert limiter.check("KEY", 101.05) is not None  # and only one
+    assert limiter.check("OTHER", 101.05) is None  # per key
 
 
 def test_minute_limit_alone_when_burst_disabled(http):
@@ -267,6 +277,33 @@ def test_slow_next_trips_client_timeouts(sb, http):
     with pytest.raises(requests.exceptions.ReadTimeout):
         http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, timeout=0.3)
     assert sales(http, sb).status_code == 200
+
+
+def test_hold_keeps_answers_waiting_until_released(sb, http):
+    sb.set_faults(hold=True)
+    answers: list[int] = []
+    asking = threading.Thread(target=lambda: answers.append(sales(http, sb).status_code))
+    asking.start()
+    wait_for(lambda: sb.stats()["in_flight"] == 1, what="the request to arrive")
+    assert answers == [] and sb.stats()["requests"] == 0  # arrived, held, not answered
+    sb.set_faults(hold=False)
+    asking.join(timeout=30)
+    assert answers == [200] and sb.stats()["requests"] == 1
+    with pytest.raises(ValueError, match="hold must be true or false"):
+        sb.set_faults(hold="yes")
+
+
+def test_a_request_still_in_flight_at_reset_is_not_counted_after_it(sb, http):
+    # A slow answer whose client gave up belongs to the test that sent it, not to the next one
+    # (which finds the sandbox reset and counts its own requests).
+    sb.set_faults(slow_next={"count": 1, "seconds": 0.5})
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, timeout=0.1)
+    sb.reset()
+    wait_for(lambda: sb.stats()["in_flight"] == 0, what="the slow answer to finish")
+    stats = sb.stats()
+    assert stats["requests"] == 0 and stats["log"] == [] and stats["by_status"] == {}
+    assert sales(http, sb).status_code == 200 and sb.stats()["requests"] == 1
 
 
 def test_malformed_next(sb, http):

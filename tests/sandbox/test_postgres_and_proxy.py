@@ -18,6 +18,7 @@ from sandbox.postgres import (
     create_database,
     drop_database,
     find_or_start,
+    found_server,
     main,
 )
 from sandbox.tcpproxy import TcpProxy
@@ -68,10 +69,8 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostg
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
     """Whatever the project rule picks in this environment (URL, 5432, or embedded)."""
-    server = find_or_start(tmp_path_factory.mktemp("found") / "data")
-    yield server
-    if server.embedded is not None:
-        server.embedded.stop()
+    with found_server(tmp_path_factory.mktemp("found") / "data") as server:
+        yield server
 
 
 @pytest.fixture
@@ -127,6 +126,15 @@ def test_test_database_url_takes_precedence(embedded: EmbeddedPostgres) -> None:
         None,
     )
     assert _scalar(server, "SELECT 1") == 1
+
+
+def test_test_database_url_embedded_starts_one_and_found_server_stops_it(tmp_path: Path) -> None:
+    # Even with 5432 answering: the path a machine without PostgreSQL takes (each xdist worker
+    # then starts its own server in its own temporary directory).
+    with found_server(tmp_path / "data", env={"TEST_DATABASE_URL": "embedded"}) as server:
+        assert server.embedded is not None and server.embedded.data_dir == tmp_path / "data"
+        assert server.port != 5432 and _scalar(server, "SELECT 1") == 1
+    assert not server.embedded.is_running()
 
 
 def test_unreachable_test_database_url_fails_loudly_without_leaking_password() -> None:

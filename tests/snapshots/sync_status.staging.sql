@@ -13,9 +13,11 @@
 -- run that failed; any other outcome sets the count back to 0 and clears that time.
 -- Target: staging only. Parameters: run_id.
 WITH outcomes AS (
+    -- One outcome per ASIN. The row that wins: the last landed (COPY loads rows in landing
+    -- order, so the highest ctid of the temporary table is the latest landed).
     SELECT DISTINCT ON (asin) *
     FROM in_asin_outcomes
-    ORDER BY asin
+    ORDER BY asin, ctid DESC
 ),
 
 changes AS (

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 
 from sync import logs
 from sync.report import MAX_DESCRIPTION, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS, MAX_TITLE, MAX_TOTAL, embed_size
+from tests.helpers import kept_logging
 
 TOKEN = "tEsTwEbHoOkToKeN-0123456789abcdefghijklmnopqrstuvwxyz_ABCDEFGHIJ"
 
@@ -134,18 +134,10 @@ class LogCapture:
 def capture_logs() -> Iterator[callable]:
     """`capture_logs(debug=..., json_lines=..., secrets=...)` sets up logging into a buffer;
     the logger is put back as it was afterwards."""
-    logger = logging.getLogger(logs.ROOT)
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-
     def start(*, debug: bool = False, json_lines: bool = True, secrets: list[str] | tuple = ()) -> LogCapture:
         capture = LogCapture()
         logs.setup(debug=debug, secrets=secrets, stream=capture.stream, json_lines=json_lines)
         return capture
 
-    yield start
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    for handler in saved[0]:
-        logger.addHandler(handler)
-    logger.setLevel(saved[1])
-    logger.propagate = saved[2]
+    with kept_logging():
+        yield start

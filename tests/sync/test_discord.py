@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import inspect
 import time
 
 import pytest
@@ -181,11 +183,16 @@ def test_5xx_is_retried_once(webhook):
     assert not delivery.sent and len(webhook.received) == 2 and delivery.reason.startswith("HTTP 502")
 
 
-def test_a_slow_webhook_costs_seconds_not_minutes(webhook):
+def test_a_slow_webhook_costs_seconds_not_minutes(webhook, monkeypatch):
+    # notify() sends with report.TIMEOUT: 2 s to connect, 3 s to read, then it gives up.
+    assert report.TIMEOUT == (2.0, 3.0)
+    assert inspect.signature(report.send).parameters["timeout"].default == report.TIMEOUT
+    # The same path with the read timeout cut to 0.2 s, so the test waits that long and not 3 s:
+    # it gives up at the read timeout, not at the webhook's 10 s, and does not retry.
+    monkeypatch.setattr(report, "send", functools.partial(report.send, timeout=(2.0, 0.2)))
     webhook.answer(200, delay=10)
     delivery = report.notify(cfg(webhook.url), finished())
     assert not delivery.sent and delivery.reason == "the webhook did not answer in time"
-    assert report.TIMEOUT == (2.0, 3.0)  # it gave up at the read timeout, not at the webhook's 10 s
     assert len(webhook.received) == 1
 
 

@@ -116,10 +116,13 @@ def test_production_down_for_a_whole_run_then_back(migrated, env, staging, produ
 
 def test_two_syncs_at_once_only_one_runs(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
-    sandbox.set_faults(latency=1.0)
+    sandbox.set_faults(hold=True)  # the first sync waits on its first API answer until released
     with jssync_process(["hourly"], env) as first:  # pipes closed and child waited for, whatever happens
-        wait_for(lambda: sandbox.stats()["requests"] >= 1, what="the first sync to call the API")
-        second = run_cli(["hourly", "--json"], env)  # in process; the first holds the lock from its own
+        try:
+            wait_for(lambda: sandbox.stats()["in_flight"] >= 1, what="the first sync to call the API")
+            second = run_cli(["hourly", "--json"], env)  # in process; the first holds the lock from its own
+        finally:
+            sandbox.set_faults(hold=False)
         assert second.returncode == 3
         assert "another sync is running" in second.stderr
         out, err = first.communicate(timeout=60)
@@ -129,11 +132,13 @@ def test_two_syncs_at_once_only_one_runs(migrated, env, staging, production, san
 
 def test_lock_of_a_killed_sync_is_released_by_postgres(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
-    sandbox.set_faults(latency=1.0)
+    sandbox.set_faults(hold=True)  # the sync waits on its first API answer, holding the lock
     process = jssync_process(["hourly"], env)
-    wait_for(lambda: sandbox.stats()["requests"] >= 1, what="the sync to hold the lock")
-    kill(process)
-    sandbox.set_faults(latency=0)
+    try:
+        wait_for(lambda: sandbox.stats()["in_flight"] >= 1, what="the sync to hold the lock")
+        kill(process)
+    finally:
+        sandbox.set_faults(hold=False)
     advisory = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                 "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
     wait_for(lambda: staging.scalar(advisory) == 0, what="PostgreSQL to end the dead session")
@@ -237,13 +242,15 @@ def test_staging_lost_mid_run_stops_early_with_a_status(migrated, env, staging, 
 
 def test_a_run_that_lost_its_lock_session_never_merges(migrated, env, staging, production, sandbox):
     seed(staging, ASINS[:2])
-    sandbox.set_faults(latency=0.5)
+    sandbox.set_faults(hold=True)  # the first sync waits on its first API answer, mid-run
     first = jssync_process(["hourly", "--json"], env)
-    wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 1, what="the first sync's sales requests")
-    # a failover or a DBA ends the session that holds the lock
-    staging.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-                    "'jssync-lock' AND datname = current_database()")
-    sandbox.set_faults(latency=0)
+    try:
+        wait_for(lambda: sandbox.stats()["in_flight"] >= 1, what="the first sync's API request")
+        # a failover or a DBA ends the session that holds the lock
+        staging.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                        "'jssync-lock' AND datname = current_database()")
+    finally:
+        sandbox.set_faults(hold=False)
     second = run_hourly(migrated, "us")  # the lock is free: this one runs
     assert not second.stopped_early and second.successful_product_sync == 2
     out, err = first.communicate(timeout=60)

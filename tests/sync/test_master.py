@@ -190,10 +190,12 @@ def test_killed_master_resumes_without_refetching_finished_asins(migrated, env, 
             wait_for(lambda: staging.scalar('SELECT coalesce(max((status->>\'processed_asins\')::int), 0) '
                                             'FROM "{p}jssync_runs" WHERE kind = \'master\'') >= 100
                      and "master sync batch 1/3" in log_file.read_text(), timeout=40, interval=0.02)
+            sandbox.set_faults(hold=True)  # the next batch waits on its answers: killed mid-run
             child.send_signal(signal.SIGKILL)
         finally:
             child.kill()
             child.wait(timeout=10)
+            sandbox.set_faults(hold=False)
     assert child.returncode == -signal.SIGKILL
     done_before = {a for a, done in queue(staging).items() if done}
     assert 100 <= len(done_before) < 300 and len(done_before) % 100 == 0  # whole batches only

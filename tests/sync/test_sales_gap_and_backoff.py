@@ -194,17 +194,18 @@ def test_a_go_created_sync_status_migrates_in_place_with_its_rows(cfg):
 def test_a_quarter_of_the_configured_rate_still_syncs_every_asin_in_one_run(migrated, staging, production, sandbox):
     asins = [f"B0QRT{i:05d}" for i in range(40)]
     seed(staging, asins)
-    # Configured 12,000/min and 40/s; the API really allows a quarter: 3,000/min and 10/s.
-    sandbox.set_faults(real_rate={"per_minute": 3000, "burst": 10})
-    cfg = fast(migrated, rate_per_minute=12_000, burst_per_second=40, max_retry_wait_ms=50)
+    # Configured 24,000/min and 80/s; the API really allows a quarter: 6,000/min and 20/s (41
+    # requests, so the real limit's one-second window is hit twice).
+    sandbox.set_faults(real_rate={"per_minute": 6000, "burst": 20})
+    cfg = fast(migrated, rate_per_minute=24_000, burst_per_second=80, max_retry_wait_ms=50)
     status = run_hourly(cfg, "us")
     stats = sandbox.stats()
     assert not status.stopped_early  # exit 0
     assert (status.successful_product_sync, status.successful_sales_sync, status.failed_asins) == (40, 40, 0)
     assert stats["rate_limited"] > 0 and status.api_usage["rate_limited"] == stats["rate_limited"]
     usage = status.api_usage
-    assert usage["configured_rate_per_minute"] == 12_000
-    assert usage["lowest_rate_per_minute"] <= 8_400  # cut at least once
-    assert usage["effective_rate_per_minute"] < 12_000
+    assert usage["configured_rate_per_minute"] == 24_000
+    assert usage["lowest_rate_per_minute"] <= 16_800  # cut at least once
+    assert usage["effective_rate_per_minute"] < 24_000
     for db in (staging, production):
         assert db.scalar('SELECT count(DISTINCT asin) FROM "{p}jungle_scout_sales_estimate_data"') == 40
