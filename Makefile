@@ -50,8 +50,9 @@ test-fast: install ## the tests that need no database (15 s; PYTEST_FAST_WORKERS
 snapshots: install ## rewrite tests/snapshots and sql/schema.sql from the templates (refused under CI)
 	UPDATE_SNAPSHOTS=1 $(PYTEST) tests/sql $(PYTEST_ARGS) || $(NO_TESTS)
 
-lint: install ## ruff, then parse every rendered SQL model and migration with sqlglot
+lint: install ## ruff (checks, and the format of `make format`), then parse every rendered SQL model and migration with sqlglot
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/jssync lint
 
 format: install ## ruff format, then ruff check --fix

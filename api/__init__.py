@@ -33,8 +33,17 @@ def create_app(config: config_mod.Config | None = None) -> Flask:
     app.extensions["jssync.background"] = master.BackgroundSyncs()
     db.init_app(app)
     errors.init_app(app)
-    for blueprint in (health.bp, hourly.bp, master.bp, manual.bp, openapi.bp, runs.bp, admin_data.bp,
-                      dashboard.bp, verify.bp):
+    for blueprint in (
+        health.bp,
+        hourly.bp,
+        master.bp,
+        manual.bp,
+        openapi.bp,
+        runs.bp,
+        admin_data.bp,
+        dashboard.bp,
+        verify.bp,
+    ):
         app.register_blueprint(blueprint)
     if len(config.jwt_secret.encode()) < 32:
         log.warning("JWT_SECRET has fewer than 32 bytes; HS256 wants at least 32 (PyJWT warns too)")

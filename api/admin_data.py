@@ -33,12 +33,17 @@ def usage():
     spent = totals[0]
     return {
         "days": days,
-        "usage": [{"day": day.isoformat(), "endpoint": endpoint, "marketplace": market,
-                   **dict(zip(COUNTS, counts, strict=True))}
-                  for day, endpoint, market, *counts in rows],
+        "usage": [
+            {
+                "day": day.isoformat(),
+                "endpoint": endpoint,
+                "marketplace": market,
+                **dict(zip(COUNTS, counts, strict=True)),
+            }
+            for day, endpoint, market, *counts in rows
+        ],
         "month": {"month": month, **dict(zip(COUNTS, totals, strict=True))},
-        "budget": None if monthly is None else {"monthly": monthly, "spent": spent,
-                                                "left": max(monthly - spent, 0)},
+        "budget": None if monthly is None else {"monthly": monthly, "spent": spent, "left": max(monthly - spent, 0)},
     }
 
 
@@ -50,65 +55,142 @@ def freshness_figures():
     cfg = config()
     conn = staging()
     with conn, conn.cursor() as cur:
-        return freshness.overview(cur, cfg.staging.prefix, cfg.stale_data_threshold_days,
-                                  sla_percent=cfg.freshness_sla_percent,
-                                  retry_days=cfg.product_not_found_retry_days)
+        return freshness.overview(
+            cur,
+            cfg.staging.prefix,
+            cfg.stale_data_threshold_days,
+            sla_percent=cfg.freshness_sla_percent,
+            retry_days=cfg.product_not_found_retry_days,
+        )
 
 
 _COUNT = {"type": "integer", "minimum": 0}
 _AGE = {"type": "number", "minimum": 0, "nullable": True}
-_ERRORS = {code: {"description": text, "content": {"application/json": {"schema": {
-    "$ref": "#/components/schemas/Error"}}}}
-    for code, text in (("400", "a bad parameter; the message says what is allowed"),
-                       ("401", "missing, malformed, expired or wrongly signed credentials"),
-                       ("403", "a valid token without role admin"),
-                       ("503", "staging unreachable or not migrated"))}
-_HISTOGRAM = {"type": "object", "required": list(freshness.BUCKETS),
-              "description": "ASINs per age bucket in days; never: no sync time yet (visible ASINs not "
-                             "tracked yet included); sums to visible_asins",
-              "properties": {bucket: _COUNT for bucket in freshness.BUCKETS}}
+_ERRORS = {
+    code: {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for code, text in (
+        ("400", "a bad parameter; the message says what is allowed"),
+        ("401", "missing, malformed, expired or wrongly signed credentials"),
+        ("403", "a valid token without role admin"),
+        ("503", "staging unreachable or not migrated"),
+    )
+}
+_HISTOGRAM = {
+    "type": "object",
+    "required": list(freshness.BUCKETS),
+    "description": "ASINs per age bucket in days; never: no sync time yet (visible ASINs not "
+    "tracked yet included); sums to visible_asins",
+    "properties": {bucket: _COUNT for bucket in freshness.BUCKETS},
+}
 _TOTALS = {name: _COUNT for name in COUNTS}
 
-OPENAPI_USAGE = {"get": {
-    "summary": "Jungle Scout requests per UTC day, endpoint and marketplace; the month's total; the budget",
-    "tags": ["admin"], "security": [{"bearerAuth": []}],
-    "parameters": [{"name": "days", "in": "query", "required": False,
-                    "description": "UTC days back, today included",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": DEFAULT_DAYS}}],
-    "responses": {"200": {"description": "the ledger", "content": {"application/json": {"schema": {
-        "type": "object", "required": ["days", "usage", "month", "budget"],
-        "properties": {
-            "days": {"type": "integer"},
-            "usage": {"type": "array", "description": "newest day first", "items": {
-                "type": "object", "required": ["day", "endpoint", "marketplace", *COUNTS],
-                "properties": {"day": {"type": "string", "format": "date"},
-                               "endpoint": {"type": "string", "description": "products or sales"},
-                               "marketplace": {"type": "string"}, **_TOTALS}}},
-            "month": {"type": "object", "required": ["month", *COUNTS],
-                      "properties": {"month": {"type": "string", "example": "2026-11"}, **_TOTALS}},
-            "budget": {"type": "object", "nullable": True, "required": ["monthly", "spent", "left"],
-                       "description": "null unless JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET is set",
-                       "properties": {"monthly": _COUNT, "spent": _COUNT, "left": _COUNT}},
-        }}}}},
-        **_ERRORS},
-}}
+OPENAPI_USAGE = {
+    "get": {
+        "summary": "Jungle Scout requests per UTC day, endpoint and marketplace; the month's total; the budget",
+        "tags": ["admin"],
+        "security": [{"bearerAuth": []}],
+        "parameters": [
+            {
+                "name": "days",
+                "in": "query",
+                "required": False,
+                "description": "UTC days back, today included",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
+            }
+        ],
+        "responses": {
+            "200": {
+                "description": "the ledger",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["days", "usage", "month", "budget"],
+                            "properties": {
+                                "days": {"type": "integer"},
+                                "usage": {
+                                    "type": "array",
+                                    "description": "newest day first",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["day", "endpoint", "marketplace", *COUNTS],
+                                        "properties": {
+                                            "day": {"type": "string", "format": "date"},
+                                            "endpoint": {"type": "string", "description": "products or sales"},
+                                            "marketplace": {"type": "string"},
+                                            **_TOTALS,
+                                        },
+                                    },
+                                },
+                                "month": {
+                                    "type": "object",
+                                    "required": ["month", *COUNTS],
+                                    "properties": {"month": {"type": "string", "example": "2026-11"}, **_TOTALS},
+                                },
+                                "budget": {
+                                    "type": "object",
+                                    "nullable": True,
+                                    "required": ["monthly", "spent", "left"],
+                                    "description": "null unless JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET is set",
+                                    "properties": {"monthly": _COUNT, "spent": _COUNT, "left": _COUNT},
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            **_ERRORS,
+        },
+    }
+}
 
-OPENAPI_FRESHNESS = {"get": {
-    "summary": "How fresh the visible ASINs are, with age histograms", "tags": ["admin"],
-    "security": [{"bearerAuth": []}],
-    "responses": {"200": {"description": "the figures", "content": {"application/json": {"schema": {
-        "type": "object",
-        "required": ["visible_asins", "fresh", "overdue", "never_synced", "not_found_waiting",
-                     "oldest_product_age_days", "p95_product_age_days", "oldest_sales_age_days",
-                     "threshold_days", "sla_percent", "fresh_percent", "product_age_histogram",
-                     "sales_age_histogram"],
-        "properties": {
-            "visible_asins": _COUNT, "fresh": _COUNT, "overdue": _COUNT, "never_synced": _COUNT,
-            "not_found_waiting": _COUNT, "oldest_product_age_days": _AGE, "p95_product_age_days": _AGE,
-            "oldest_sales_age_days": _AGE, "threshold_days": {"type": "integer", "minimum": 1},
-            "sla_percent": {"type": "number", "minimum": 0, "maximum": 100},
-            "fresh_percent": {"type": "number", "minimum": 0, "maximum": 100, "nullable": True},
-            "product_age_histogram": _HISTOGRAM, "sales_age_histogram": _HISTOGRAM,
-        }}}}},
-        **_ERRORS},
-}}
+OPENAPI_FRESHNESS = {
+    "get": {
+        "summary": "How fresh the visible ASINs are, with age histograms",
+        "tags": ["admin"],
+        "security": [{"bearerAuth": []}],
+        "responses": {
+            "200": {
+                "description": "the figures",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": [
+                                "visible_asins",
+                                "fresh",
+                                "overdue",
+                                "never_synced",
+                                "not_found_waiting",
+                                "oldest_product_age_days",
+                                "p95_product_age_days",
+                                "oldest_sales_age_days",
+                                "threshold_days",
+                                "sla_percent",
+                                "fresh_percent",
+                                "product_age_histogram",
+                                "sales_age_histogram",
+                            ],
+                            "properties": {
+                                "visible_asins": _COUNT,
+                                "fresh": _COUNT,
+                                "overdue": _COUNT,
+                                "never_synced": _COUNT,
+                                "not_found_waiting": _COUNT,
+                                "oldest_product_age_days": _AGE,
+                                "p95_product_age_days": _AGE,
+                                "oldest_sales_age_days": _AGE,
+                                "threshold_days": {"type": "integer", "minimum": 1},
+                                "sla_percent": {"type": "number", "minimum": 0, "maximum": 100},
+                                "fresh_percent": {"type": "number", "minimum": 0, "maximum": 100, "nullable": True},
+                                "product_age_histogram": _HISTOGRAM,
+                                "sales_age_histogram": _HISTOGRAM,
+                            },
+                        }
+                    }
+                },
+            },
+            **_ERRORS,
+        },
+    }
+}

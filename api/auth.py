@@ -32,8 +32,10 @@ def _unauthorized(message: str) -> ApiProblem:
 def admin_claims(header: str | None, secret: str) -> dict:
     """The claims of a valid admin token in an Authorization header, else ApiProblem 401/403."""
     if header is None or not header.strip():
-        raise _unauthorized("missing Authorization header: send Authorization: Bearer <JWT signed "
-                            "with HS256, with exp and role=admin claims>")
+        raise _unauthorized(
+            "missing Authorization header: send Authorization: Bearer <JWT signed "
+            "with HS256, with exp and role=admin claims>"
+        )
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or " " in token:
@@ -75,17 +77,21 @@ def check_api_key(given: str | None, expected: str) -> None:
 
 def require_admin(view: F) -> F:
     """Decorator: the request must carry an admin JWT."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         admin_claims(request.headers.get("Authorization"), config().jwt_secret)
         return view(*args, **kwargs)
+
     return wrapper  # type: ignore[return-value]
 
 
 def require_api_key(view: F) -> F:
     """Decorator: the request must carry the X-API-KEY of the hourly endpoints."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         check_api_key(request.headers.get("X-API-KEY"), config().sync_api_key)
         return view(*args, **kwargs)
+
     return wrapper  # type: ignore[return-value]

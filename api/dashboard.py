@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
-bp = Blueprint("dashboard", __name__, static_folder="static", static_url_path="/dashboard/static",
-               template_folder="templates")
+bp = Blueprint(
+    "dashboard", __name__, static_folder="static", static_url_path="/dashboard/static", template_folder="templates"
+)
 
 # Only the service itself: no CDN, no inline script, no frame around the page.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
-       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 @bp.get("/dashboard")

@@ -20,8 +20,7 @@ log = logging.getLogger("jssync.api")
 class ApiProblem(Exception):
     """An answer other than success: HTTP `status`, the error message, optional extra fields."""
 
-    def __init__(self, http_status: int, message: str, /, *, headers: dict[str, str] | None = None,
-                 **extra: object):
+    def __init__(self, http_status: int, message: str, /, *, headers: dict[str, str] | None = None, **extra: object):
         super().__init__(message)
         self.status = http_status
         self.message = message
@@ -38,8 +37,7 @@ class ApiProblem(Exception):
 
 def _http_error(exc: HTTPException) -> Response:
     if isinstance(exc, NotFound):
-        message = (f"no such endpoint: {request.method} {request.path}; "
-                   "GET /openapi.json lists the endpoints")
+        message = f"no such endpoint: {request.method} {request.path}; GET /openapi.json lists the endpoints"
     elif isinstance(exc, MethodNotAllowed):
         allowed = ", ".join(sorted(m for m in exc.valid_methods or () if m not in ("HEAD", "OPTIONS")))
         message = f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"

@@ -28,8 +28,7 @@ def hourly_sync():
     except SyncAlreadyRunning as exc:
         raise conflict(exc) from None
     if status.stopped_early:
-        return {"message": "Hourly sync stopped early", "error": status.stop_reason,
-                "status": status.as_dict()}, 503
+        return {"message": "Hourly sync stopped early", "error": status.stop_reason, "status": status.as_dict()}, 503
     return {"message": "Hourly sync completed", "status": status.as_dict()}
 
 

@@ -77,8 +77,11 @@ def master_sync():
     except SyncAlreadyRunning as exc:
         raise conflict(exc) from None
     if status.stopped_early:
-        return {"message": "Master sync could not start", "error": status.stop_reason,
-                "status": status.as_master_dict()}, 503
+        return {
+            "message": "Master sync could not start",
+            "error": status.stop_reason,
+            "status": status.as_master_dict(),
+        }, 503
     body = {"message": "Master sync started", "status": status.as_master_dict()}
     background(current_app).start(master.finish, name=f"master-sync-{status.run_id[:8]}")
     return body, 202

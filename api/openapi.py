@@ -39,112 +39,209 @@ _EXTRAS = {
     "duration_seconds": {"type": "number"},
     "production_pending": {**_INT, "description": "merges production is still owed"},
     "production_catch_up": {"type": "object"},
-    "api_usage": {"type": "object", "description": "Jungle Scout requests of the run, and the "
-                  "limiter's configured_rate_per_minute, effective_rate_per_minute (the rate the run "
-                  "ended at) and lowest_rate_per_minute"},
+    "api_usage": {
+        "type": "object",
+        "description": "Jungle Scout requests of the run, and the "
+        "limiter's configured_rate_per_minute, effective_rate_per_minute (the rate the run "
+        "ended at) and lowest_rate_per_minute",
+    },
     "landing": {"type": "object", "description": "the DuckDB landing file and load id"},
-    "freshness": {"type": "object", "description": "visible_asins, fresh, overdue, never_synced, "
-                  "not_found_waiting, oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
-                  "(hourly syncs)"},
+    "freshness": {
+        "type": "object",
+        "description": "visible_asins, fresh, overdue, never_synced, "
+        "not_found_waiting, oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
+        "(hourly syncs)",
+    },
     "budget": {"type": "object", "description": "the month's request budget: monthly, spent, left"},
     "plan": {"type": "object", "description": "the run's ASIN limit: limit, auto, capped_by, requests_per_asin"},
-    "warnings": {"type": "array", "items": {"type": "string"},
-                 "description": "why a completed run is yellow: budget spent, freshness below the SLA"},
+    "warnings": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "why a completed run is yellow: budget spent, freshness below the SLA",
+    },
 }
 
 SCHEMAS: dict[str, dict] = {
     "Error": {
-        "type": "object", "required": ["error"],
+        "type": "object",
+        "required": ["error"],
         "properties": {"error": {"type": "string", "description": "what is wrong and what is allowed"}},
     },
     "ErrorSummary": {
         "type": "object",
         "required": ["db_errors", "api_errors", "parse_errors", "other_errors", "sample_errors"],
-        "properties": {"db_errors": _INT, "api_errors": _INT, "parse_errors": _INT, "other_errors": _INT,
-                       "sample_errors": {"type": "array", "items": {"type": "string"}, "maxItems": 5}},
+        "properties": {
+            "db_errors": _INT,
+            "api_errors": _INT,
+            "parse_errors": _INT,
+            "other_errors": _INT,
+            "sample_errors": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+        },
     },
     "HourlyStatus": {
         "type": "object",
         "description": "The Go service's hourly status fields, then this service's extras.",
-        "required": ["total_asins_processed", "new_asins_synced", "stale_asins_synced",
-                     "successful_product_sync", "successful_sales_sync", "failed_asins",
-                     "cleaned_up_asins", "new_asins_added", "total_api_calls", "started_at",
-                     "completed_at", "is_running", "stopped_early", "stop_reason", "error_summary"],
+        "required": [
+            "total_asins_processed",
+            "new_asins_synced",
+            "stale_asins_synced",
+            "successful_product_sync",
+            "successful_sales_sync",
+            "failed_asins",
+            "cleaned_up_asins",
+            "new_asins_added",
+            "total_api_calls",
+            "started_at",
+            "completed_at",
+            "is_running",
+            "stopped_early",
+            "stop_reason",
+            "error_summary",
+        ],
         "properties": {
-            "total_asins_processed": _INT, "new_asins_synced": _INT, "stale_asins_synced": _INT,
-            "successful_product_sync": _INT, "successful_sales_sync": _INT, "failed_asins": _INT,
-            "cleaned_up_asins": _INT, "new_asins_added": _INT, "total_api_calls": _INT,
-            "started_at": _TIME, "completed_at": _TIME, "is_running": {"type": "boolean"},
-            "stopped_early": {"type": "boolean"}, "stop_reason": {"type": "string"},
+            "total_asins_processed": _INT,
+            "new_asins_synced": _INT,
+            "stale_asins_synced": _INT,
+            "successful_product_sync": _INT,
+            "successful_sales_sync": _INT,
+            "failed_asins": _INT,
+            "cleaned_up_asins": _INT,
+            "new_asins_added": _INT,
+            "total_api_calls": _INT,
+            "started_at": _TIME,
+            "completed_at": _TIME,
+            "is_running": {"type": "boolean"},
+            "stopped_early": {"type": "boolean"},
+            "stop_reason": {"type": "string"},
             "error_summary": _ref("ErrorSummary"),
-            "sales_gap_asins_synced": {**_INT, "description": "ASINs whose sales alone were fetched "
-                                       "(product data current, sales missing or behind)"},
+            "sales_gap_asins_synced": {
+                **_INT,
+                "description": "ASINs whose sales alone were fetched (product data current, sales missing or behind)",
+            },
             **_EXTRAS,
         },
     },
     "MasterStatus": {
         "type": "object",
-        "description": "The Go service's \"Master Sync Status Response\" fields, then extras.",
-        "required": ["total_asins", "processed_asins", "successful_product_sync", "successful_sales_sync",
-                     "failed_asins", "started_at", "completed_at", "is_running", "current_batch",
-                     "total_batches", "date_range", "stopped_early", "total_api_calls", "errors"],
+        "description": 'The Go service\'s "Master Sync Status Response" fields, then extras.',
+        "required": [
+            "total_asins",
+            "processed_asins",
+            "successful_product_sync",
+            "successful_sales_sync",
+            "failed_asins",
+            "started_at",
+            "completed_at",
+            "is_running",
+            "current_batch",
+            "total_batches",
+            "date_range",
+            "stopped_early",
+            "total_api_calls",
+            "errors",
+        ],
         "properties": {
-            "total_asins": _INT, "processed_asins": _INT, "successful_product_sync": _INT,
-            "successful_sales_sync": _INT, "failed_asins": _INT, "started_at": _TIME,
-            "completed_at": _TIME, "is_running": {"type": "boolean"}, "current_batch": _INT,
-            "total_batches": _INT, "date_range": {"type": "string", "enum": list(DATE_RANGES)},
-            "stopped_early": {"type": "boolean"}, "total_api_calls": _INT,
+            "total_asins": _INT,
+            "processed_asins": _INT,
+            "successful_product_sync": _INT,
+            "successful_sales_sync": _INT,
+            "failed_asins": _INT,
+            "started_at": _TIME,
+            "completed_at": _TIME,
+            "is_running": {"type": "boolean"},
+            "current_batch": _INT,
+            "total_batches": _INT,
+            "date_range": {"type": "string", "enum": list(DATE_RANGES)},
+            "stopped_early": {"type": "boolean"},
+            "total_api_calls": _INT,
             "errors": {"type": "array", "items": {"type": "string"}},
-            "stop_reason": {"type": "string"}, "sync_mode": {"type": "string"},
-            "error_summary": _ref("ErrorSummary"), **_EXTRAS,
+            "stop_reason": {"type": "string"},
+            "sync_mode": {"type": "string"},
+            "error_summary": _ref("ErrorSummary"),
+            **_EXTRAS,
         },
     },
     "SyncResponse": {
-        "type": "object", "required": ["message", "status"],
-        "properties": {"message": {"type": "string", "example": "Hourly sync completed"},
-                       "status": _ref("HourlyStatus")},
+        "type": "object",
+        "required": ["message", "status"],
+        "properties": {
+            "message": {"type": "string", "example": "Hourly sync completed"},
+            "status": _ref("HourlyStatus"),
+        },
     },
     "HourlyStatusResponse": {
-        "type": "object", "required": ["status"],
+        "type": "object",
+        "required": ["status"],
         "properties": {"status": _ref("HourlyStatus"), "message": {"type": "string"}},
     },
     "MasterStartedResponse": {
-        "type": "object", "required": ["message", "status"],
-        "properties": {"message": {"type": "string", "example": "Master sync started"},
-                       "status": _ref("MasterStatus")},
+        "type": "object",
+        "required": ["message", "status"],
+        "properties": {"message": {"type": "string", "example": "Master sync started"}, "status": _ref("MasterStatus")},
     },
     "MasterStatusResponse": {
-        "type": "object", "required": ["status"],
+        "type": "object",
+        "required": ["status"],
         "properties": {"status": _ref("MasterStatus"), "message": {"type": "string"}},
     },
     "Conflict": {
-        "type": "object", "required": ["error", "status"],
-        "properties": {"error": {"type": "string"},
-                       "status": {"type": "object", "nullable": True,
-                                  "description": "the running sync's status object (hourly or master shape)"}},
+        "type": "object",
+        "required": ["error", "status"],
+        "properties": {
+            "error": {"type": "string"},
+            "status": {
+                "type": "object",
+                "nullable": True,
+                "description": "the running sync's status object (hourly or master shape)",
+            },
+        },
     },
     "AsinList": {
-        "type": "object", "additionalProperties": False,
-        "properties": {"asins": {"type": "array", "minItems": 1, "maxItems": MAX_ASINS,
-                                 "items": {"type": "string", "pattern": ASIN_PATTERN.pattern},
-                                 "example": ["B0ABCDEFGH", "0123456789"]}},
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "asins": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_ASINS,
+                "items": {"type": "string", "pattern": ASIN_PATTERN.pattern},
+                "example": ["B0ABCDEFGH", "0123456789"],
+            }
+        },
     },
 }
 
 PARAMETERS = {
-    "marketplace": {"name": "marketplace", "in": "query", "required": False,
-                    "description": "Amazon marketplace", "schema": {"type": "string", "enum": list(MARKETPLACES),
-                                                                    "default": "us"}},
-    "date_range": {"name": "date_range", "in": "query", "required": False,
-                   "description": "sales range of ASINs never synced (default 1month; for resume, the range "
-                                  "of the sync being resumed)",
-                   "schema": {"type": "string", "enum": list(DATE_RANGES)}},
-    "sync_mode": {"name": "sync_mode", "in": "query", "required": False,
-                  "description": "fresh: reset the sync flags and fetch everything; resume: continue where "
-                                 "the last master sync stopped",
-                  "schema": {"type": "string", "enum": list(MODES), "default": "fresh"}},
-    "debug": {"name": "debug", "in": "query", "required": False, "description": "verbose step log",
-              "schema": {"type": "string", "enum": list(DEBUG_VALUES), "default": "false"}},
+    "marketplace": {
+        "name": "marketplace",
+        "in": "query",
+        "required": False,
+        "description": "Amazon marketplace",
+        "schema": {"type": "string", "enum": list(MARKETPLACES), "default": "us"},
+    },
+    "date_range": {
+        "name": "date_range",
+        "in": "query",
+        "required": False,
+        "description": "sales range of ASINs never synced (default 1month; for resume, the range "
+        "of the sync being resumed)",
+        "schema": {"type": "string", "enum": list(DATE_RANGES)},
+    },
+    "sync_mode": {
+        "name": "sync_mode",
+        "in": "query",
+        "required": False,
+        "description": "fresh: reset the sync flags and fetch everything; resume: continue where "
+        "the last master sync stopped",
+        "schema": {"type": "string", "enum": list(MODES), "default": "fresh"},
+    },
+    "debug": {
+        "name": "debug",
+        "in": "query",
+        "required": False,
+        "description": "verbose step log",
+        "schema": {"type": "string", "enum": list(DEBUG_VALUES), "default": "false"},
+    },
 }
 
 _P = "#/components/parameters/"
@@ -159,80 +256,183 @@ _503 = _error("staging unreachable or not migrated, or the sync stopped early")
 
 def _manual(summary: str, message: str) -> dict:
     return {
-        "summary": summary, "tags": ["admin"], "security": _ADMIN,
+        "summary": summary,
+        "tags": ["admin"],
+        "security": _ADMIN,
         "parameters": [{"$ref": _P + "marketplace"}],
-        "requestBody": {"required": False, "description": "ASINs to sync; no body (or {}) for every visible ASIN",
-                        "content": {"application/json": {"schema": _ref("AsinList")}}},
-        "responses": {"200": _json(_ref("SyncResponse"), message), "400": _400, "401": _401, "403": _403,
-                      "409": _409, "413": _error("a body over 1 MiB"), "503": _503},
+        "requestBody": {
+            "required": False,
+            "description": "ASINs to sync; no body (or {}) for every visible ASIN",
+            "content": {"application/json": {"schema": _ref("AsinList")}},
+        },
+        "responses": {
+            "200": _json(_ref("SyncResponse"), message),
+            "400": _400,
+            "401": _401,
+            "403": _403,
+            "409": _409,
+            "413": _error("a body over 1 MiB"),
+            "503": _503,
+        },
     }
 
 
 DOCUMENT: dict = {
     "openapi": "3.0.3",
-    "info": {"title": "jssync", "version": "1.0.0",
-             "description": "Keeps Jungle Scout product and daily sales data fresh in staging and production "
-                            "PostgreSQL. Every error is {\"error\": \"...\"}."},
+    "info": {
+        "title": "jssync",
+        "version": "1.0.0",
+        "description": "Keeps Jungle Scout product and daily sales data fresh in staging and production "
+        'PostgreSQL. Every error is {"error": "..."}.',
+    },
     "tags": [{"name": "health"}, {"name": "admin"}, {"name": "cloud-job"}],
     "paths": {
-        "/health": {"get": {"summary": "Health check", "tags": ["health"], "security": [],
-                            "responses": {"200": _json({"type": "object", "required": ["status"],
-                                                        "properties": {"status": {"type": "string", "enum": ["ok"]},
-                                                                       "service": {"type": "string"}}},
-                                                       "the process answers")}}},
-        "/test-db": {"get": {
-            "summary": "Database connectivity test", "tags": ["health"], "security": [],
-            "responses": {
-                "200": _json({"type": "object", "required": ["message", "staging", "production"],
-                              "properties": {"message": {"type": "string"}, "staging": {"type": "string"},
-                                             "production": {"type": "string"}}}, "both databases answer"),
-                "503": _json({"type": "object", "required": ["error", "staging", "production"],
-                              "properties": {"error": {"type": "string"}, "staging": {"type": "string"},
-                                             "production": {"type": "string"}}},
-                             "a database does not answer; `error` names it"),
-            }}},
-        "/openapi.json": {"get": {"summary": "This document", "tags": ["health"], "security": [],
-                                  "responses": {"200": _json({"type": "object", "required": ["openapi", "paths"]},
-                                                             "the OpenAPI document")}}},
-        "/admin/hourly-sync": {"post": {
-            "summary": "Hourly sync (up to 100 ASINs), run to completion", "tags": ["cloud-job"],
-            "security": _API_KEY, "parameters": [{"$ref": _P + "marketplace"}, {"$ref": _P + "debug"}],
-            "responses": {"200": _json(_ref("SyncResponse"), "Hourly sync completed"), "400": _400,
-                          "401": _401, "409": _409, "503": _503}}},
-        "/admin/hourly-sync/status": {"get": {
-            "summary": "The running or last hourly sync", "tags": ["cloud-job"], "security": _API_KEY,
-            "responses": {"200": _json(_ref("HourlyStatusResponse"), "its status"), "401": _401, "503": _503}}},
-        "/admin/master-sync": {"post": {
-            "summary": "Start a master sync of every visible ASIN in the background", "tags": ["admin"],
-            "security": _ADMIN,
-            "parameters": [{"$ref": _P + "marketplace"}, {"$ref": _P + "date_range"}, {"$ref": _P + "sync_mode"}],
-            "responses": {"202": _json(_ref("MasterStartedResponse"), "started; follow it with the status endpoint"),
-                          "400": _400, "401": _401, "403": _403, "409": _409, "503": _503}}},
-        "/admin/master-sync/status": {"get": {
-            "summary": "The running or last master sync (Go \"Master Sync Status Response\")", "tags": ["admin"],
-            "security": _ADMIN,
-            "responses": {"200": _json(_ref("MasterStatusResponse"), "its status"), "401": _401, "403": _403,
-                          "503": _503}}},
+        "/health": {
+            "get": {
+                "summary": "Health check",
+                "tags": ["health"],
+                "security": [],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {"status": {"type": "string", "enum": ["ok"]}, "service": {"type": "string"}},
+                        },
+                        "the process answers",
+                    )
+                },
+            }
+        },
+        "/test-db": {
+            "get": {
+                "summary": "Database connectivity test",
+                "tags": ["health"],
+                "security": [],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["message", "staging", "production"],
+                            "properties": {
+                                "message": {"type": "string"},
+                                "staging": {"type": "string"},
+                                "production": {"type": "string"},
+                            },
+                        },
+                        "both databases answer",
+                    ),
+                    "503": _json(
+                        {
+                            "type": "object",
+                            "required": ["error", "staging", "production"],
+                            "properties": {
+                                "error": {"type": "string"},
+                                "staging": {"type": "string"},
+                                "production": {"type": "string"},
+                            },
+                        },
+                        "a database does not answer; `error` names it",
+                    ),
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "tags": ["health"],
+                "security": [],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["openapi", "paths"]}, "the OpenAPI document")
+                },
+            }
+        },
+        "/admin/hourly-sync": {
+            "post": {
+                "summary": "Hourly sync (up to 100 ASINs), run to completion",
+                "tags": ["cloud-job"],
+                "security": _API_KEY,
+                "parameters": [{"$ref": _P + "marketplace"}, {"$ref": _P + "debug"}],
+                "responses": {
+                    "200": _json(_ref("SyncResponse"), "Hourly sync completed"),
+                    "400": _400,
+                    "401": _401,
+                    "409": _409,
+                    "503": _503,
+                },
+            }
+        },
+        "/admin/hourly-sync/status": {
+            "get": {
+                "summary": "The running or last hourly sync",
+                "tags": ["cloud-job"],
+                "security": _API_KEY,
+                "responses": {"200": _json(_ref("HourlyStatusResponse"), "its status"), "401": _401, "503": _503},
+            }
+        },
+        "/admin/master-sync": {
+            "post": {
+                "summary": "Start a master sync of every visible ASIN in the background",
+                "tags": ["admin"],
+                "security": _ADMIN,
+                "parameters": [{"$ref": _P + "marketplace"}, {"$ref": _P + "date_range"}, {"$ref": _P + "sync_mode"}],
+                "responses": {
+                    "202": _json(_ref("MasterStartedResponse"), "started; follow it with the status endpoint"),
+                    "400": _400,
+                    "401": _401,
+                    "403": _403,
+                    "409": _409,
+                    "503": _503,
+                },
+            }
+        },
+        "/admin/master-sync/status": {
+            "get": {
+                "summary": 'The running or last master sync (Go "Master Sync Status Response")',
+                "tags": ["admin"],
+                "security": _ADMIN,
+                "responses": {
+                    "200": _json(_ref("MasterStatusResponse"), "its status"),
+                    "401": _401,
+                    "403": _403,
+                    "503": _503,
+                },
+            }
+        },
         "/admin/sync-product-database": {"post": _manual("Sync product data only", "Product database sync completed")},
         "/admin/sync-jungle-scout": {"post": _manual("Sync sales estimates only", "Sales estimate sync completed")},
         "/admin/runs": RUNS,
         "/admin/usage": OPENAPI_USAGE,
         "/admin/freshness": OPENAPI_FRESHNESS,
-        "/dashboard": {"get": {
-            "summary": "The operations page (HTML); its data comes from the admin endpoints with a JWT admin "
-                       "token the operator pastes", "tags": ["health"], "security": [],
-            "responses": {"200": {"description": "the page", "content": {"text/html": {"schema": {
-                "type": "string"}}}}}}},
+        "/dashboard": {
+            "get": {
+                "summary": "The operations page (HTML); its data comes from the admin endpoints with a JWT admin "
+                "token the operator pastes",
+                "tags": ["health"],
+                "security": [],
+                "responses": {
+                    "200": {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}}
+                },
+            }
+        },
         **VERIFY,
     },
     "components": {
         "schemas": SCHEMAS,
         "parameters": PARAMETERS,
         "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                           "description": "HS256 signed with JWT_SECRET; exp required; admin = claim role \"admin\""},
-            "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-KEY",
-                           "description": "the SYNC_API_KEY value"},
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": 'HS256 signed with JWT_SECRET; exp required; admin = claim role "admin"',
+            },
+            "apiKeyAuth": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-API-KEY",
+                "description": "the SYNC_API_KEY value",
+            },
         },
     },
 }

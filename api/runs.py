@@ -16,28 +16,71 @@ DEFAULT_LAST, MAX_LAST = 20, 100
 # JSONB keeps keys sorted; answers give them in the Go service's order again.
 _KEYS = {"master": list(SyncStatus(kind="master").as_master_dict()), "other": list(SyncStatus().as_dict())}
 
-OPENAPI = {"get": {
-    "summary": "The latest sync runs, newest first (each run's status object)", "tags": ["admin"],
-    "security": [{"bearerAuth": []}],
-    "parameters": [{"name": "last", "in": "query", "required": False, "description": "how many runs",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LAST, "default": DEFAULT_LAST}}],
-    "responses": {
-        "200": {"description": "the runs", "content": {"application/json": {"schema": {
-            "type": "object", "required": ["runs"],
-            "properties": {"runs": {"type": "array", "maxItems": MAX_LAST, "items": {
-                "type": "object", "required": ["run_id", "kind", "outcome", "duration_seconds"],
-                "properties": {"outcome": {"type": "string", "description": "running, success, failures or stopped"},
-                               "duration_seconds": {"type": "number", "minimum": 0,
-                                                    "description": "to its end, or until now while it runs"}},
-                "description": "a status object: the master shape for kind master, else the hourly shape"}}}}}}},
-        **{code: {"description": text, "content": {"application/json": {"schema": {
-            "$ref": "#/components/schemas/Error"}}}}
-           for code, text in (("400", "a bad parameter; the message says what is allowed"),
-                              ("401", "missing, malformed, expired or wrongly signed credentials"),
-                              ("403", "a valid token without role admin"),
-                              ("503", "staging unreachable or not migrated"))},
-    },
-}}
+OPENAPI = {
+    "get": {
+        "summary": "The latest sync runs, newest first (each run's status object)",
+        "tags": ["admin"],
+        "security": [{"bearerAuth": []}],
+        "parameters": [
+            {
+                "name": "last",
+                "in": "query",
+                "required": False,
+                "description": "how many runs",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LAST, "default": DEFAULT_LAST},
+            }
+        ],
+        "responses": {
+            "200": {
+                "description": "the runs",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["runs"],
+                            "properties": {
+                                "runs": {
+                                    "type": "array",
+                                    "maxItems": MAX_LAST,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["run_id", "kind", "outcome", "duration_seconds"],
+                                        "properties": {
+                                            "outcome": {
+                                                "type": "string",
+                                                "description": "running, success, failures or stopped",
+                                            },
+                                            "duration_seconds": {
+                                                "type": "number",
+                                                "minimum": 0,
+                                                "description": "to its end, or until now while it runs",
+                                            },
+                                        },
+                                        "description": (
+                                            "a status object: the master shape for kind master, else the hourly shape"
+                                        ),
+                                    },
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            **{
+                code: {
+                    "description": text,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+                for code, text in (
+                    ("400", "a bad parameter; the message says what is allowed"),
+                    ("401", "missing, malformed, expired or wrongly signed credentials"),
+                    ("403", "a valid token without role admin"),
+                    ("503", "staging unreachable or not migrated"),
+                )
+            },
+        },
+    }
+}
 
 
 def _ordered(status: dict) -> dict:
@@ -74,7 +117,6 @@ def _read(last: int) -> list[dict]:
     for _, _, _, started, finished, outcome, *_, status in rows:
         # The row's own columns are the truth; the object may predate its last save.
         end = finished or now
-        status.update(outcome=outcome,
-                      duration_seconds=round(max((end - started).total_seconds(), 0.0), 3))
+        status.update(outcome=outcome, duration_seconds=round(max((end - started).total_seconds(), 0.0), 3))
         runs.append(_ordered(status))
     return runs

@@ -25,17 +25,20 @@ def serve(app: Flask, port: int, *, host: str = "0.0.0.0", workers: int = 2, thr
 
     gthread workers keep answering /health and status requests while a thread runs a long
     hourly or manual sync; master syncs run in background threads of the worker that took them."""
-    _Gunicorn(app, {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        # Heartbeat of the worker's main loop, not a request time limit: gthread workers keep
-        # beating while a thread runs a sync that takes minutes.
-        "timeout": 120,
-        "graceful_timeout": 30,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-        "proc_name": "jssync",
-    }).run()
+    _Gunicorn(
+        app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            # Heartbeat of the worker's main loop, not a request time limit: gthread workers keep
+            # beating while a thread runs a sync that takes minutes.
+            "timeout": 120,
+            "graceful_timeout": 30,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "proc_name": "jssync",
+        },
+    ).run()

@@ -15,10 +15,8 @@ from sync.master import DATE_RANGES, MODES
 
 MAX_ASINS = 1000
 DEBUG_VALUES = ("true", "false")
-_JSON_TYPES = {int: "number", float: "number", bool: "boolean", list: "list", dict: "object",
-               type(None): "null"}
-BODY_HELP = ('send {"asins": ["B0ABCDEFGH", ...]} (1 to 1000 ASINs), or no body for every '
-             "visible ASIN")
+_JSON_TYPES = {int: "number", float: "number", bool: "boolean", list: "list", dict: "object", type(None): "null"}
+BODY_HELP = 'send {"asins": ["B0ABCDEFGH", ...]} (1 to 1000 ASINs), or no body for every visible ASIN'
 
 
 def _shown(value: str) -> str:
@@ -42,8 +40,7 @@ def choice(args: MultiDict, name: str, allowed: tuple[str, ...], default: str | 
     if not values:
         return default
     if len(values) > 1:
-        raise ApiProblem(400, f"{name} is given {len(values)} times: give it once, one of "
-                              f"{', '.join(allowed)}")
+        raise ApiProblem(400, f"{name} is given {len(values)} times: give it once, one of {', '.join(allowed)}")
     value = values[0]
     if value not in allowed:
         raise ApiProblem(400, f"{name}={_shown(value)} is not allowed: use one of {', '.join(allowed)}")
@@ -94,22 +91,30 @@ def asin_list(request: Request) -> list[str] | None:
         raise ApiProblem(400, f"the request body must be a JSON object: {BODY_HELP}")
     unknown = sorted(str(k) for k in body if k != "asins")
     if unknown:
-        raise ApiProblem(400, f"unknown field(s) {', '.join(_shown(k) for k in unknown[:5])} in the "
-                              f"body: it takes only asins; {BODY_HELP}")
+        raise ApiProblem(
+            400,
+            f"unknown field(s) {', '.join(_shown(k) for k in unknown[:5])} in the "
+            f"body: it takes only asins; {BODY_HELP}",
+        )
     if "asins" not in body:
         return None
     asins = body["asins"]
     if not isinstance(asins, list):
         raise ApiProblem(400, f"asins must be a list of ASIN strings: {BODY_HELP}")
     if not 1 <= len(asins) <= MAX_ASINS:
-        raise ApiProblem(400, f"asins holds {len(asins)} ASINs: give 1 to {MAX_ASINS} "
-                              "(omit the body to sync every visible ASIN)")
+        raise ApiProblem(
+            400, f"asins holds {len(asins)} ASINs: give 1 to {MAX_ASINS} (omit the body to sync every visible ASIN)"
+        )
     bad = [(i, a) for i, a in enumerate(asins) if not isinstance(a, str) or not ASIN_PATTERN.fullmatch(a)]
     if bad:
-        shown = ", ".join(f"[{i}] {_shown(a) if isinstance(a, str) else 'a ' + _JSON_TYPES.get(type(a), 'value')}"
-                          for i, a in bad[:5])
+        shown = ", ".join(
+            f"[{i}] {_shown(a) if isinstance(a, str) else 'a ' + _JSON_TYPES.get(type(a), 'value')}" for i, a in bad[:5]
+        )
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        raise ApiProblem(400, f"asins has {len(bad)} invalid entr{'y' if len(bad) == 1 else 'ies'} "
-                              f"({shown}{more}): an ASIN is B + 9 capital letters or digits, or 10 "
-                              "digits (the last may be X), e.g. B0ABCDEFGH")
+        raise ApiProblem(
+            400,
+            f"asins has {len(bad)} invalid entr{'y' if len(bad) == 1 else 'ies'} "
+            f"({shown}{more}): an ASIN is B + 9 capital letters or digits, or 10 "
+            "digits (the last may be X), e.g. B0ABCDEFGH",
+        )
     return list(dict.fromkeys(asins))

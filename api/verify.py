@@ -17,18 +17,33 @@ bp = Blueprint("verify", __name__)
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _RESULT = {
-    "type": "object", "required": ["in_sync", "compared", "drift", "repaired", "seconds"],
+    "type": "object",
+    "required": ["in_sync", "compared", "drift", "repaired", "seconds"],
     "properties": {
         "in_sync": {"type": "boolean", "description": "production mirrors staging (after a repair, if asked)"},
-        "compared": {"type": "object", "description": "per table: rows and ASINs compared (staging's counts)",
-                     "additionalProperties": {"type": "object", "required": ["rows", "asins"], "properties": {
-                         "rows": {"type": "integer", "minimum": 0}, "asins": {"type": "integer", "minimum": 0}}}},
-        "drift": {"type": "array", "items": {
-            "type": "object", "required": ["table", "asin", "kind", "rows", "columns"],
-            "properties": {"table": {"type": "string"}, "asin": {"type": "string"},
-                           "kind": {"type": "string", "enum": ["missing", "extra", "different"]},
-                           "rows": {"type": "integer", "minimum": 1},
-                           "columns": {"type": "array", "items": {"type": "string"}}}}},
+        "compared": {
+            "type": "object",
+            "description": "per table: rows and ASINs compared (staging's counts)",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["rows", "asins"],
+                "properties": {"rows": {"type": "integer", "minimum": 0}, "asins": {"type": "integer", "minimum": 0}},
+            },
+        },
+        "drift": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["table", "asin", "kind", "rows", "columns"],
+                "properties": {
+                    "table": {"type": "string"},
+                    "asin": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["missing", "extra", "different"]},
+                    "rows": {"type": "integer", "minimum": 1},
+                    "columns": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
         "repaired": {"type": "integer", "minimum": 0, "description": "rows upserted into production"},
         "seconds": {"type": "number", "minimum": 0},
     },
@@ -36,45 +51,84 @@ _RESULT = {
 
 
 def _flag(name: str, description: str) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": "string", "enum": list(DEBUG_VALUES), "default": "false"}}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "enum": list(DEBUG_VALUES), "default": "false"},
+    }
 
 
 def _errors(*codes: str) -> dict:
-    texts = {"400": "a bad parameter; the message says what is allowed",
-             "401": "missing, malformed, expired or wrongly signed credentials",
-             "403": "a valid token without role admin",
-             "503": "staging or production unreachable or not migrated"}
-    return {code: {"description": texts[code], "content": {"application/json": {"schema": _ERROR}}}
-            for code in codes}
+    texts = {
+        "400": "a bad parameter; the message says what is allowed",
+        "401": "missing, malformed, expired or wrongly signed credentials",
+        "403": "a valid token without role admin",
+        "503": "staging or production unreachable or not migrated",
+    }
+    return {code: {"description": texts[code], "content": {"application/json": {"schema": _ERROR}}} for code in codes}
 
 
 OPENAPI = {
-    "/admin/verify": {"post": {
-        "summary": "Compare production with staging by checksums; optionally repair it", "tags": ["admin"],
-        "security": [{"bearerAuth": []}],
-        "parameters": [
-            _flag("repair", "upsert production's missing and different rows from staging"),
-            _flag("delete_extra", "delete production rows staging does not have"),
-            {"name": "marketplace", "in": "query", "required": False,
-             "description": "compare only this marketplace's sales rows (default: all)",
-             "schema": {"type": "string", "enum": list(MARKETPLACES)}}],
-        "responses": {
-            "200": {"description": "the verify result (in_sync false: drift left)",
-                    "content": {"application/json": {"schema": _RESULT}}},
-            "409": {"description": "a sync is running, in any process",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Conflict"}}}},
-            **_errors("400", "401", "403", "503")}}},
-    "/admin/verify/status": {"get": {
-        "summary": "The last verify's result (from staging's run history)", "tags": ["admin"],
-        "security": [{"bearerAuth": []}],
-        "responses": {
-            "200": {"description": "the last verify, or null when none has run", "content": {"application/json": {
-                "schema": {"type": "object", "required": ["status"], "properties": {"status": {
-                    "type": "object", "nullable": True,
-                    "description": "the verify's run record: the result fields, run_id, outcome, "
-                                   "repaired and deleted rows, bytes read"}}}}}},
-            **_errors("401", "403", "503")}}},
+    "/admin/verify": {
+        "post": {
+            "summary": "Compare production with staging by checksums; optionally repair it",
+            "tags": ["admin"],
+            "security": [{"bearerAuth": []}],
+            "parameters": [
+                _flag("repair", "upsert production's missing and different rows from staging"),
+                _flag("delete_extra", "delete production rows staging does not have"),
+                {
+                    "name": "marketplace",
+                    "in": "query",
+                    "required": False,
+                    "description": "compare only this marketplace's sales rows (default: all)",
+                    "schema": {"type": "string", "enum": list(MARKETPLACES)},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "the verify result (in_sync false: drift left)",
+                    "content": {"application/json": {"schema": _RESULT}},
+                },
+                "409": {
+                    "description": "a sync is running, in any process",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Conflict"}}},
+                },
+                **_errors("400", "401", "403", "503"),
+            },
+        }
+    },
+    "/admin/verify/status": {
+        "get": {
+            "summary": "The last verify's result (from staging's run history)",
+            "tags": ["admin"],
+            "security": [{"bearerAuth": []}],
+            "responses": {
+                "200": {
+                    "description": "the last verify, or null when none has run",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {
+                                    "status": {
+                                        "type": "object",
+                                        "nullable": True,
+                                        "description": "the verify's run record: the result fields, run_id, outcome, "
+                                        "repaired and deleted rows, bytes read",
+                                    }
+                                },
+                            }
+                        }
+                    },
+                },
+                **_errors("401", "403", "503"),
+            },
+        }
+    },
 }
 
 

@@ -46,34 +46,45 @@ def machine(server: PgServer) -> dict[str, Any]:
             fsync, synchronous_commit = cur.fetchone()
     finally:
         conn.close()
-    return {"nproc": os.cpu_count(), "cpu_model": model or platform.processor(), "postgresql": version,
-            "postgresql_durability": f"fsync={fsync}, synchronous_commit={synchronous_commit}",
-            "python": platform.python_version(), "platform": platform.platform(),
-            "load_before": round(os.getloadavg()[0], 2)}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model or platform.processor(),
+        "postgresql": version,
+        "postgresql_durability": f"fsync={fsync}, synchronous_commit={synchronous_commit}",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_before": round(os.getloadavg()[0], 2),
+    }
 
 
 def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> dict[str, Any]:
     """Run the chosen parts; returns (and writes) the results."""
     started = time.perf_counter()
     server = find_or_start(ROOT / ".local" / "pg")
-    results: dict[str, Any] = {"started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                               "quick": quick, "machine": machine(server)}
+    results: dict[str, Any] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "machine": machine(server),
+    }
     with tempfile.TemporaryDirectory(prefix="jssync-bench-") as tmp:
         work = Path(tmp)
         if "write" in parts:
             print("== write path ==", flush=True)
-            results["write_path"] = writes.run(server, work, asins=10 if quick else 100, small=3 if quick else 10,
-                                               repeats=1 if quick else 3)
+            results["write_path"] = writes.run(
+                server, work, asins=10 if quick else 100, small=3 if quick else 10, repeats=1 if quick else 3
+            )
         if "api" in parts:
             print("== API phase ==", flush=True)
             results["api_phase"] = api.run((0.05,) if quick else (0.2, 1.5, 3.0), asins=10 if quick else 100)
             print("== API phase, real limit below the configured one ==", flush=True)
-            results["api_real_limit"] = api.run_real_limit((0.5, 0.25), asins=10 if quick else 100,
-                                                           latency=0.05 if quick else 0.2)
+            results["api_real_limit"] = api.run_real_limit(
+                (0.5, 0.25), asins=10 if quick else 100, latency=0.05 if quick else 0.2
+            )
         if "memory" in parts:
             print("== memory ==", flush=True)
-            results["memory"] = memory.run(server, work, (20, 40) if quick else (1_000, 10_000),
-                                           date_range="1month" if quick else "1year")
+            results["memory"] = memory.run(
+                server, work, (20, 40) if quick else (1_000, 10_000), date_range="1month" if quick else "1year"
+            )
         if "soak" in parts:
             print("== random-kill soak ==", flush=True)
             results["soak"] = soak.run(server, work, asins=10 if quick else 60, seconds=10 if quick else 60)
@@ -83,8 +94,13 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
         if "freshness" in parts:
             print("== freshness ==", flush=True)
             results["freshness"] = freshness.run(
-                server, work, asins=3_000 if quick else 300_000, days=3 if quick else 60,
-                history_rows=20_000 if quick else 10_000_000, repeats=1 if quick else 3)
+                server,
+                work,
+                asins=3_000 if quick else 300_000,
+                days=3 if quick else 60,
+                history_rows=20_000 if quick else 10_000_000,
+                repeats=1 if quick else 3,
+            )
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
@@ -92,8 +108,9 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0],
-                                     epilog="Example: python -m bench --parts write,api")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__.split("\n")[0], epilog="Example: python -m bench --parts write,api"
+    )
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the code, measures nothing")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default bench/results.json)")

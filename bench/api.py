@@ -42,11 +42,11 @@ def workload_floor(sales_calls: int, per_minute: int, burst: int, latency: float
         now[0] += max(seconds, 1e-9)
 
     limiter = RateLimiter(per_minute, burst, margin=0.0, clock=lambda: now[0], sleep=sleep)
-    limiter.acquire()                  # the product query, at 0
-    now[0] = max(now[0], latency)      # sales wait for its answer
+    limiter.acquire()  # the product query, at 0
+    now[0] = max(now[0], latency)  # sales wait for its answer
     for _ in range(sales_calls):
         limiter.acquire()
-    return now[0] + latency            # the last answer
+    return now[0] + latency  # the last answer
 
 
 def max_in_window(times: list[float], window: float) -> int:
@@ -60,16 +60,14 @@ def max_in_window(times: list[float], window: float) -> int:
     return most
 
 
-def measure(design: str, latency: float, asins: int = 100, per_minute: int = 300,
-            burst: int = 15) -> dict[str, Any]:
+def measure(design: str, latency: float, asins: int = 100, per_minute: int = 300, burst: int = 15) -> dict[str, Any]:
     """One hourly sync's API work for `asins` new ASINs against a fresh, rate-limited sandbox."""
     concurrency = Config(staging=None, production=None).max_concurrency if design == OURS else POOL_SIZE
     work = [AsinWork(asin) for asin in bench_asins(asins, "A")]
     with Sandbox(rate_per_minute=per_minute, burst_per_second=burst, latency=latency) as sandbox:
         limiter = RateLimiter(per_minute, burst)
         with JungleScoutClient(sandbox.base_url, API_KEY, limiter) as client:
-            fetcher = BatchFetcher(client, MARKETPLACE, dt.datetime.now(dt.UTC).date(),
-                                   max_concurrency=concurrency)
+            fetcher = BatchFetcher(client, MARKETPLACE, dt.datetime.now(dt.UTC).date(), max_concurrency=concurrency)
             start = time.perf_counter()
             rows = sum(1 for _ in fetcher.run(work))
             seconds = time.perf_counter() - start
@@ -79,18 +77,26 @@ def measure(design: str, latency: float, asins: int = 100, per_minute: int = 300
     calls = 1 + asins
     floor, workload = rate_floor(calls, per_minute, burst), workload_floor(asins, per_minute, burst, latency)
     return {
-        "design": design, "latency_s": latency, "max_concurrency": concurrency,
-        "seconds": round(seconds, 2), "floor_s": round(floor, 2),
+        "design": design,
+        "latency_s": latency,
+        "max_concurrency": concurrency,
+        "seconds": round(seconds, 2),
+        "floor_s": round(floor, 2),
         "ratio_to_floor": round(seconds / floor, 3) if floor else None,
-        "workload_floor_s": round(workload, 2), "ratio_to_workload_floor": round(seconds / workload, 3),
-        "requests": stats["requests"], "rate_limited": stats["rate_limited"],
-        "max_in_flight": stats["max_in_flight"], "max_per_second": max_in_window(arrivals, 1.0),
-        "failed_asins": failed, "rows": rows,
+        "workload_floor_s": round(workload, 2),
+        "ratio_to_workload_floor": round(seconds / workload, 3),
+        "requests": stats["requests"],
+        "rate_limited": stats["rate_limited"],
+        "max_in_flight": stats["max_in_flight"],
+        "max_per_second": max_in_window(arrivals, 1.0),
+        "failed_asins": failed,
+        "rows": rows,
     }
 
 
-def measure_real_limit(fraction: float, latency: float = 0.2, asins: int = 100, per_minute: int = 300,
-                       burst: int = 15) -> dict[str, Any]:
+def measure_real_limit(
+    fraction: float, latency: float = 0.2, asins: int = 100, per_minute: int = 300, burst: int = 15
+) -> dict[str, Any]:
     """Our client configured for `per_minute`/`burst` against a sandbox whose real limit is
     `fraction` of that (a key shared with another tool): the AIMD limiter must learn it, every
     ASIN must sync, and the time is set against the floor at the real limit."""
@@ -100,8 +106,12 @@ def measure_real_limit(fraction: float, latency: float = 0.2, asins: int = 100, 
         sandbox.set_faults(real_rate={"per_minute": real_rate, "burst": real_burst})
         limiter = RateLimiter(per_minute, burst)
         with JungleScoutClient(sandbox.base_url, API_KEY, limiter) as client:
-            fetcher = BatchFetcher(client, MARKETPLACE, dt.datetime.now(dt.UTC).date(),
-                                   max_concurrency=Config(staging=None, production=None).max_concurrency)
+            fetcher = BatchFetcher(
+                client,
+                MARKETPLACE,
+                dt.datetime.now(dt.UTC).date(),
+                max_concurrency=Config(staging=None, production=None).max_concurrency,
+            )
             start = time.perf_counter()
             rows = sum(1 for _ in fetcher.run(work))
             seconds = time.perf_counter() - start
@@ -109,20 +119,34 @@ def measure_real_limit(fraction: float, latency: float = 0.2, asins: int = 100, 
         stats = sandbox.stats()
     floor = workload_floor(asins, real_rate, real_burst, latency)
     return {
-        "fraction": fraction, "configured_per_minute": per_minute, "configured_burst": burst,
-        "real_per_minute": real_rate, "real_burst": real_burst, "latency_s": latency,
-        "seconds": round(seconds, 2), "real_floor_s": round(floor, 2),
+        "fraction": fraction,
+        "configured_per_minute": per_minute,
+        "configured_burst": burst,
+        "real_per_minute": real_rate,
+        "real_burst": real_burst,
+        "latency_s": latency,
+        "seconds": round(seconds, 2),
+        "real_floor_s": round(floor, 2),
         "ratio_to_real_floor": round(seconds / floor, 3) if floor else None,
-        "requests": stats["requests"], "rate_limited": stats["rate_limited"],
-        "failed_asins": sum(o.failed for o in fetcher.outcomes.values()), "rows": rows,
+        "requests": stats["requests"],
+        "rate_limited": stats["rate_limited"],
+        "failed_asins": sum(o.failed for o in fetcher.outcomes.values()),
+        "rows": rows,
         "effective_rate_per_minute": rates["effective_rate_per_minute"],
         "lowest_rate_per_minute": rates["lowest_rate_per_minute"],
     }
 
 
-def run_real_limit(fractions: tuple[float, ...] = (0.5, 0.25), *, asins: int = 100, per_minute: int = 300,
-                   burst: int = 15, latency: float = 0.2, parallel: bool = True,
-                   log: Any = print) -> dict[str, Any]:
+def run_real_limit(
+    fractions: tuple[float, ...] = (0.5, 0.25),
+    *,
+    asins: int = 100,
+    per_minute: int = 300,
+    burst: int = 15,
+    latency: float = 0.2,
+    parallel: bool = True,
+    log: Any = print,
+) -> dict[str, Any]:
     """The API phase with the real limit at each fraction of the configured one (issue 9)."""
     measure_one = partial(measure_real_limit, latency=latency, asins=asins, per_minute=per_minute, burst=burst)
     if parallel and len(fractions) > 1:
@@ -131,14 +155,19 @@ def run_real_limit(fractions: tuple[float, ...] = (0.5, 0.25), *, asins: int = 1
     else:
         results = [measure_one(f) for f in fractions]
     for r in results:
-        log(f"  real limit x{r['fraction']}: {r['real_per_minute']}/min {r['seconds']:>7.2f} s "
+        log(
+            f"  real limit x{r['fraction']}: {r['real_per_minute']}/min {r['seconds']:>7.2f} s "
             f"x{r['ratio_to_real_floor']:.3f} of its floor, {r['rate_limited']} x 429, "
-            f"{r['failed_asins']} ASINs failed, ended at {r['effective_rate_per_minute']}/min")
+            f"{r['failed_asins']} ASINs failed, ended at {r['effective_rate_per_minute']}/min"
+        )
     return {
-        "calls": 1 + asins, "runs": results,
+        "calls": 1 + asins,
+        "runs": results,
         "targets": {
-            "no_asin_failed": {"value": sum(r["failed_asins"] for r in results),
-                               "met": all(r["failed_asins"] == 0 for r in results)},
+            "no_asin_failed": {
+                "value": sum(r["failed_asins"] for r in results),
+                "met": all(r["failed_asins"] == 0 for r in results),
+            },
         },
     }
 
@@ -147,30 +176,43 @@ def _latency_pair(latency: float, asins: int, per_minute: int, burst: int) -> li
     return [measure(design, latency, asins, per_minute, burst) for design in (OURS, POOL)]
 
 
-def run(latencies: tuple[float, ...] = (0.2, 1.5, 3.0), *, asins: int = 100, per_minute: int = 300,
-        burst: int = 15, parallel: bool = True, log: Any = print) -> dict[str, Any]:
+def run(
+    latencies: tuple[float, ...] = (0.2, 1.5, 3.0),
+    *,
+    asins: int = 100,
+    per_minute: int = 300,
+    burst: int = 15,
+    parallel: bool = True,
+    log: Any = print,
+) -> dict[str, Any]:
     """Both designs at every latency; each latency in its own process when `parallel` (each
     sandbox counts its own key, so they do not share a budget). Returns the results section."""
     if parallel:
         with ProcessPoolExecutor(len(latencies), mp_context=multiprocessing.get_context("spawn")) as pool:
-            pairs = list(pool.map(partial(_latency_pair, asins=asins, per_minute=per_minute, burst=burst),
-                                  latencies))
+            pairs = list(pool.map(partial(_latency_pair, asins=asins, per_minute=per_minute, burst=burst), latencies))
     else:
         pairs = [_latency_pair(latency, asins, per_minute, burst) for latency in latencies]
     results = [r for pair in pairs for r in pair]
     for r in results:
-        log(f"  {r['design']:<16} latency {r['latency_s']:>4} s {r['seconds']:>7.2f} s "
+        log(
+            f"  {r['design']:<16} latency {r['latency_s']:>4} s {r['seconds']:>7.2f} s "
             f"x{r['ratio_to_workload_floor']:.3f} of the workload floor, {r['rate_limited']} x 429, "
-            f"max {r['max_in_flight']} in flight")
+            f"max {r['max_in_flight']} in flight"
+        )
     ours = [r for r in results if r["design"] == OURS]
     worst = max(r["ratio_to_workload_floor"] for r in ours)
     worst_literal = max((r["ratio_to_floor"] for r in ours if r["ratio_to_floor"]), default=0.0)
     return {
-        "calls": 1 + asins, "per_minute": per_minute, "burst": burst, "runs": results,
+        "calls": 1 + asins,
+        "per_minute": per_minute,
+        "burst": burst,
+        "runs": results,
         "targets": {
             "ours_within_1.1x_workload_floor": {"value": worst, "met": worst <= 1.1},
             "ours_within_1.1x_rate_floor": {"value": worst_literal, "met": worst_literal <= 1.1},
-            "ours_no_429": {"value": sum(r["rate_limited"] for r in ours),
-                            "met": all(r["rate_limited"] == 0 for r in ours)},
+            "ours_no_429": {
+                "value": sum(r["rate_limited"] for r in ours),
+                "met": all(r["rate_limited"] == 0 for r in ours),
+            },
         },
     }

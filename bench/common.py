@@ -32,8 +32,13 @@ API_KEY = "bench-key-0123456789"
 MARKETPLACE = "us"
 UNLIMITED = {"rate_per_minute": 1_000_000, "burst_per_second": 100_000}
 
-_sql = jinja2.Environment(loader=jinja2.FileSystemLoader(str(BENCH_DIR)), undefined=jinja2.StrictUndefined,
-                          autoescape=False, trim_blocks=True, lstrip_blocks=True)
+_sql = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(BENCH_DIR)),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def sql_macros(template: str, prefix: str) -> Any:
@@ -48,6 +53,7 @@ def bench_asins(n: int, tag: str = "B") -> list[str]:
 
 
 # -- statements ---------------------------------------------------------------------------
+
 
 class StatementCounter:
     """Round trips sent by counting cursors: execute() and COPY calls (BEGIN/COMMIT not counted)."""
@@ -109,6 +115,7 @@ def counting_connections() -> Iterator[None]:
 
 # -- databases ----------------------------------------------------------------------------
 
+
 @dataclass
 class Databases:
     """A fresh staging and production database on `server`, dropped on exit."""
@@ -117,8 +124,7 @@ class Databases:
     tag: str
 
     def __post_init__(self) -> None:
-        self.names = {target: f"jssync_bench_{os.getpid()}_{self.tag}_{target}"
-                      for target in ("staging", "production")}
+        self.names = {target: f"jssync_bench_{os.getpid()}_{self.tag}_{target}" for target in ("staging", "production")}
 
     def __enter__(self) -> Databases:
         for name in self.names.values():
@@ -129,12 +135,17 @@ class Databases:
         for name in self.names.values():
             drop_database(self.server, name)
 
-    def settings(self, target: str, prefix: str, *, host: str | None = None,
-                 port: int | None = None) -> DbSettings:
+    def settings(self, target: str, prefix: str, *, host: str | None = None, port: int | None = None) -> DbSettings:
         """Where `target` answers: the server itself, or a proxy in front of it."""
-        return DbSettings(target=target, host=host or self.server.host, port=port or self.server.port,
-                          user=self.server.user, name=self.names[target], prefix=prefix,
-                          password=self.server.password or "")
+        return DbSettings(
+            target=target,
+            host=host or self.server.host,
+            port=port or self.server.port,
+            user=self.server.user,
+            name=self.names[target],
+            prefix=prefix,
+            password=self.server.password or "",
+        )
 
     def migrated(self, prefix: str) -> dict[str, DbSettings]:
         """Both targets migrated under `prefix`; their settings by target."""
@@ -158,15 +169,29 @@ def data_counts(settings: DbSettings) -> tuple[int, int, int]:
 
 # -- landed data --------------------------------------------------------------------------
 
-def land(base_url: str, directory: Path, asins: list[str], run_date: dt.date, *,
-         date_range: str = "1year", landing: Landing | None = None) -> tuple[Landing, LandedLoad]:
+
+def land(
+    base_url: str,
+    directory: Path,
+    asins: list[str],
+    run_date: dt.date,
+    *,
+    date_range: str = "1year",
+    landing: Landing | None = None,
+) -> tuple[Landing, LandedLoad]:
     """Run the real extract (BatchFetcher -> dlt -> DuckDB) for new `asins`; the load it wrote."""
     landing = landing or Landing(directory)
     limiter = RateLimiter(UNLIMITED["rate_per_minute"], UNLIMITED["burst_per_second"])
     with JungleScoutClient(base_url, API_KEY, limiter) as client:
         fetcher = BatchFetcher(client, MARKETPLACE, run_date, date_range=date_range)
-        batch = {"run_id": str(uuid.uuid4()), "kind": "bench", "marketplace": MARKETPLACE, "batch": 1,
-                 "asins": len(asins), "started_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+        batch = {
+            "run_id": str(uuid.uuid4()),
+            "kind": "bench",
+            "marketplace": MARKETPLACE,
+            "batch": 1,
+            "asins": len(asins),
+            "started_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        }
         load = landing.land(jungle_scout_source(fetcher.run([AsinWork(a) for a in asins]), batch))
     failed = [o for o in fetcher.outcomes.values() if o.failed]
     if failed:

@@ -61,11 +61,13 @@ def scale(dbs: Databases, n: int, start_at: dt.datetime, log: Callable[[str], No
     tracked = n - n // 3
     with connection(cfg.staging) as conn:
         with conn, conn.cursor() as cur:
-            cur.execute(sql_macros("freshness.sql", PREFIX).catalogue(), {"n": n, "tracked": tracked,
-                                                                          "now": start_at})
+            cur.execute(sql_macros("freshness.sql", PREFIX).catalogue(), {"n": n, "tracked": tracked, "now": start_at})
         sel = {"limit": 100, "stale_days": 30, "retry_days": 15, "now": None}
-        out: dict[str, Any] = {"visible_asins": n, "new_at_day_0": n - tracked,
-                               "add_new_of_the_new_third_s": _timed(conn, "add_new_visible", repeats=1)}
+        out: dict[str, Any] = {
+            "visible_asins": n,
+            "new_at_day_0": n - tracked,
+            "add_new_of_the_new_third_s": _timed(conn, "add_new_visible", repeats=1),
+        }
         with conn, conn.cursor() as cur:
             run_model(cur, "add_new_visible", "staging", PREFIX)
             cur.execute(f'ANALYZE "{PREFIX}jungle_scout_sync_status"')
@@ -81,14 +83,17 @@ def scale(dbs: Databases, n: int, start_at: dt.datetime, log: Callable[[str], No
     # The steps every hourly run takes (the freshness figures are read at each run's end).
     hourly = ("cleanup_s", "add_new_s", "select_100_s", "freshness_s")
     out["under_a_second"] = all(out[k] < UNDER_A_SECOND for k in hourly)
-    log(f"  {n} ASINs: cleanup {out['cleanup_s']}s, add-new {out['add_new_s']}s, "
+    log(
+        f"  {n} ASINs: cleanup {out['cleanup_s']}s, add-new {out['add_new_s']}s, "
         f"select 100 {out['select_100_s']}s, select 10,000 {out['select_10000_s']}s, "
-        f"freshness {out['freshness_s']}s, plan {out['plan_s']}s")
+        f"freshness {out['freshness_s']}s, plan {out['plan_s']}s"
+    )
     return out
 
 
-def merge_ratio(server: PgServer, work: Path, history_rows: int, repeats: int,
-                log: Callable[[str], None]) -> dict[str, Any]:
+def merge_ratio(
+    server: PgServer, work: Path, history_rows: int, repeats: int, log: Callable[[str], None]
+) -> dict[str, Any]:
     """Seconds to merge one landed 100-ASIN batch into staging: empty sales table vs `history_rows`."""
     asins = bench_asins(100, "FM")
     with Sandbox(rate_per_minute=1_000_000, burst_per_second=100_000) as sandbox:
@@ -114,41 +119,61 @@ def merge_ratio(server: PgServer, work: Path, history_rows: int, repeats: int,
         result[f"{label}_s"] = round(statistics.median(times), 4)
     result["ratio"] = round(result["history_s"] / result["empty_s"], 3)
     result["within_target"] = result["ratio"] <= MERGE_TARGET_RATIO
-    log(f"  merge of 100 ASINs: {result['empty_s']}s empty, {result['history_s']}s with {history_rows} "
-        f"sales rows: x{result['ratio']}")
+    log(
+        f"  merge of 100 ASINs: {result['empty_s']}s empty, {result['history_s']}s with {history_rows} "
+        f"sales rows: x{result['ratio']}"
+    )
     return result
 
 
 POLICIES = [("go_100_an_hour_30d", 100, 30, None)] + [
-    (f"auto_{d}d" + ("_budget" if b else ""), "auto", d, b) for b in (None, BUDGET) for d in (30, 14, 7)]
+    (f"auto_{d}d" + ("_budget" if b else ""), "auto", d, b) for b in (None, BUDGET) for d in (30, 14, 7)
+]
 
 
-def policies(dbs: Databases, days: int, start_at: dt.datetime,
-             log: Callable[[str], None]) -> list[dict[str, Any]]:
+def policies(dbs: Databases, days: int, start_at: dt.datetime, log: Callable[[str], None]) -> list[dict[str, Any]]:
     """Each policy simulated for `days` days on a fresh copy of the same catalogue."""
     out = []
     base = _config(dbs)
     for name, limit, stale, budget in POLICIES:
-        cfg = dataclasses.replace(base, hourly_sync_asin_limit=limit, stale_data_threshold_days=stale,
-                                  monthly_request_budget=budget)
+        cfg = dataclasses.replace(
+            base, hourly_sync_asin_limit=limit, stale_data_threshold_days=stale, monthly_request_budget=budget
+        )
         with connection(cfg.staging) as conn:
             plan = plan_mod.make_plan(conn, cfg, now=start_at)
             started = time.perf_counter()
             simulated = plan_mod.simulate(conn, cfg, days, now=start_at)
             seconds = time.perf_counter() - started
         visible = plan["visible_asins"]
-        by_day = [{"day": d["day"], "fresh_pct": round(100 * (visible - d["overdue"]) / visible, 2),
-                   "max_age_days": d["max_age_days"], "requests": d["requests"]} for d in simulated]
-        months = [sum(d["requests"] for d in simulated[i:i + 30]) for i in range(0, len(simulated), 30)]
-        row = {"policy": name, "limit": limit, "threshold_days": stale, "budget": budget,
-               "best_threshold_days": plan["best_threshold_days"], "threshold_holds": plan["threshold_holds"],
-               "requests_per_30_days": months, "final_fresh_pct": by_day[-1]["fresh_pct"],
-               "final_max_age_days": by_day[-1]["max_age_days"], "simulation_s": round(seconds, 1),
-               "by_day": by_day}
+        by_day = [
+            {
+                "day": d["day"],
+                "fresh_pct": round(100 * (visible - d["overdue"]) / visible, 2),
+                "max_age_days": d["max_age_days"],
+                "requests": d["requests"],
+            }
+            for d in simulated
+        ]
+        months = [sum(d["requests"] for d in simulated[i : i + 30]) for i in range(0, len(simulated), 30)]
+        row = {
+            "policy": name,
+            "limit": limit,
+            "threshold_days": stale,
+            "budget": budget,
+            "best_threshold_days": plan["best_threshold_days"],
+            "threshold_holds": plan["threshold_holds"],
+            "requests_per_30_days": months,
+            "final_fresh_pct": by_day[-1]["fresh_pct"],
+            "final_max_age_days": by_day[-1]["max_age_days"],
+            "simulation_s": round(seconds, 1),
+            "by_day": by_day,
+        }
         out.append(row)
-        log(f"  {name}: fresh {row['final_fresh_pct']}% on day {days}, oldest {row['final_max_age_days']} "
+        log(
+            f"  {name}: fresh {row['final_fresh_pct']}% on day {days}, oldest {row['final_max_age_days']} "
             f"days, requests per 30 days {months}, best threshold {row['best_threshold_days']} d "
-            f"({row['simulation_s']}s)")
+            f"({row['simulation_s']}s)"
+        )
     return out
 
 
@@ -158,9 +183,16 @@ def start_of_next_month() -> dt.datetime:
     return (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def run(server: PgServer, work: Path, *, asins: int = 300_000, days: int = 60,
-        history_rows: int = 10_000_000, repeats: int = 3,
-        log: Callable[[str], None] = lambda line: print(line, flush=True)) -> dict[str, Any]:
+def run(
+    server: PgServer,
+    work: Path,
+    *,
+    asins: int = 300_000,
+    days: int = 60,
+    history_rows: int = 10_000_000,
+    repeats: int = 3,
+    log: Callable[[str], None] = lambda line: print(line, flush=True),
+) -> dict[str, Any]:
     """The whole part; sizes shrink for --quick."""
     start_at = start_of_next_month()
     with Databases(server, "fr") as dbs:

@@ -52,13 +52,16 @@ def _rss_kib(pid: int) -> int | None:
     return None
 
 
-def run_child(command: list[str], env: dict[str, str], log_path: Path,
-              interval: float = 0.5) -> tuple[int, int, float, list[tuple[float, int]], str]:
+def run_child(
+    command: list[str], env: dict[str, str], log_path: Path, interval: float = 0.5
+) -> tuple[int, int, float, list[tuple[float, int]], str]:
     """Run `command`; (exit code, peak RSS KiB, seconds, RSS samples, stdout)."""
     samples: list[tuple[float, int]] = []
     start = time.perf_counter()
-    with log_path.open("w") as stderr, subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                                                         stderr=stderr, text=True) as child:
+    with (
+        log_path.open("w") as stderr,
+        subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True) as child,
+    ):
         done = threading.Event()
 
         def sample() -> None:
@@ -84,10 +87,15 @@ def measure(server: PgServer, base_url: str, work_dir: Path, asins: int, date_ra
         seed(dbs, bench_asins(asins, "M"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_PREFIXES)}
         env.update(dbs.env(PREFIX))
-        env.update({"JUNGLE_SCOUT_API_KEY": API_KEY, "JUNGLE_SCOUT_BASE_URL": base_url,
-                    "JUNGLE_SCOUT_RATE_PER_MINUTE": str(UNLIMITED["rate_per_minute"]),
-                    "JUNGLE_SCOUT_BURST_PER_SECOND": str(UNLIMITED["burst_per_second"]),
-                    "LANDING_DIR": str(work_dir / f"landing_{asins}")})
+        env.update(
+            {
+                "JUNGLE_SCOUT_API_KEY": API_KEY,
+                "JUNGLE_SCOUT_BASE_URL": base_url,
+                "JUNGLE_SCOUT_RATE_PER_MINUTE": str(UNLIMITED["rate_per_minute"]),
+                "JUNGLE_SCOUT_BURST_PER_SECOND": str(UNLIMITED["burst_per_second"]),
+                "LANDING_DIR": str(work_dir / f"landing_{asins}"),
+            }
+        )
         command = [*jssync_command(), "master", "--mode", "fresh", "--date-range", date_range, "--json"]
         code, peak, seconds, samples, stdout = run_child(command, env, work_dir / f"master_{asins}.log")
     try:
@@ -98,26 +106,43 @@ def measure(server: PgServer, base_url: str, work_dir: Path, asins: int, date_ra
         tail = (work_dir / f"master_{asins}.log").read_text()[-2000:]
         raise RuntimeError(f"jssync master for {asins} ASINs failed (exit {code}):\n{tail}")
     step = max(1, len(samples) // 20)
-    return {"asins": asins, "date_range": date_range, "peak_rss_mb": round(peak / 1024, 1),
-            "seconds": round(seconds, 1), "exit_code": code,
-            "processed": status.get("processed_asins"), "failed": status.get("failed_asins"),
-            "api_calls": status.get("total_api_calls"),
-            "rss_samples_mb": [(t, round(kib / 1024, 1)) for t, kib in samples[::step]]}
+    return {
+        "asins": asins,
+        "date_range": date_range,
+        "peak_rss_mb": round(peak / 1024, 1),
+        "seconds": round(seconds, 1),
+        "exit_code": code,
+        "processed": status.get("processed_asins"),
+        "failed": status.get("failed_asins"),
+        "api_calls": status.get("total_api_calls"),
+        "rss_samples_mb": [(t, round(kib / 1024, 1)) for t, kib in samples[::step]],
+    }
 
 
-def run(server: PgServer, work_dir: Path, sizes: tuple[int, ...] = (1_000, 10_000), *,
-        date_range: str = "1month", log: Any = print) -> dict[str, Any]:
+def run(
+    server: PgServer,
+    work_dir: Path,
+    sizes: tuple[int, ...] = (1_000, 10_000),
+    *,
+    date_range: str = "1month",
+    log: Any = print,
+) -> dict[str, Any]:
     """Peak RSS of a master sync at every size; the targets compare the largest with the smallest."""
     results = []
     with Sandbox(**UNLIMITED) as sandbox:
         for asins in sizes:
             result = measure(server, sandbox.base_url, work_dir, asins, date_range)
             results.append(result)
-            log(f"  master sync {asins:>6} ASINs ({date_range}): peak RSS {result['peak_rss_mb']:>6.1f} MB "
-                f"in {result['seconds']:.0f} s, {result['api_calls']} API calls")
+            log(
+                f"  master sync {asins:>6} ASINs ({date_range}): peak RSS {result['peak_rss_mb']:>6.1f} MB "
+                f"in {result['seconds']:.0f} s, {result['api_calls']} API calls"
+            )
     small, large = results[0], results[-1]
     growth = round(large["peak_rss_mb"] / small["peak_rss_mb"], 3)
-    return {"runs": results, "targets": {
-        "peak_rss_at_most_300mb": {"value": large["peak_rss_mb"], "met": large["peak_rss_mb"] <= 300},
-        "largest_within_1.2x_smallest": {"value": growth, "met": growth <= 1.2},
-    }}
+    return {
+        "runs": results,
+        "targets": {
+            "peak_rss_at_most_300mb": {"value": large["peak_rss_mb"], "met": large["peak_rss_mb"] <= 300},
+            "largest_within_1.2x_smallest": {"value": growth, "met": growth <= 1.2},
+        },
+    }

@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 @contextlib.contextmanager
 def proxy_process(host: str, port: int, delay: float) -> Iterator[tuple[str, int]]:
     """A TcpProxy to host:port adding `delay` seconds each way; yields where it listens."""
-    with subprocess.Popen([sys.executable, "-m", "bench.proxy", host, str(port), str(delay)], cwd=ROOT,
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as child:
+    with subprocess.Popen(
+        [sys.executable, "-m", "bench.proxy", host, str(port), str(delay)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
         assert child.stdin is not None and child.stdout is not None
         try:
             line = child.stdout.readline().split()
@@ -29,6 +34,7 @@ def proxy_process(host: str, port: int, delay: float) -> Iterator[tuple[str, int
             yield line[0], int(line[1])
         finally:
             child.stdin.close()  # the proxy's cue to stop; leaving `with` waits for it
+
 
 def main() -> None:
     from sandbox.tcpproxy import TcpProxy

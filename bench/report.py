@@ -10,87 +10,218 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     tables = []
     writes = results.get("write_path")
     if writes:
-        title = (f"Write path: {writes['asins']} ASINs, {writes['sales_rows']:,} sales + {writes['product_rows']} "
-                 f"product rows into staging, then production (median of {writes['repeats']})")
+        title = (
+            f"Write path: {writes['asins']} ASINs, {writes['sales_rows']:,} sales + {writes['product_rows']} "
+            f"product rows into staging, then production (median of {writes['repeats']})"
+        )
         rows = []
         for s in writes["summary"]:
             key = s["design"] + "/" + s["network"]
             speed = writes["speedup_vs_ours"].get(key, 1)
-            rows.append([s["design"], s["network"], f"{s['seconds']:.3f}", f"{s['rows_per_s']:,}",
-                         str(s["statements"]), f"x{speed}"])
+            rows.append(
+                [
+                    s["design"],
+                    s["network"],
+                    f"{s['seconds']:.3f}",
+                    f"{s['rows_per_s']:,}",
+                    str(s["statements"]),
+                    f"x{speed}",
+                ]
+            )
         tables.append((title, ["design", "network", "seconds", "rows/s", "statements", "time vs ours"], rows))
         counts = writes["statements_by_asins"]
         sizes = sorted({int(n) for c in counts.values() for n in c})
-        tables.append(("Statements per sync (execute and COPY calls, both databases)",
-                       ["design", *[f"{n} ASINs" for n in sizes]],
-                       [[design, *[str(c.get(str(n), "")) for n in sizes]] for design, c in counts.items()]))
+        tables.append(
+            (
+                "Statements per sync (execute and COPY calls, both databases)",
+                ["design", *[f"{n} ASINs" for n in sizes]],
+                [[design, *[str(c.get(str(n), "")) for n in sizes]] for design, c in counts.items()],
+            )
+        )
     api = results.get("api_phase")
     if api:
-        title = (f"API phase: {api['calls']} calls (1 product + {api['calls'] - 1} sales), sandbox enforcing "
-                 f"{api['per_minute']}/min and {api['burst']}/s")
-        rows = [[f"{r['latency_s']}", r["design"], f"{r['seconds']:.2f}", f"{r['floor_s']:.2f}",
-                 f"x{r['ratio_to_floor']:.2f}" if r["ratio_to_floor"] else "-", f"{r['workload_floor_s']:.2f}",
-                 f"x{r['ratio_to_workload_floor']:.3f}", str(r["rate_limited"]), str(r["max_in_flight"])]
-                for r in api["runs"]]
-        tables.append((title, ["latency s", "design", "seconds", "rate floor", "x rate floor", "workload floor",
-                               "x workload floor", "429s", "max in flight"], rows))
+        title = (
+            f"API phase: {api['calls']} calls (1 product + {api['calls'] - 1} sales), sandbox enforcing "
+            f"{api['per_minute']}/min and {api['burst']}/s"
+        )
+        rows = [
+            [
+                f"{r['latency_s']}",
+                r["design"],
+                f"{r['seconds']:.2f}",
+                f"{r['floor_s']:.2f}",
+                f"x{r['ratio_to_floor']:.2f}" if r["ratio_to_floor"] else "-",
+                f"{r['workload_floor_s']:.2f}",
+                f"x{r['ratio_to_workload_floor']:.3f}",
+                str(r["rate_limited"]),
+                str(r["max_in_flight"]),
+            ]
+            for r in api["runs"]
+        ]
+        tables.append(
+            (
+                title,
+                [
+                    "latency s",
+                    "design",
+                    "seconds",
+                    "rate floor",
+                    "x rate floor",
+                    "workload floor",
+                    "x workload floor",
+                    "429s",
+                    "max in flight",
+                ],
+                rows,
+            )
+        )
     real = results.get("api_real_limit")
     if real:
-        title = (f"API phase, real limit below the configured one: {real['calls']} calls, client configured "
-                 f"for {real['runs'][0]['configured_per_minute']}/min (AIMD limiter)") if real["runs"] else ""
-        rows = [[f"x{r['fraction']}", f"{r['real_per_minute']}/min, {r['real_burst']}/s", f"{r['seconds']:.2f}",
-                 f"{r['real_floor_s']:.2f}", f"x{r['ratio_to_real_floor']:.3f}" if r["ratio_to_real_floor"] else "-",
-                 str(r["rate_limited"]), str(r["failed_asins"]), f"{r['lowest_rate_per_minute']:g}",
-                 f"{r['effective_rate_per_minute']:g}"] for r in real["runs"]]
-        tables.append((title, ["real limit", "real", "seconds", "floor at real limit", "x floor", "429s",
-                               "ASINs failed", "lowest rate/min", "ended at/min"], rows))
+        title = (
+            (
+                f"API phase, real limit below the configured one: {real['calls']} calls, client configured "
+                f"for {real['runs'][0]['configured_per_minute']}/min (AIMD limiter)"
+            )
+            if real["runs"]
+            else ""
+        )
+        rows = [
+            [
+                f"x{r['fraction']}",
+                f"{r['real_per_minute']}/min, {r['real_burst']}/s",
+                f"{r['seconds']:.2f}",
+                f"{r['real_floor_s']:.2f}",
+                f"x{r['ratio_to_real_floor']:.3f}" if r["ratio_to_real_floor"] else "-",
+                str(r["rate_limited"]),
+                str(r["failed_asins"]),
+                f"{r['lowest_rate_per_minute']:g}",
+                f"{r['effective_rate_per_minute']:g}",
+            ]
+            for r in real["runs"]
+        ]
+        tables.append(
+            (
+                title,
+                [
+                    "real limit",
+                    "real",
+                    "seconds",
+                    "floor at real limit",
+                    "x floor",
+                    "429s",
+                    "ASINs failed",
+                    "lowest rate/min",
+                    "ended at/min",
+                ],
+                rows,
+            )
+        )
     verify = results.get("verify")
     if verify:
         rows = []
         for r in verify:
             for case in ("in_sync", "drifted"):
                 c = r[case]
-                rows.append([f"{r['sales_rows']:,}", case.replace("_", " "), f"{c['seconds']:.2f}",
-                             f"{c['bytes_read']['staging']:,}", f"{c['bytes_read']['production']:,}",
-                             f"{c['traffic_percent_of_table']}%", str(c["drifted_asins"]),
-                             f"{c['rows_repaired']} at {c['rows_repaired_per_s']}/s" if c["rows_repaired"] else "-"])
-        tables.append(("Verify: sales rows per target (365 days per ASIN), in sync and with 100 drifted ASINs",
-                       ["sales rows", "case", "seconds", "bytes from staging", "bytes from production",
-                        "traffic / table", "drifted ASINs", "repaired"], rows))
+                rows.append(
+                    [
+                        f"{r['sales_rows']:,}",
+                        case.replace("_", " "),
+                        f"{c['seconds']:.2f}",
+                        f"{c['bytes_read']['staging']:,}",
+                        f"{c['bytes_read']['production']:,}",
+                        f"{c['traffic_percent_of_table']}%",
+                        str(c["drifted_asins"]),
+                        f"{c['rows_repaired']} at {c['rows_repaired_per_s']}/s" if c["rows_repaired"] else "-",
+                    ]
+                )
+        tables.append(
+            (
+                "Verify: sales rows per target (365 days per ASIN), in sync and with 100 drifted ASINs",
+                [
+                    "sales rows",
+                    "case",
+                    "seconds",
+                    "bytes from staging",
+                    "bytes from production",
+                    "traffic / table",
+                    "drifted ASINs",
+                    "repaired",
+                ],
+                rows,
+            )
+        )
     memory = results.get("memory")
     if memory:
-        rows = [[f"{r['asins']:,}", r["date_range"], f"{r['peak_rss_mb']:.1f}", f"{r['seconds']:.0f}",
-                 str(r["api_calls"])] for r in memory["runs"]]
-        tables.append(("Memory: `jssync master --mode fresh` as a child process, sandbox limits raised",
-                       ["ASINs", "date range", "peak RSS MB", "seconds", "API calls"], rows))
+        rows = [
+            [f"{r['asins']:,}", r["date_range"], f"{r['peak_rss_mb']:.1f}", f"{r['seconds']:.0f}", str(r["api_calls"])]
+            for r in memory["runs"]
+        ]
+        tables.append(
+            (
+                "Memory: `jssync master --mode fresh` as a child process, sandbox limits raised",
+                ["ASINs", "date range", "peak RSS MB", "seconds", "API calls"],
+                rows,
+            )
+        )
     fresh = results.get("freshness")
     if fresh:
         sc = fresh["scale"]
-        tables.append((f"Freshness: steps at {sc['visible_asins']:,} visible ASINs (seconds)",
-                       ["cleanup", "add-new", "select 100", "select 10,000", "freshness", "plan",
-                        "add-new of 100,000 new"],
-                       [[str(sc.get(k, "-")) for k in ("cleanup_s", "add_new_s", "select_100_s", "select_10000_s",
-                                                      "freshness_s", "plan_s", "add_new_of_the_new_third_s")]]))
+        tables.append(
+            (
+                f"Freshness: steps at {sc['visible_asins']:,} visible ASINs (seconds)",
+                ["cleanup", "add-new", "select 100", "select 10,000", "freshness", "plan", "add-new of 100,000 new"],
+                [
+                    [
+                        str(sc.get(k, "-"))
+                        for k in (
+                            "cleanup_s",
+                            "add_new_s",
+                            "select_100_s",
+                            "select_10000_s",
+                            "freshness_s",
+                            "plan_s",
+                            "add_new_of_the_new_third_s",
+                        )
+                    ]
+                ],
+            )
+        )
         m = fresh["merge"]
-        tables.append(("Freshness: merge of a 100-ASIN batch (seconds)",
-                       ["empty sales table", f"{m['history_rows']:,} sales rows", "ratio", "target <= 1.5"],
-                       [[str(m["empty_s"]), str(m["history_s"]), f"x{m['ratio']}",
-                         "met" if m["within_target"] else "MISSED"]]))
+        tables.append(
+            (
+                "Freshness: merge of a 100-ASIN batch (seconds)",
+                ["empty sales table", f"{m['history_rows']:,} sales rows", "ratio", "target <= 1.5"],
+                [[str(m["empty_s"]), str(m["history_s"]), f"x{m['ratio']}", "met" if m["within_target"] else "MISSED"]],
+            )
+        )
         rows = []
         for p in fresh["policies"]:
             days = p["by_day"]
             marks = [d for d in days if d["day"] in (1, 7, 14, 30, 60) or d is days[-1]]
-            rows.append([p["policy"], "-" if p["budget"] is None else f"{p['budget']:,}",
-                         " ".join(f"d{d['day']}:{d['fresh_pct']:.0f}%" for d in marks),
-                         " ".join(f"d{d['day']}:{d['max_age_days']}" for d in marks),
-                         " / ".join(f"{r:,}" for r in p["requests_per_30_days"]),
-                         str(p["best_threshold_days"])])
-        tables.append(("Freshness: 60 simulated days (share fresh, oldest age in days, requests)",
-                       ["policy", "budget", "fresh by day", "oldest by day", "requests per 30 days",
-                        "best threshold"], rows))
-    targets = [[part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
-               for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak") if results.get(part)
-               for name, t in results[part]["targets"].items() if isinstance(t, dict)]
+            rows.append(
+                [
+                    p["policy"],
+                    "-" if p["budget"] is None else f"{p['budget']:,}",
+                    " ".join(f"d{d['day']}:{d['fresh_pct']:.0f}%" for d in marks),
+                    " ".join(f"d{d['day']}:{d['max_age_days']}" for d in marks),
+                    " / ".join(f"{r:,}" for r in p["requests_per_30_days"]),
+                    str(p["best_threshold_days"]),
+                ]
+            )
+        tables.append(
+            (
+                "Freshness: 60 simulated days (share fresh, oldest age in days, requests)",
+                ["policy", "budget", "fresh by day", "oldest by day", "requests per 30 days", "best threshold"],
+                rows,
+            )
+        )
+    targets = [
+        [part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
+        for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak")
+        if results.get(part)
+        for name, t in results[part]["targets"].items()
+        if isinstance(t, dict)
+    ]
     if targets:
         tables.append(("Targets", ["part", "target", "value", "status"], targets))
     return tables
@@ -117,11 +248,14 @@ def text(results: dict[str, Any]) -> str:
 def markdown(results: dict[str, Any]) -> str:
     """Every table as Markdown, with the machine first."""
     machine = results.get("machine", {})
-    out = [f"Machine: {machine.get('nproc')} CPUs ({machine.get('cpu_model')}), "
-           f"PostgreSQL {machine.get('postgresql')} ({machine.get('postgresql_durability')}), "
-           f"Python {machine.get('python')}; "
-           f"load average {machine.get('load_before')} before, {machine.get('load_after')} after; "
-           f"run {results.get('started_at')}, {results.get('duration_s')} s.", ""]
+    out = [
+        f"Machine: {machine.get('nproc')} CPUs ({machine.get('cpu_model')}), "
+        f"PostgreSQL {machine.get('postgresql')} ({machine.get('postgresql_durability')}), "
+        f"Python {machine.get('python')}; "
+        f"load average {machine.get('load_before')} before, {machine.get('load_after')} after; "
+        f"run {results.get('started_at')}, {results.get('duration_s')} s.",
+        "",
+    ]
     for title, header, rows in _tables(results):
         out += [f"**{title}**", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(row) + " |" for row in rows]

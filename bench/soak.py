@@ -30,25 +30,36 @@ def _query(settings: Any, macro: str) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
-def run(server: PgServer, work_dir: Path, *, asins: int = 60, seconds: float = 60.0, seed_: int = 9,
-        log: Any = print) -> dict[str, Any]:
+def run(
+    server: PgServer, work_dir: Path, *, asins: int = 60, seconds: float = 60.0, seed_: int = 9, log: Any = print
+) -> dict[str, Any]:
     """The soak; returns its counts and checks (raises nothing for a failed check: see `targets`)."""
     rng = random.Random(seed_)
     names = bench_asins(asins, "K")
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-    year_ago = yesterday.replace(year=yesterday.year - 1, day=28 if (yesterday.month, yesterday.day) == (2, 29)
-                                 else yesterday.day)
+    year_ago = yesterday.replace(
+        year=yesterday.year - 1, day=28 if (yesterday.month, yesterday.day) == (2, 29) else yesterday.day
+    )
     counts = {"runs": 0, "killed": 0, "cut": 0, "finished": 0, "clean_runs": 0}
-    with Databases(server, "soak") as dbs, Sandbox(rate_per_minute=1_000_000, burst_per_second=100_000,
-                                                   latency=0.02) as sandbox:
+    with (
+        Databases(server, "soak") as dbs,
+        Sandbox(rate_per_minute=1_000_000, burst_per_second=100_000, latency=0.02) as sandbox,
+    ):
         seed(dbs, names)
         targets = {t: dbs.settings(t, PREFIX) for t in ("staging", "production")}
         env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_PREFIXES)}
         env.update(dbs.env(PREFIX))
-        env.update({"JUNGLE_SCOUT_API_KEY": API_KEY, "JUNGLE_SCOUT_BASE_URL": sandbox.base_url,
-                    "JUNGLE_SCOUT_RATE_PER_MINUTE": "1000000", "JUNGLE_SCOUT_BURST_PER_SECOND": "100000",
-                    "JUNGLE_SCOUT_RETRY_BACKOFF_MS": "0", "JUNGLE_SCOUT_MAX_RETRY_WAIT_MS": "0",
-                    "LANDING_DIR": str(work_dir / "soak_landing")})
+        env.update(
+            {
+                "JUNGLE_SCOUT_API_KEY": API_KEY,
+                "JUNGLE_SCOUT_BASE_URL": sandbox.base_url,
+                "JUNGLE_SCOUT_RATE_PER_MINUTE": "1000000",
+                "JUNGLE_SCOUT_BURST_PER_SECOND": "100000",
+                "JUNGLE_SCOUT_RETRY_BACKOFF_MS": "0",
+                "JUNGLE_SCOUT_MAX_RETRY_WAIT_MS": "0",
+                "LANDING_DIR": str(work_dir / "soak_landing"),
+            }
+        )
         command = [*jssync_command(), "hourly"]
         logfile = (work_dir / "soak.log").open("a")
 
@@ -103,11 +114,15 @@ def run(server: PgServer, work_dir: Path, *, asins: int = 60, seconds: float = 6
         short = [a for a in names if a not in series or series[a][0] > year_ago or series[a][1] != yesterday]
         fingerprints = {t: _query(s, "fingerprint")[0] for t, s in targets.items()}
     equal = fingerprints["staging"] == fingerprints["production"]
-    log(f"  soak: {counts['runs']} runs ({counts['killed']} killed, {counts['cut']} cut off, "
+    log(
+        f"  soak: {counts['runs']} runs ({counts['killed']} killed, {counts['cut']} cut off, "
         f"{counts['finished']} finished), {counts['clean_runs']} clean runs; {len(incomplete)} incomplete, "
-        f"{len(gaps)} with gaps, {len(short)} short series, staging {'=' if equal else '!='} production")
+        f"{len(gaps)} with gaps, {len(short)} short series, staging {'=' if equal else '!='} production"
+    )
     return {
-        "asins": asins, "chaos_seconds": seconds, **counts,
+        "asins": asins,
+        "chaos_seconds": seconds,
+        **counts,
         "targets": {
             "every_asin_synced": {"value": len(incomplete), "met": not incomplete},
             "no_gaps_in_daily_series": {"value": len(gaps) + len(short), "met": not gaps and not short},

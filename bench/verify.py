@@ -36,10 +36,14 @@ def _verify(targets: dict, *, repair: bool) -> dict[str, Any]:
             clock = time.perf_counter()
             repaired = sum(checks.repair(staging, targets["production"], d) for d in drifts)
             repair_s = time.perf_counter() - clock
-        return {"seconds": round(seconds, 2), "drifted_asins": len({e["asin"] for e in entries}),
-                "bytes_read": {"staging": staging.bytes_read, "production": production.bytes_read},
-                "rows_repaired": repaired, "repair_seconds": round(repair_s, 2),
-                "rows_repaired_per_s": round(repaired / repair_s) if repair_s else None}
+        return {
+            "seconds": round(seconds, 2),
+            "drifted_asins": len({e["asin"] for e in entries}),
+            "bytes_read": {"staging": staging.bytes_read, "production": production.bytes_read},
+            "rows_repaired": repaired,
+            "repair_seconds": round(repair_s, 2),
+            "rows_repaired_per_s": round(repaired / repair_s) if repair_s else None,
+        }
     finally:
         staging.close()
         production.close()
@@ -55,8 +59,10 @@ def run(server: PgServer, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
             sql = sql_macros("verify.sql", PREFIX)
             clock = time.perf_counter()
             with ThreadPoolExecutor(max_workers=2) as pool:  # both targets filled at once
-                for done in [pool.submit(_execute, settings, sql.fill(), {"n_asins": n_asins, "days": DAYS})
-                             for settings in targets.values()]:
+                for done in [
+                    pool.submit(_execute, settings, sql.fill(), {"n_asins": n_asins, "days": DAYS})
+                    for settings in targets.values()
+                ]:
                     done.result()
             fill_s = time.perf_counter() - clock
             table_bytes = _execute(targets["staging"], sql.table_bytes(), {})[0][0]
@@ -64,16 +70,25 @@ def run(server: PgServer, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
             _execute(targets["production"], sql.drift(), {"n_asins": n_asins, "drifted": DRIFTED})
             drifted = _verify(targets, repair=True)
             after = _verify(targets, repair=False)
-            row = {"sales_rows": n_asins * DAYS, "asins": n_asins, "fill_seconds": round(fill_s, 1),
-                   "table_bytes": table_bytes, "in_sync": in_sync, "drifted": drifted,
-                   "after_repair_drifted_asins": after["drifted_asins"]}
+            row = {
+                "sales_rows": n_asins * DAYS,
+                "asins": n_asins,
+                "fill_seconds": round(fill_s, 1),
+                "table_bytes": table_bytes,
+                "in_sync": in_sync,
+                "drifted": drifted,
+                "after_repair_drifted_asins": after["drifted_asins"],
+            }
             for case in (in_sync, drifted):
                 read = max(case["bytes_read"].values())
                 case["traffic_percent_of_table"] = round(100 * read / table_bytes, 4)
-            print(f"  {row['sales_rows']:>10,} rows: in sync {in_sync['seconds']}s "
-                  f"({in_sync['traffic_percent_of_table']}% of the table read), drifted {drifted['seconds']}s "
-                  f"({drifted['drifted_asins']} ASINs, {drifted['traffic_percent_of_table']}%), repaired "
-                  f"{drifted['rows_repaired']} rows at {drifted['rows_repaired_per_s']}/s; after repair "
-                  f"{after['drifted_asins']} drifted", flush=True)
+            print(
+                f"  {row['sales_rows']:>10,} rows: in sync {in_sync['seconds']}s "
+                f"({in_sync['traffic_percent_of_table']}% of the table read), drifted {drifted['seconds']}s "
+                f"({drifted['drifted_asins']} ASINs, {drifted['traffic_percent_of_table']}%), repaired "
+                f"{drifted['rows_repaired']} rows at {drifted['rows_repaired_per_s']}/s; after repair "
+                f"{after['drifted_asins']} drifted",
+                flush=True,
+            )
             results.append(row)
     return results

@@ -44,7 +44,7 @@ from sandbox.postgres import PgServer
 
 OURS, GO, GO_WORKERS = "ours", "go_design", "go_design_5_workers"
 SHORT = {OURS: "ours", GO: "go", GO_WORKERS: "go5"}
-GO_BATCH = 100    # SalesBatchInsertSize
+GO_BATCH = 100  # SalesBatchInsertSize
 GO_WORKER_COUNT = 5
 
 
@@ -71,18 +71,20 @@ class Landed:
 def landed_rows(load: LandedLoad, table: str, columns: list[str]) -> list[tuple]:
     """`columns` of one landed table for one load, read from the DuckDB file."""
     with duckdb.connect(str(load.file), read_only=True) as con:
-        relation = (con.table(f"{DATASET}.{table}")
-                    .filter(duckdb.ColumnExpression("_dlt_load_id") == duckdb.ConstantExpression(load.load_id))
-                    .select(*[duckdb.ColumnExpression(c) for c in columns]))
+        relation = (
+            con.table(f"{DATASET}.{table}")
+            .filter(duckdb.ColumnExpression("_dlt_load_id") == duckdb.ConstantExpression(load.load_id))
+            .select(*[duckdb.ColumnExpression(c) for c in columns])
+        )
         return relation.fetchall()
 
 
-def prepare(base_url: str, directory: Path, asins: list[str], run_date: dt.date,
-            landing: Landing | None = None) -> Landed:
+def prepare(
+    base_url: str, directory: Path, asins: list[str], run_date: dt.date, landing: Landing | None = None
+) -> Landed:
     """Land `asins` through the real extract and read the rows back."""
     landing, load = land(base_url, directory, asins, run_date, landing=landing)
-    products = [dict(zip(PRODUCT_INPUT, row, strict=True))
-                for row in landed_rows(load, "products", PRODUCT_INPUT)]
+    products = [dict(zip(PRODUCT_INPUT, row, strict=True)) for row in landed_rows(load, "products", PRODUCT_INPUT)]
     sales: dict[str, list[tuple]] = {asin: [] for asin in asins}
     for row in sorted(landed_rows(load, "sales_estimates", SALES_INPUT), key=lambda r: (r[0], r[2])):
         sales[row[0]].append(row)
@@ -90,6 +92,7 @@ def prepare(base_url: str, directory: Path, asins: list[str], run_date: dt.date,
 
 
 # -- the Go design ------------------------------------------------------------------------
+
 
 class _Recorder(psycopg2.extensions.cursor):
     """Renders statements (execute_values' pages included) instead of sending them."""
@@ -110,8 +113,11 @@ def go_plan(conn: Any, prefix: str, landed: Landed) -> GoPlan:
     """Per product: upsert into staging, then production, then mark it in sync_status.
     Per ASIN's sales: 100-row upserts into staging, then production, then sync_status."""
     sql = sql_macros("go_design.sql", prefix)
-    product_sql, sales_sql, sales_row = sql.product_upsert(PRODUCT_INPUT), sql.sales_upsert(SALES_INPUT), \
-        sql.sales_row(SALES_INPUT)
+    product_sql, sales_sql, sales_row = (
+        sql.product_upsert(PRODUCT_INPUT),
+        sql.sales_upsert(SALES_INPUT),
+        sql.sales_row(SALES_INPUT),
+    )
     cur = conn.cursor(cursor_factory=_Recorder)
 
     def rendered(write: Callable[[], object]) -> list[bytes]:
@@ -180,6 +186,7 @@ def run_go(plan: GoPlan, targets: dict[str, DbSettings], workers: int) -> float:
 
 # -- this service -------------------------------------------------------------------------
 
+
 def run_ours(landed: Landed, targets: dict[str, DbSettings]) -> float:
     """merge_staging then publish, exactly as a sync runs them. Returns seconds."""
     staging, production = targets["staging"], targets["production"]
@@ -198,6 +205,7 @@ def run_ours(landed: Landed, targets: dict[str, DbSettings]) -> float:
 
 # -- measuring ----------------------------------------------------------------------------
 
+
 @contextmanager
 def networks(server: PgServer, delay: float) -> Iterator[dict[str, tuple[str, int]]]:
     """Where to reach PostgreSQL: directly (loopback) and through a proxy adding `delay` each way."""
@@ -205,8 +213,9 @@ def networks(server: PgServer, delay: float) -> Iterator[dict[str, tuple[str, in
         yield {"loopback": (server.host, server.port), f"proxy_{delay * 1000:g}ms": proxy}
 
 
-def measure(dbs: Databases, landed: Landed, design: str, network: str, where: tuple[str, int],
-            tag: str) -> dict[str, Any]:
+def measure(
+    dbs: Databases, landed: Landed, design: str, network: str, where: tuple[str, int], tag: str
+) -> dict[str, Any]:
     """One timed write of `landed` by `design` into empty tables; checked afterwards."""
     prefix = f"w{len(landed.asins)}_{SHORT[design]}_{tag}_"
     direct = dbs.migrated(prefix)
@@ -229,12 +238,27 @@ def measure(dbs: Databases, landed: Landed, design: str, network: str, where: tu
         if found != expected:
             raise RuntimeError(f"{design} on {network}: {settings.target} holds {found}, expected {expected}")
     rows = len(landed.products) + landed.sales_rows
-    return {"design": design, "network": network, "asins": len(landed.asins), "rows": rows,
-            "seconds": round(seconds, 4), "rows_per_s": round(rows / seconds), "statements": statements}
+    return {
+        "design": design,
+        "network": network,
+        "asins": len(landed.asins),
+        "rows": rows,
+        "seconds": round(seconds, 4),
+        "rows_per_s": round(rows / seconds),
+        "statements": statements,
+    }
 
 
-def run(server: PgServer, work_dir: Path, *, asins: int = 100, small: int = 10, repeats: int = 3,
-        delay: float = 0.002, log: Any = print) -> dict[str, Any]:
+def run(
+    server: PgServer,
+    work_dir: Path,
+    *,
+    asins: int = 100,
+    small: int = 10,
+    repeats: int = 3,
+    delay: float = 0.002,
+    log: Any = print,
+) -> dict[str, Any]:
     """The whole write-path comparison; returns the results section."""
     run_date = dt.datetime.now(dt.UTC).date()
     with ExitStack() as stack:
@@ -242,10 +266,8 @@ def run(server: PgServer, work_dir: Path, *, asins: int = 100, small: int = 10, 
         dbs = stack.enter_context(Databases(server, "writes"))
         stack.enter_context(counting_connections())
         big = prepare(sandbox.base_url, work_dir / "landing", bench_asins(asins, "W"), run_date)
-        few = prepare(sandbox.base_url, work_dir / "landing", bench_asins(small, "S"), run_date,
-                      landing=big.landing)
-        log(f"write path: landed {big.sales_rows} sales rows and {len(big.products)} products "
-            f"for {asins} ASINs")
+        few = prepare(sandbox.base_url, work_dir / "landing", bench_asins(small, "S"), run_date, landing=big.landing)
+        log(f"write path: landed {big.sales_rows} sales rows and {len(big.products)} products for {asins} ASINs")
         runs: list[dict[str, Any]] = []
         nets = stack.enter_context(networks(server, delay))
         for rep in range(repeats):
@@ -253,44 +275,66 @@ def run(server: PgServer, work_dir: Path, *, asins: int = 100, small: int = 10, 
                 for design in (OURS, GO, GO_WORKERS):
                     result = measure(dbs, big, design, network, where, f"{network[:2]}{rep}")
                     runs.append({**result, "repeat": rep})
-                    log(f"  {design:<20} {network:<12} {result['seconds']:>8.3f} s "
-                        f"{result['statements']:>6} statements")
+                    log(
+                        f"  {design:<20} {network:<12} {result['seconds']:>8.3f} s {result['statements']:>6} statements"
+                    )
         # Statements at a tenth of the size; the full size's are those measured above.
         scaling = [measure(dbs, few, design, "loopback", nets["loopback"], "sc") for design in (OURS, GO)]
         scaling += [r for r in runs if r["repeat"] == 0 and r["network"] == "loopback" and r["design"] != GO_WORKERS]
     return summarize(runs, scaling, big, delay)
 
 
-def summarize(runs: list[dict[str, Any]], scaling: list[dict[str, Any]], big: Landed,
-              delay: float) -> dict[str, Any]:
+def summarize(runs: list[dict[str, Any]], scaling: list[dict[str, Any]], big: Landed, delay: float) -> dict[str, Any]:
     """Medians per (design, network), ratios, statement scaling and the targets."""
     summary = []
     for key in dict.fromkeys((r["design"], r["network"]) for r in runs):
         mine = [r for r in runs if (r["design"], r["network"]) == key]
         seconds = statistics.median(r["seconds"] for r in mine)
-        summary.append({"design": key[0], "network": key[1], "asins": mine[0]["asins"], "rows": mine[0]["rows"],
-                        "seconds": round(seconds, 4), "rows_per_s": round(mine[0]["rows"] / seconds),
-                        "statements": mine[0]["statements"]})
+        summary.append(
+            {
+                "design": key[0],
+                "network": key[1],
+                "asins": mine[0]["asins"],
+                "rows": mine[0]["rows"],
+                "seconds": round(seconds, 4),
+                "rows_per_s": round(mine[0]["rows"] / seconds),
+                "statements": mine[0]["statements"],
+            }
+        )
     by = {(s["design"], s["network"]): s for s in summary}
     proxy = next(n for _, n in by if n != "loopback")
     ours_loop, ours_proxy = by[(OURS, "loopback")]["seconds"], by[(OURS, proxy)]["seconds"]
-    speedup = {f"{design}/{network}": round(by[(design, network)]["seconds"] / by[(OURS, network)]["seconds"], 1)
-               for design, network in by if design != OURS}
-    statements = {design: {str(r["asins"]): r["statements"] for r in scaling if r["design"] == design}
-                  for design in (OURS, GO)}
+    speedup = {
+        f"{design}/{network}": round(by[(design, network)]["seconds"] / by[(OURS, network)]["seconds"], 1)
+        for design, network in by
+        if design != OURS
+    }
+    statements = {
+        design: {str(r["asins"]): r["statements"] for r in scaling if r["design"] == design} for design in (OURS, GO)
+    }
     ours_counts = set(statements[OURS].values())
     return {
-        "asins": len(big.asins), "product_rows": len(big.products), "sales_rows": big.sales_rows,
-        "proxy_delay_each_way_s": delay, "repeats": len(runs) // max(1, len(summary)),
-        "summary": summary, "speedup_vs_ours": speedup, "statements_by_asins": statements,
-        "scaling_runs": scaling, "runs": runs,
+        "asins": len(big.asins),
+        "product_rows": len(big.products),
+        "sales_rows": big.sales_rows,
+        "proxy_delay_each_way_s": delay,
+        "repeats": len(runs) // max(1, len(summary)),
+        "summary": summary,
+        "speedup_vs_ours": speedup,
+        "statements_by_asins": statements,
+        "scaling_runs": scaling,
+        "runs": runs,
         "targets": {
             "ours_loopback_under_1s": {"value": ours_loop, "met": ours_loop < 1.0},
-            "5x_faster_than_go_design_with_proxy": {"value": speedup[f"{GO}/{proxy}"],
-                                                    "met": speedup[f"{GO}/{proxy}"] >= 5},
+            "5x_faster_than_go_design_with_proxy": {
+                "value": speedup[f"{GO}/{proxy}"],
+                "met": speedup[f"{GO}/{proxy}"] >= 5,
+            },
             # The Go service writes sales from its 5 workers: the same statements, 5 at a time.
-            "5x_faster_than_go_design_5_workers_with_proxy": {"value": speedup[f"{GO_WORKERS}/{proxy}"],
-                                                              "met": speedup[f"{GO_WORKERS}/{proxy}"] >= 5},
+            "5x_faster_than_go_design_5_workers_with_proxy": {
+                "value": speedup[f"{GO_WORKERS}/{proxy}"],
+                "met": speedup[f"{GO_WORKERS}/{proxy}"] >= 5,
+            },
             "ours_statements_constant": {"value": statements[OURS], "met": len(ours_counts) == 1},
             "ours_proxy_seconds": ours_proxy,
         },

@@ -8,8 +8,15 @@ from collections.abc import Callable
 from extract.settings import MARKETPLACES
 
 
-def add_command(sub: argparse._SubParsersAction, name: str, handler: Callable[[argparse.Namespace], int],
-                help: str, description: str, *, run_flags: bool = False) -> argparse.ArgumentParser:
+def add_command(
+    sub: argparse._SubParsersAction,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    help: str,
+    description: str,
+    *,
+    run_flags: bool = False,
+) -> argparse.ArgumentParser:
     """Register command `name` (its `handler` returns the exit code); `run_flags` adds the
     --marketplace, --debug and --json options every sync command takes."""
     parser = sub.add_parser(name, help=help, description=description)

@@ -21,45 +21,85 @@ log = logging.getLogger("jssync.cli")
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="jssync", description="Keep Jungle Scout product and sales data fresh in staging and "
-        "production PostgreSQL.", epilog="Example: jssync hourly --marketplace us --debug")
+        prog="jssync",
+        description="Keep Jungle Scout product and sales data fresh in staging and production PostgreSQL.",
+        epilog="Example: jssync hourly --marketplace us --debug",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    add_command(sub, "migrate", cmd_migrate, "apply pending migrations to staging and production",
-                "Apply pending migrations to staging and production. Example: jssync migrate")
-    add_command(sub, "hourly", cmd_hourly, "one hourly sync, run to completion",
-                "One hourly sync: up to 100 ASINs, new first, then stale. "
-                "Example: jssync hourly --marketplace us --debug --json", run_flags=True)
-    p = add_command(sub, "catch-up", cmd_catch_up, "apply to production what staging holds and production missed",
-                    "Apply every merge staging committed and production has not (every sync does this "
-                    "first). Example: jssync catch-up --json")
+    add_command(
+        sub,
+        "migrate",
+        cmd_migrate,
+        "apply pending migrations to staging and production",
+        "Apply pending migrations to staging and production. Example: jssync migrate",
+    )
+    add_command(
+        sub,
+        "hourly",
+        cmd_hourly,
+        "one hourly sync, run to completion",
+        "One hourly sync: up to 100 ASINs, new first, then stale. "
+        "Example: jssync hourly --marketplace us --debug --json",
+        run_flags=True,
+    )
+    p = add_command(
+        sub,
+        "catch-up",
+        cmd_catch_up,
+        "apply to production what staging holds and production missed",
+        "Apply every merge staging committed and production has not (every sync does this "
+        "first). Example: jssync catch-up --json",
+    )
     p.add_argument("--json", action="store_true", help="print the status object on stdout")
-    p = add_command(sub, "render", cmd_render, "print a SQL model, query or migration as it will run",
-                    "Print a SQL template rendered for a target. "
-                    "Example: jssync render product_data --target production")
+    p = add_command(
+        sub,
+        "render",
+        cmd_render,
+        "print a SQL model, query or migration as it will run",
+        "Print a SQL template rendered for a target. Example: jssync render product_data --target production",
+    )
     p.add_argument("model")
     p.add_argument("--target", default="staging", choices=("staging", "production"))
     p.add_argument("--prefix", help="table prefix (default: the target's *_TABLE_PREFIX, else jssync_)")
-    add_command(sub, "lint", cmd_lint, "parse every rendered model and migration with sqlglot",
-                "Render every SQL template for both targets and parse it with sqlglot (postgres). "
-                "Example: jssync lint")
-    p = add_command(sub, "sandbox", cmd_sandbox, "serve the Jungle Scout sandbox API on loopback",
-                    "Serve a stand-in Jungle Scout API on 127.0.0.1; the first line printed is its "
-                    "base URL. Example: jssync sandbox --port 8765")
+    add_command(
+        sub,
+        "lint",
+        cmd_lint,
+        "parse every rendered model and migration with sqlglot",
+        "Render every SQL template for both targets and parse it with sqlglot (postgres). Example: jssync lint",
+    )
+    p = add_command(
+        sub,
+        "sandbox",
+        cmd_sandbox,
+        "serve the Jungle Scout sandbox API on loopback",
+        "Serve a stand-in Jungle Scout API on 127.0.0.1; the first line printed is its "
+        "base URL. Example: jssync sandbox --port 8765",
+    )
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--rate-per-minute", type=int, default=300)
     p.add_argument("--burst-per-second", type=int, default=15)
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    p = add_command(sub, "plan", cmd_plan, "what the hourly sync will do with this catalogue and budget",
-                    "Read the catalogue from staging and print the next run's batch, "
-                    "ASINs coming due per day for 30 days, projected requests per month and the "
-                    "threshold the budget holds. Example: jssync plan --json --simulate-days 30")
+    p = add_command(
+        sub,
+        "plan",
+        cmd_plan,
+        "what the hourly sync will do with this catalogue and budget",
+        "Read the catalogue from staging and print the next run's batch, "
+        "ASINs coming due per day for 30 days, projected requests per month and the "
+        "threshold the budget holds. Example: jssync plan --json --simulate-days 30",
+    )
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.add_argument("--budget", type=_positive, metavar="N", help="monthly request budget to plan for")
     p.add_argument("--stale-days", type=_positive, metavar="D", help="freshness threshold in days")
     p.add_argument("--runs-per-day", type=_positive, metavar="R", help="hourly syncs a day")
-    p.add_argument("--simulate-days", type=_positive, metavar="N",
-                   help="replay the policy hour by hour for N days on a temporary copy (no API call)")
+    p.add_argument(
+        "--simulate-days",
+        type=_positive,
+        metavar="N",
+        help="replay the policy hour by hour for N days on a temporary copy (no API call)",
+    )
     readouts.add_commands(sub)  # usage, runs, landing
     service.add_commands(sub)  # master, serve
     verify.add_commands(sub)  # verify, data-tests
@@ -68,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _prefix(target: str, given: str | None) -> str:
     import os
+
     env = {"staging": "DB_STAGING_TABLE_PREFIX", "production": "DB_PROD_TABLE_PREFIX"}[target]
     return given or os.environ.get(env) or "jssync_"
 
@@ -80,8 +121,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     logs.setup(secrets=cfg.secrets())
     for target in (cfg.staging, cfg.production):
         result = migrate(target)
-        print(f"{target.target}: {len(result.applied)} applied, {result.already} already applied"
-              + (f" ({', '.join(result.applied)})" if result.applied else ""))
+        print(
+            f"{target.target}: {len(result.applied)} applied, {result.already} already applied"
+            + (f" ({', '.join(result.applied)})" if result.applied else "")
+        )
     return EXIT_OK
 
 
@@ -110,8 +153,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
-    cfg = plan.with_overrides(cfg, budget=args.budget, stale_days=args.stale_days,
-                              runs_per_day=args.runs_per_day)
+    cfg = plan.with_overrides(cfg, budget=args.budget, stale_days=args.stale_days, runs_per_day=args.runs_per_day)
     conn = connect(cfg.staging, application_name="jssync-plan")
     try:
         result = plan.make_plan(conn, cfg)
@@ -143,8 +185,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Print one template as it will run."""
     from loaders.lint import render_for
 
-    sys.stdout.write(render_for(args.model.removesuffix(".sql"), args.target,
-                                _prefix(args.target, args.prefix)))
+    sys.stdout.write(render_for(args.model.removesuffix(".sql"), args.target, _prefix(args.target, args.prefix)))
     return EXIT_OK
 
 
@@ -169,8 +210,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     """Serve the sandbox in the foreground."""
     from sandbox.jungle_scout import serve  # the sandbox is a tool, never used by the sync itself
 
-    serve(port=args.port, rate_per_minute=args.rate_per_minute,
-          burst_per_second=args.burst_per_second, latency=args.latency)
+    serve(
+        port=args.port,
+        rate_per_minute=args.rate_per_minute,
+        burst_per_second=args.burst_per_second,
+        latency=args.latency,
+    )
     return EXIT_OK
 
 

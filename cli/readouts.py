@@ -26,25 +26,38 @@ from sync import logs
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register usage, runs and landing on the `jssync` sub-command parser."""
-    p = sub.add_parser("usage", help="Jungle Scout requests per day, endpoint and marketplace",
-                       description="Print the API usage ledger kept in staging (requests, of which "
-                       "retries, 429 answers and errors). Example: jssync usage --days 7")
+    p = sub.add_parser(
+        "usage",
+        help="Jungle Scout requests per day, endpoint and marketplace",
+        description="Print the API usage ledger kept in staging (requests, of which "
+        "retries, 429 answers and errors). Example: jssync usage --days 7",
+    )
     p.add_argument("--days", type=_positive, default=30, help="UTC days back, today included (default 30)")
     p.set_defaults(handler=cmd_usage)
 
-    p = sub.add_parser("runs", help="the latest sync runs from staging's run history",
-                       description="Print the latest sync runs with their outcome and counts. "
-                       "Example: jssync runs --last 10")
+    p = sub.add_parser(
+        "runs",
+        help="the latest sync runs from staging's run history",
+        description="Print the latest sync runs with their outcome and counts. Example: jssync runs --last 10",
+    )
     p.add_argument("--last", type=_positive, default=20, help="how many runs (default 20)")
     p.set_defaults(handler=cmd_runs)
 
-    p = sub.add_parser("landing", help="where the DuckDB landing file is, and how to query it",
-                       description="Print where the DuckDB landing file is, its tables and views, "
-                       "and example queries; --snapshot copies it for reading without blocking a "
-                       "sync. Example: jssync landing --snapshot /tmp/landing.duckdb")
+    p = sub.add_parser(
+        "landing",
+        help="where the DuckDB landing file is, and how to query it",
+        description="Print where the DuckDB landing file is, its tables and views, "
+        "and example queries; --snapshot copies it for reading without blocking a "
+        "sync. Example: jssync landing --snapshot /tmp/landing.duckdb",
+    )
     p.add_argument("--snapshot", type=Path, metavar="PATH", help="write a consistent copy to PATH")
-    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
-                   help="with --snapshot: how long to wait for a running sync to release the file")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --snapshot: how long to wait for a running sync to release the file",
+    )
     p.set_defaults(handler=cmd_landing)
 
 
@@ -58,12 +71,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Rows as aligned text columns; numbers to the right, None as '-'."""
     cells = [[("-" if v is None else str(v)) for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    numeric = [bool(rows) and all(isinstance(r[i], int | float) or r[i] is None for r in rows)
-               for i in range(len(headers))]
+    numeric = [
+        bool(rows) and all(isinstance(r[i], int | float) or r[i] is None for r in rows) for i in range(len(headers))
+    ]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if n else v.ljust(w)
-                         for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
 
@@ -80,8 +95,9 @@ def _read(cfg: config_mod.Config, name: str, params: dict) -> list[tuple] | None
     try:
         return _staging_rows(cfg, name, params)
     except psycopg2.errors.UndefinedTable:
-        print(f"jssync: staging ({cfg.staging.describe()}) has no such table yet: run `jssync migrate`",
-              file=sys.stderr)
+        print(
+            f"jssync: staging ({cfg.staging.describe()}) has no such table yet: run `jssync migrate`", file=sys.stderr
+        )
     except psycopg2.Error as exc:
         print(f"jssync: reading staging failed: {first_line(exc)}", file=sys.stderr)
     return None
@@ -99,8 +115,10 @@ def cmd_usage(args: argparse.Namespace) -> int:
     cfg, rows = _readout("api_usage_totals", {"days": args.days})
     if rows is None:
         return EXIT_FAILED
-    print(f"Jungle Scout API requests, last {args.days} day(s) (UTC), from staging "
-          f"{cfg.staging.prefix}jssync_api_usage. Requests include retries, 429s and errors.")
+    print(
+        f"Jungle Scout API requests, last {args.days} day(s) (UTC), from staging "
+        f"{cfg.staging.prefix}jssync_api_usage. Requests include retries, 429s and errors."
+    )
     if not rows:
         print("No requests recorded.")
         return EXIT_OK
@@ -126,12 +144,38 @@ def cmd_runs(args: argparse.Namespace) -> int:
     body = []
     for run_id, kind, market, started, finished, outcome, processed, failed, calls, reason, _ in rows:
         seconds = round((finished - started).total_seconds()) if finished else None
-        body.append((_when(started), kind, market, outcome, seconds, processed, failed, calls, str(run_id),
-                     (reason or "")[:60] or None))
-    print("Sync runs, newest first (times in UTC; a run still 'running' without a process is one "
-          "that died).")
-    print(table(("started_at", "kind", "marketplace", "outcome", "seconds", "processed", "failed",
-                 "api_calls", "run_id", "stop_reason"), body))
+        body.append(
+            (
+                _when(started),
+                kind,
+                market,
+                outcome,
+                seconds,
+                processed,
+                failed,
+                calls,
+                str(run_id),
+                (reason or "")[:60] or None,
+            )
+        )
+    print("Sync runs, newest first (times in UTC; a run still 'running' without a process is one that died).")
+    print(
+        table(
+            (
+                "started_at",
+                "kind",
+                "marketplace",
+                "outcome",
+                "seconds",
+                "processed",
+                "failed",
+                "api_calls",
+                "run_id",
+                "stop_reason",
+            ),
+            body,
+        )
+    )
     return EXIT_OK
 
 
@@ -156,8 +200,7 @@ def snapshot(source: Path, target: Path, wait: float = 60.0) -> None:
         target.unlink(missing_ok=True)  # what a failed attempt left
         with duckdb.connect() as con:
             for statement in statements:
-                params = {k: str(v) for k, v in (("source", source), ("target", target))
-                          if f"${k}" in statement}
+                params = {k: str(v) for k, v in (("source", source), ("target", target)) if f"${k}" in statement}
                 con.execute(statement, params or None)
 
     polling(wait, 0.5, duckdb.IOException)(copy)
@@ -177,21 +220,21 @@ def cmd_landing(args: argparse.Namespace) -> int:
         try:
             snapshot(file, target, args.wait)
         except duckdb.IOException:
-            print(f"jssync: a sync held the landing file for more than {args.wait:g}s; try again",
-                  file=sys.stderr)
+            print(f"jssync: a sync held the landing file for more than {args.wait:g}s; try again", file=sys.stderr)
             return EXIT_FAILED
         print(f"Snapshot written: {target}")
         print(f"Open it with: duckdb -readonly {target}")
         return EXIT_OK
     objects = _objects(file)
     if objects is None:
-        print("A sync is writing it right now (DuckDB allows one writer or many readers). Take a "
-              "copy that does not block the sync: jssync landing --snapshot /tmp/landing.duckdb")
+        print(
+            "A sync is writing it right now (DuckDB allows one writer or many readers). Take a "
+            "copy that does not block the sync: jssync landing --snapshot /tmp/landing.duckdb"
+        )
     else:
         print(table(("type", "name", "rows (estimate)"), objects))
     print()
-    print("To read it without blocking a sync, query a snapshot (the file is locked only while the "
-          "copy is made):")
+    print("To read it without blocking a sync, query a snapshot (the file is locked only while the copy is made):")
     print("  jssync landing --snapshot /tmp/landing.duckdb")
     print("  duckdb -readonly /tmp/landing.duckdb")
     print("or, between syncs, open it read-only directly (no sync can write it while you do):")

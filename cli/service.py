@@ -18,18 +18,32 @@ from sync.status import SyncStatus
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register master and serve on the `jssync` sub-command parser."""
-    p = add_command(sub, "master", cmd_master, "one master sync of every visible ASIN",
-                    "One master sync of every visible ASIN in batches of 100. fresh resets the sync "
-                    "flags and fetches everything; resume continues where the last master sync stopped, "
-                    "even after a crash. Example: jssync master --marketplace us --date-range 1year "
-                    "--mode fresh", run_flags=True)
-    p.add_argument("--date-range", choices=DATE_RANGES, default=None,
-                   help="sales range of ASINs never synced (default 1month; with resume, the range "
-                   "of the sync being resumed)")
+    p = add_command(
+        sub,
+        "master",
+        cmd_master,
+        "one master sync of every visible ASIN",
+        "One master sync of every visible ASIN in batches of 100. fresh resets the sync "
+        "flags and fetches everything; resume continues where the last master sync stopped, "
+        "even after a crash. Example: jssync master --marketplace us --date-range 1year "
+        "--mode fresh",
+        run_flags=True,
+    )
+    p.add_argument(
+        "--date-range",
+        choices=DATE_RANGES,
+        default=None,
+        help="sales range of ASINs never synced (default 1month; with resume, the range of the sync being resumed)",
+    )
     p.add_argument("--mode", choices=MODES, default="fresh", help="fresh (default) or resume")
-    p = add_command(sub, "serve", cmd_serve, "the HTTP service on $PORT (gunicorn)",
-                    "Serve the HTTP endpoints with gunicorn on 0.0.0.0:$PORT (default 8080). "
-                    "Example: PORT=8080 jssync serve --workers 2")
+    p = add_command(
+        sub,
+        "serve",
+        cmd_serve,
+        "the HTTP service on $PORT (gunicorn)",
+        "Serve the HTTP endpoints with gunicorn on 0.0.0.0:$PORT (default 8080). "
+        "Example: PORT=8080 jssync serve --workers 2",
+    )
     p.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
@@ -47,8 +61,12 @@ class _ProgressBar:
         if status.total_asins and self.bar.total != status.total_asins:
             self.bar.reset(total=status.total_asins)
         self.bar.n = status.total_asins_processed
-        self.bar.set_postfix(batch=f"{status.current_batch}/{status.total_batches}",
-                             failed=status.failed_asins, api_calls=status.total_api_calls, refresh=False)
+        self.bar.set_postfix(
+            batch=f"{status.current_batch}/{status.total_batches}",
+            failed=status.failed_asins,
+            api_calls=status.total_api_calls,
+            refresh=False,
+        )
         self.bar.refresh()
         if not status.is_running:
             self.close()  # before the run's closing log lines, which would land on the bar's line
@@ -67,8 +85,7 @@ def cmd_master(args: argparse.Namespace) -> int:
     if bar is not None:
         progress_log.setLevel(logging.WARNING)  # the bar shows what the per-batch lines would
     try:
-        status = run_master(cfg, args.marketplace, date_range=args.date_range, mode=args.mode,
-                            on_progress=bar)
+        status = run_master(cfg, args.marketplace, date_range=args.date_range, mode=args.mode, on_progress=bar)
     finally:
         if bar is not None:
             bar.close()

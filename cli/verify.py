@@ -16,19 +16,33 @@ from sync.verify import human, result_fields, run_verify
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register `verify` and `data-tests` on the `jssync` subparsers."""
-    p = add_command(sub, "verify", cmd_verify, help="prove production mirrors staging (checksums); repair it",
-                    description="Compare production's product and sales tables with staging's by "
-                    "checksums computed in each database; exit 0 in sync, 1 drift, 3 while a sync runs. "
-                    "Example: jssync verify --json --repair")
+    p = add_command(
+        sub,
+        "verify",
+        cmd_verify,
+        help="prove production mirrors staging (checksums); repair it",
+        description="Compare production's product and sales tables with staging's by "
+        "checksums computed in each database; exit 0 in sync, 1 drift, 3 while a sync runs. "
+        "Example: jssync verify --json --repair",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--repair", action="store_true", help="upsert production's missing and different rows")
     p.add_argument("--delete-extra", action="store_true", help="delete production rows staging lacks")
-    p.add_argument("--marketplace", choices=MARKETPLACES, default=None,
-                   help="compare only this marketplace's sales rows (products have no marketplace)")
+    p.add_argument(
+        "--marketplace",
+        choices=MARKETPLACES,
+        default=None,
+        help="compare only this marketplace's sales rows (products have no marketplace)",
+    )
 
-    p = add_command(sub, "data-tests", cmd_data_tests, help="run the SQL data tests in sql/tests/",
-                    description="Run each sql/tests/*.sql query (its rows are failures) per target; exit "
-                    "1 when an error-severity test fails. Example: jssync data-tests --target both --json")
+    p = add_command(
+        sub,
+        "data-tests",
+        cmd_data_tests,
+        help="run the SQL data tests in sql/tests/",
+        description="Run each sql/tests/*.sql query (its rows are failures) per target; exit "
+        "1 when an error-severity test fails. Example: jssync data-tests --target both --json",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--target", choices=("staging", "production", "both"), default="both")
 
@@ -47,8 +61,11 @@ def cmd_data_tests(args: argparse.Namespace) -> int:
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
     tests = discover()
-    targets = [cfg.staging, cfg.production] if args.target == "both" else \
-        [cfg.staging if args.target == "staging" else cfg.production]
+    targets = (
+        [cfg.staging, cfg.production]
+        if args.target == "both"
+        else [cfg.staging if args.target == "staging" else cfg.production]
+    )
     results = [r for settings in targets for r in run_tests(settings, tests)]
     failed = any(not r.passed and r.severity == "error" for r in results)
     if args.json:
@@ -59,7 +76,9 @@ def cmd_data_tests(args: argparse.Namespace) -> int:
             print(f"{mark} {r.name} [{r.target}] severity={r.severity}: {r.failures} failing rows")
             for example in r.examples:
                 print(f"     {json.dumps(example, default=str)}")
-        print(f"{sum(r.passed for r in results)} passed, "
-              f"{sum(not r.passed and r.severity == 'error' for r in results)} failed, "
-              f"{sum(not r.passed and r.severity == 'warn' for r in results)} warned")
+        print(
+            f"{sum(r.passed for r in results)} passed, "
+            f"{sum(not r.passed and r.severity == 'error' for r in results)} failed, "
+            f"{sum(not r.passed and r.severity == 'warn' for r in results)} warned"
+        )
     return EXIT_FAILED if failed else EXIT_OK

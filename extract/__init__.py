@@ -14,25 +14,51 @@ import pyarrow as pa
 
 from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
 
-_ARROW = {"text": pa.string(), "varchar": pa.string(), "json": pa.string(), "decimal": pa.float64(),
-          "int": pa.int64(), "bool": pa.bool_(), "date": pa.date32(), "ts": pa.timestamp("us")}
+_ARROW = {
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "json": pa.string(),
+    "decimal": pa.float64(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "ts": pa.timestamp("us"),
+}
 
 SCHEMAS: dict[str, pa.Schema] = {
     "products": pa.schema(
         [("asin", pa.string()), ("marketplace", pa.string()), ("report_date", pa.date32())]
         + [(name, _ARROW[kind]) for name, (kind, _) in PRODUCT_COLUMNS.items()]
-        + [("raw", pa.string())]),
+        + [("raw", pa.string())]
+    ),
     "sales_estimates": pa.schema(
         [("asin", pa.string()), ("marketplace", pa.string()), ("date", pa.date32())]
-        + [(name, _ARROW[kind]) for name, (kind, _) in SALES_COLUMNS.items()]),
-    "asin_outcomes": pa.schema([
-        ("asin", pa.string()), ("marketplace", pa.string()), ("kind", pa.string()),
-        ("product_status", pa.string()), ("sales_status", pa.string()),
-        ("sales_start", pa.date32()), ("sales_end", pa.date32()), ("sales_points", pa.int64()),
-        ("error_category", pa.string()), ("error", pa.string())]),
-    "sync_batches": pa.schema([
-        ("run_id", pa.string()), ("kind", pa.string()), ("marketplace", pa.string()),
-        ("batch", pa.int64()), ("asins", pa.int64()), ("started_at", pa.timestamp("us"))]),
+        + [(name, _ARROW[kind]) for name, (kind, _) in SALES_COLUMNS.items()]
+    ),
+    "asin_outcomes": pa.schema(
+        [
+            ("asin", pa.string()),
+            ("marketplace", pa.string()),
+            ("kind", pa.string()),
+            ("product_status", pa.string()),
+            ("sales_status", pa.string()),
+            ("sales_start", pa.date32()),
+            ("sales_end", pa.date32()),
+            ("sales_points", pa.int64()),
+            ("error_category", pa.string()),
+            ("error", pa.string()),
+        ]
+    ),
+    "sync_batches": pa.schema(
+        [
+            ("run_id", pa.string()),
+            ("kind", pa.string()),
+            ("marketplace", pa.string()),
+            ("batch", pa.int64()),
+            ("asins", pa.int64()),
+            ("started_at", pa.timestamp("us")),
+        ]
+    ),
 }
 FLUSH_ROWS = 5000  # rows per Arrow table: bounded memory, few files
 

@@ -19,8 +19,7 @@ class BudgetSpent(ApiError):
     """The month's request budget has no request left; nothing was sent."""
 
     def __init__(self, monthly: int):
-        super().__init__(f"{SPENT_MESSAGE} ({monthly} requests this month); request not sent",
-                         category="api")
+        super().__init__(f"{SPENT_MESSAGE} ({monthly} requests this month); request not sent", category="api")
 
 
 class RequestBudget:

@@ -30,8 +30,7 @@ MAX_PRODUCT_PAGES = settings.PRODUCT_BATCH_SIZE + 1
 class ApiError(Exception):
     """A request that failed for good. `category` is api (HTTP, network) or parse (body)."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 category: str = "api"):
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None, category: str = "api"):
         super().__init__(message)
         self.status = status
         self.code = code
@@ -42,10 +41,10 @@ class ApiError(Exception):
 class ApiUsage:
     """Requests sent this run, retries and 429s included (Jungle Scout bills each one)."""
 
-    requests: Counter = field(default_factory=Counter)      # endpoint -> requests sent
-    retries: Counter = field(default_factory=Counter)       # endpoint -> of which retries
+    requests: Counter = field(default_factory=Counter)  # endpoint -> requests sent
+    retries: Counter = field(default_factory=Counter)  # endpoint -> of which retries
     rate_limited: Counter = field(default_factory=Counter)  # endpoint -> 429 answers
-    errors: Counter = field(default_factory=Counter)        # endpoint -> failed answers
+    errors: Counter = field(default_factory=Counter)  # endpoint -> failed answers
     # (UTC day, endpoint) -> Counter of requests/retries/rate_limited/errors, for the ledger:
     # a run that spans midnight bills two days.
     daily: dict = field(default_factory=dict)
@@ -77,9 +76,14 @@ class ApiUsage:
     def ledger_rows(self) -> list[dict]:
         """One row per UTC day and endpoint: requests, retries, rate_limited, errors."""
         with self._lock:
-            return [{"day": day, "endpoint": endpoint,
-                     **{k: counts[k] for k in ("requests", "retries", "rate_limited", "errors")}}
-                    for (day, endpoint), counts in sorted(self.daily.items())]
+            return [
+                {
+                    "day": day,
+                    "endpoint": endpoint,
+                    **{k: counts[k] for k in ("requests", "retries", "rate_limited", "errors")},
+                }
+                for (day, endpoint), counts in sorted(self.daily.items())
+            ]
 
     @property
     def total(self) -> int:
@@ -90,23 +94,29 @@ class ApiUsage:
         """The limiter's rates per minute: configured, effective now (the run ends at it) and
         the lowest of the run (below configured: the API's real limit was lower)."""
         if self.limiter is not None:
-            return {"configured_rate_per_minute": self.limiter.per_minute,
-                    "effective_rate_per_minute": round(self.limiter.rate, 1),
-                    "lowest_rate_per_minute": round(self.limiter.lowest, 1)}
+            return {
+                "configured_rate_per_minute": self.limiter.per_minute,
+                "effective_rate_per_minute": round(self.limiter.rate, 1),
+                "lowest_rate_per_minute": round(self.limiter.lowest, 1),
+            }
         if self.rate_per_minute is not None:
-            return {"configured_rate_per_minute": self.rate_per_minute,
-                    "effective_rate_per_minute": self.rate_per_minute,
-                    "lowest_rate_per_minute": self.rate_per_minute}
+            return {
+                "configured_rate_per_minute": self.rate_per_minute,
+                "effective_rate_per_minute": self.rate_per_minute,
+                "lowest_rate_per_minute": self.rate_per_minute,
+            }
         return {}
 
     def as_dict(self) -> dict[str, int | float]:
         with self._lock:
-            counts = {"requests": sum(self.requests.values()),
-                      "product_requests": self.requests["products"],
-                      "sales_requests": self.requests["sales"],
-                      "retries": sum(self.retries.values()),
-                      "rate_limited": sum(self.rate_limited.values()),
-                      "errors": sum(self.errors.values())}
+            counts = {
+                "requests": sum(self.requests.values()),
+                "product_requests": self.requests["products"],
+                "sales_requests": self.requests["sales"],
+                "retries": sum(self.retries.values()),
+                "rate_limited": sum(self.rate_limited.values()),
+                "errors": sum(self.errors.values()),
+            }
         return {**counts, **self.rates()}
 
 
@@ -181,8 +191,7 @@ def _error_code(response: requests.Response, secrets: tuple[str, ...] = ()) -> t
 class _Retryable(Exception):
     """One failed attempt that the policy may retry (5xx, 429, timeout, connection error)."""
 
-    def __init__(self, status: int | None, last: str, *, code: str | None = None,
-                 asked: float | None = None):
+    def __init__(self, status: int | None, last: str, *, code: str | None = None, asked: float | None = None):
         super().__init__(last)
         self.status, self.last, self.code, self.asked = status, last, code, asked
 
@@ -191,9 +200,9 @@ class _Retryable(Exception):
 class _Call:
     """The state of one request across its attempts."""
 
-    sent: int = 0                   # requests sent, 429s included
-    failures: int = 0               # attempts used up (not 429s)
-    rate_limited: int = 0           # 429 answers
+    sent: int = 0  # requests sent, 429s included
+    failures: int = 0  # attempts used up (not 429s)
+    rate_limited: int = 0  # 429 answers
     first_429: float | None = None  # monotonic time of the first 429
 
     def rate_limited_for(self) -> float:
@@ -203,12 +212,21 @@ class _Call:
 class JungleScoutClient:
     """Calls the two endpoints the service uses. Safe to share between threads."""
 
-    def __init__(self, base_url: str, authorization: str, limiter: RateLimiter, *,
-                 usage: ApiUsage | None = None, timeout: tuple[float, float] = (5.0, 60.0),
-                 attempts: int = settings.API_ATTEMPTS, backoff: float = settings.RETRY_BACKOFF,
-                 max_retry_wait: float = settings.MAX_RETRY_WAIT,
-                 rate_limit_wait: float = settings.RATE_LIMIT_WAIT, pool_size: int = 10,
-                 budget: object = None):
+    def __init__(
+        self,
+        base_url: str,
+        authorization: str,
+        limiter: RateLimiter,
+        *,
+        usage: ApiUsage | None = None,
+        timeout: tuple[float, float] = (5.0, 60.0),
+        attempts: int = settings.API_ATTEMPTS,
+        backoff: float = settings.RETRY_BACKOFF,
+        max_retry_wait: float = settings.MAX_RETRY_WAIT,
+        rate_limit_wait: float = settings.RATE_LIMIT_WAIT,
+        pool_size: int = 10,
+        budget: object = None,
+    ):
         self.budget = budget  # extract.budget.RequestBudget: asked before every request is sent
         self.base_url = base_url.rstrip("/")
         self._authorization = authorization
@@ -228,11 +246,13 @@ class JungleScoutClient:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.headers.update({
-            "Authorization": self._authorization,
-            "X-API-Type": settings.API_TYPE,
-            "Accept": settings.ACCEPT,
-        })
+        self.session.headers.update(
+            {
+                "Authorization": self._authorization,
+                "X-API-Type": settings.API_TYPE,
+                "Accept": settings.ACCEPT,
+            }
+        )
 
     def __repr__(self) -> str:
         return f"JungleScoutClient({self.base_url!r})"
@@ -255,11 +275,11 @@ class JungleScoutClient:
         base, other = urlparse(self.base_url), urlparse(url)
         if (base.scheme, base.netloc) != (other.scheme, other.netloc):
             host = redact(other.netloc, self._secrets) or "none"
-            raise ApiError(f"links.next points to another host ({host}); refusing to follow it",
-                           category="parse")
+            raise ApiError(f"links.next points to another host ({host}); refusing to follow it", category="parse")
 
-    def _request(self, endpoint: str, method: str, url: str, *, body: dict | None = None,
-                 what: str) -> requests.Response:
+    def _request(
+        self, endpoint: str, method: str, url: str, *, body: dict | None = None, what: str
+    ) -> requests.Response:
         """Send with the retry policy (`_policy`): 5xx, timeouts and connection errors use up
         the request's attempts; a 429 never does, while the rate-limit wait allows; other 4xx
         are final."""
@@ -268,11 +288,16 @@ class JungleScoutClient:
             return self._policy(call)(self._attempt, call, endpoint, method, url, body, what)
         except _Retryable as exc:
             if exc.status == 429:
-                raise ApiError(f"{what} failed: still rate limited after {call.sent} attempts over "
-                               f"{call.rate_limited_for():.0f} s (at most {self.rate_limit_wait:g} s "
-                               f"of 429s per request): {exc.last}", status=429, code=exc.code) from None
-            raise ApiError(f"{what} failed after {call.sent} attempts: {exc.last}",
-                           status=exc.status, code=exc.code) from None
+                raise ApiError(
+                    f"{what} failed: still rate limited after {call.sent} attempts over "
+                    f"{call.rate_limited_for():.0f} s (at most {self.rate_limit_wait:g} s "
+                    f"of 429s per request): {exc.last}",
+                    status=429,
+                    code=exc.code,
+                ) from None
+            raise ApiError(
+                f"{what} failed after {call.sent} attempts: {exc.last}", status=exc.status, code=exc.code
+            ) from None
 
     def _policy(self, call: _Call) -> tenacity.Retrying:
         """The tenacity policy of one request. Stop: a failure that is not a 429 once `attempts`
@@ -298,8 +323,9 @@ class JungleScoutClient:
 
         return policy(retry=tenacity.retry_if_exception_type(_Retryable), stop=stop, wait=wait)
 
-    def _attempt(self, call: _Call, endpoint: str, method: str, url: str, body: dict | None,
-                 what: str) -> requests.Response:
+    def _attempt(
+        self, call: _Call, endpoint: str, method: str, url: str, body: dict | None, what: str
+    ) -> requests.Response:
         """One request: the response when it is usable, else _Retryable or a final ApiError."""
         self.limiter.acquire()
         if self.budget is not None:
@@ -311,8 +337,8 @@ class JungleScoutClient:
         try:
             headers = {"Content-Type": settings.CONTENT_TYPE} if body is not None else None
             response = self._session().request(
-                method, url, data=json.dumps(body) if body is not None else None,
-                headers=headers, timeout=self.timeout)
+                method, url, data=json.dumps(body) if body is not None else None, headers=headers, timeout=self.timeout
+            )
         except requests.Timeout:
             last = "timeout"
         except requests.ConnectionError:
@@ -357,8 +383,9 @@ class JungleScoutClient:
         try:
             body = _body_json(response)
         except ValueError as exc:
-            raise ApiError(f"{what}: the API answered a body that is not JSON", category="parse",
-                           status=response.status_code) from exc
+            raise ApiError(
+                f"{what}: the API answered a body that is not JSON", category="parse", status=response.status_code
+            ) from exc
         finally:
             response.close()
         if not isinstance(body, dict):
@@ -369,9 +396,17 @@ class JungleScoutClient:
         """POST product_database_query for up to 100 ASINs; yield each page's `data` items."""
         if not 1 <= len(asins) <= settings.PRODUCT_BATCH_SIZE:
             raise ValueError(f"ask for 1 to {settings.PRODUCT_BATCH_SIZE} ASINs per call, not {len(asins)}")
-        body = {"data": {"type": "product_database_query", "attributes": {
-            "include_keywords": list(asins), "exclude_keywords": [],
-            "product_tiers": ["oversize", "standard"], "seller_types": ["amz", "fba", "fbm"]}}}
+        body = {
+            "data": {
+                "type": "product_database_query",
+                "attributes": {
+                    "include_keywords": list(asins),
+                    "exclude_keywords": [],
+                    "product_tiers": ["oversize", "standard"],
+                    "seller_types": ["amz", "fba", "fbm"],
+                },
+            }
+        }
         query = urlencode({"marketplace": marketplace, "page[size]": settings.PRODUCT_BATCH_SIZE})
         url: str | None = f"{self.base_url}/product_database_query?{query}"
         seen: set[str] = set()
@@ -380,9 +415,11 @@ class JungleScoutClient:
             if url in seen:
                 raise ApiError(f"{what}: links.next repeats a page already read", category="parse")
             if len(seen) >= MAX_PRODUCT_PAGES:
-                raise ApiError(f"{what}: the API keeps sending links.next after {len(seen)} pages "
-                               f"(at most {MAX_PRODUCT_PAGES} expected); refusing to page further",
-                               category="parse")
+                raise ApiError(
+                    f"{what}: the API keeps sending links.next after {len(seen)} pages "
+                    f"(at most {MAX_PRODUCT_PAGES} expected); refusing to page further",
+                    category="parse",
+                )
             seen.add(url)
             page = self._json(self._request("products", "POST", url, body=body, what=what), what)
             data = page.get("data")
@@ -393,8 +430,10 @@ class JungleScoutClient:
             if nxt is not None and not isinstance(nxt, str):
                 raise ApiError(f"{what}: links.next is not a URL", category="parse")
             if nxt and not data:
-                raise ApiError(f"{what}: page {len(seen)} is empty but links.next asks for another; "
-                               "refusing to page further", category="parse")
+                raise ApiError(
+                    f"{what}: page {len(seen)} is empty but links.next asks for another; refusing to page further",
+                    category="parse",
+                )
             yield data
             url = urljoin(self.base_url + "/", nxt) if nxt else None
             if url:
@@ -402,11 +441,11 @@ class JungleScoutClient:
 
     def sales_estimates(self, asin: str, marketplace: str, start: dt.date, end: dt.date) -> SalesAnswer:
         """GET sales_estimates_query for one ASIN and a date range, both ends included."""
-        query = urlencode({"marketplace": marketplace, "asin": asin,
-                           "start_date": start.isoformat(), "end_date": end.isoformat()})
+        query = urlencode(
+            {"marketplace": marketplace, "asin": asin, "start_date": start.isoformat(), "end_date": end.isoformat()}
+        )
         what = f"Sales fetch for {asin}"
-        response = self._request("sales", "GET", f"{self.base_url}/sales_estimates_query?{query}",
-                                 what=what)
+        response = self._request("sales", "GET", f"{self.base_url}/sales_estimates_query?{query}", what=what)
         if response.status_code == 422:
             response.close()
             return SalesAnswer(items=[], no_data=True)

@@ -43,8 +43,8 @@ class AsinOutcome:
 
     asin: str
     kind: str
-    product_status: str = "pending"   # found | not_found | invalid | failed | skipped
-    sales_status: str = "skipped"     # synced | no_data | current | failed | skipped
+    product_status: str = "pending"  # found | not_found | invalid | failed | skipped
+    sales_status: str = "skipped"  # synced | no_data | current | failed | skipped
     sales_start: dt.date | None = None
     sales_end: dt.date | None = None
     sales_points: int = 0
@@ -61,15 +61,23 @@ class AsinOutcome:
             self.error_category, self.error = category, message
 
     def row(self, marketplace: str) -> dict:
-        return {"asin": self.asin, "marketplace": marketplace, "kind": self.kind,
-                "product_status": self.product_status, "sales_status": self.sales_status,
-                "sales_start": self.sales_start, "sales_end": self.sales_end,
-                "sales_points": self.sales_points, "error_category": self.error_category,
-                "error": self.error}
+        return {
+            "asin": self.asin,
+            "marketplace": marketplace,
+            "kind": self.kind,
+            "product_status": self.product_status,
+            "sales_status": self.sales_status,
+            "sales_start": self.sales_start,
+            "sales_end": self.sales_end,
+            "sales_points": self.sales_points,
+            "error_category": self.error_category,
+            "error": self.error,
+        }
 
 
-def sales_range(synced_at: dt.datetime | None, run_date: dt.date,
-                date_range: str = "1year") -> tuple[dt.date, dt.date] | None:
+def sales_range(
+    synced_at: dt.datetime | None, run_date: dt.date, date_range: str = "1year"
+) -> tuple[dt.date, dt.date] | None:
     """Dates to ask for, both included: never synced, `date_range` ending yesterday; synced
     before, from the date of the last sync through yesterday; None when already current."""
     end = run_date - dt.timedelta(days=1)
@@ -112,8 +120,9 @@ class BatchFetcher:
             else:
                 outcome = self.outcomes[w.asin]
                 outcome.product_status = "invalid"
-                outcome.fail("other", f"ASIN {w.asin!r} has an invalid format "
-                             "(expected B + 9 letters/digits, or 10 digits/X)")
+                outcome.fail(
+                    "other", f"ASIN {w.asin!r} has an invalid format (expected B + 9 letters/digits, or 10 digits/X)"
+                )
         for w in valid:
             if w.kind == SALES_GAP or not self.fetch_products:
                 self.outcomes[w.asin].product_status = "skipped"
@@ -127,10 +136,9 @@ class BatchFetcher:
 
     def _products(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
         for start in range(0, len(work), settings.PRODUCT_BATCH_SIZE):
-            chunk = [w.asin for w in work[start:start + settings.PRODUCT_BATCH_SIZE]]
+            chunk = [w.asin for w in work[start : start + settings.PRODUCT_BATCH_SIZE]]
             wanted = set(chunk)
-            log.debug("Calling JungleScout Product API for %d ASINs...", len(chunk),
-                      extra={"step": "SyncASINs"})
+            log.debug("Calling JungleScout Product API for %d ASINs...", len(chunk), extra={"step": "SyncASINs"})
             rows: dict[str, dict] = {}
             try:
                 for page in self.client.product_pages(chunk, self.marketplace):
@@ -156,8 +164,9 @@ class BatchFetcher:
                         self.outcomes[asin].fail(exc.category, str(exc))
                 log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
                 continue
-            log.debug("Product API returned %d products (requested %d)", len(rows), len(chunk),
-                      extra={"step": "SyncASINs"})
+            log.debug(
+                "Product API returned %d products (requested %d)", len(rows), len(chunk), extra={"step": "SyncASINs"}
+            )
             for asin in chunk:
                 outcome = self.outcomes[asin]
                 if asin in rows:
@@ -168,8 +177,12 @@ class BatchFetcher:
                     outcome.fail("api", settings.NOT_FOUND_ERROR)
             missing = [a for a in chunk if self.outcomes[a].product_status == "not_found"]
             if missing:
-                log.debug("%d ASINs NOT FOUND in JungleScout API (will retry in %d days):",
-                          len(missing), settings.PRODUCT_NOT_FOUND_RETRY_DAYS, extra={"step": "SyncASINs"})
+                log.debug(
+                    "%d ASINs NOT FOUND in JungleScout API (will retry in %d days):",
+                    len(missing),
+                    settings.PRODUCT_NOT_FOUND_RETRY_DAYS,
+                    extra={"step": "SyncASINs"},
+                )
                 log.debug("Not found list: [%s]", " ".join(missing), extra={"step": "SyncASINs"})
 
     def _sales(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
@@ -185,8 +198,12 @@ class BatchFetcher:
         if not todo:
             return
         workers = max(1, min(self.max_concurrency, len(todo)))
-        log.debug("Fetching sales data for %d ASINs, up to %d requests in flight as the rate "
-                  "limit allows...", len(todo), workers, extra={"step": "SyncASINs"})
+        log.debug(
+            "Fetching sales data for %d ASINs, up to %d requests in flight as the rate limit allows...",
+            len(todo),
+            workers,
+            extra={"step": "SyncASINs"},
+        )
         names = threading.local()
         counter = iter(range(workers))
         counter_lock = threading.Lock()
@@ -203,9 +220,12 @@ class BatchFetcher:
             except ApiError as exc:
                 log.debug("ERROR: %s", exc, extra=step)
                 return w, exc
-            log.debug("Sales API returned %s for ASIN %s",
-                      "no rank data" if answer.no_data else f"{_points(answer)} data points",
-                      w.asin, extra=step)
+            log.debug(
+                "Sales API returned %s for ASIN %s",
+                "no rank data" if answer.no_data else f"{_points(answer)} data points",
+                w.asin,
+                extra=step,
+            )
             return w, answer
 
         # Workers log with the sync's context (flow, run id): each task runs in a copy of it.

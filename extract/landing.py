@@ -119,10 +119,11 @@ class Landing:
                 except duckdb.CatalogException:
                     path.write_text("")  # dlt creates a table with its first row
                     continue
-                (relation
-                 .filter(duckdb.ColumnExpression("_dlt_load_id") == duckdb.ConstantExpression(load.load_id))
-                 .select(*[duckdb.ColumnExpression(c) for c in columns])
-                 .write_csv(str(path), header=False))
+                (
+                    relation.filter(duckdb.ColumnExpression("_dlt_load_id") == duckdb.ConstantExpression(load.load_id))
+                    .select(*[duckdb.ColumnExpression(c) for c in columns])
+                    .write_csv(str(path), header=False)
+                )
 
 
 def create_views(file: Path) -> list[str]:
@@ -162,7 +163,6 @@ def open_for_run(directory: Path, run_id: str, wait: float) -> tuple[Landing, st
     fallback = Landing(Path(directory) / "runs", file_name=f"{name}.duckdb", pipeline_name=name)
     if not fallback.hold(0.0):
         raise LandingError(f"neither {main.file} nor {fallback.file} can be opened for writing")
-    reason = (f"{main.file.name} was locked by another process for {wait:g}s; this run landed in "
-              f"{fallback.file}")
+    reason = f"{main.file.name} was locked by another process for {wait:g}s; this run landed in {fallback.file}"
     log.warning("%s", reason)
     return fallback, reason

@@ -26,11 +26,19 @@ from collections.abc import Callable
 class RateLimiter:
     """Blocks each caller of acquire() until a request may start. Thread-safe."""
 
-    def __init__(self, per_minute: int, burst_per_second: int, *, margin: float = 0.04,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
-                 decrease: float = 0.7, increase: float = 0.05, clean_seconds: float = 10.0,
-                 min_per_minute: float | None = None):
+    def __init__(
+        self,
+        per_minute: int,
+        burst_per_second: int,
+        *,
+        margin: float = 0.04,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        decrease: float = 0.7,
+        increase: float = 0.05,
+        clean_seconds: float = 10.0,
+        min_per_minute: float | None = None,
+    ):
         if per_minute < 1 or burst_per_second < 1:
             raise ValueError("rate limits must be at least 1 request")
         if not 0 < decrease < 1 or not 0 < increase <= 1:
@@ -55,7 +63,7 @@ class RateLimiter:
         self._starts: collections.deque[float] = collections.deque()
         self._paused_until = 0.0
         self._cut_at = -math.inf  # when the rate was last lowered
-        self._clean = 0           # successes since the rate last changed
+        self._clean = 0  # successes since the rate last changed
         self.waited = 0.0  # total seconds callers spent waiting, for reports
         self.lowest = float(per_minute)
         self.decreases = 0

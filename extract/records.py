@@ -82,8 +82,7 @@ def _convert(name: str, value: object, kind: str, size: tuple[int, ...]) -> obje
     except RecordError:
         raise
     except (ArithmeticError, ValueError, TypeError) as exc:  # OverflowError is an ArithmeticError
-        raise RecordError(f"{name} cannot be stored ({type(exc).__name__}: {exc}), "
-                          f"got {_short(value)}") from exc
+        raise RecordError(f"{name} cannot be stored ({type(exc).__name__}: {exc}), got {_short(value)}") from exc
 
 
 def _short(value: object) -> str:
@@ -151,8 +150,7 @@ def _convert_value(name: str, value: object, kind: str, size: tuple[int, ...]) -
         try:
             return json.dumps(value, separators=(",", ":"), allow_nan=False)
         except ValueError as exc:
-            raise RecordError(f"{name} holds a number JSON cannot store"
-                              f"{_where_not_finite(value)}") from exc
+            raise RecordError(f"{name} holds a number JSON cannot store{_where_not_finite(value)}") from exc
     raise AssertionError(f"unknown column kind {kind}")
 
 
@@ -235,8 +233,14 @@ def sales_rows(asin: str, marketplace: str, items: list[dict], start: dt.date, e
                 raise RecordError(f"sales for {asin}: {exc}") from exc
             if not start <= day <= end:
                 continue
-            rows[day] = {"asin": asin, "marketplace": marketplace, "date": day,
-                         "estimated_units_sold": units, "last_known_price": price, **shared}
+            rows[day] = {
+                "asin": asin,
+                "marketplace": marketplace,
+                "date": day,
+                "estimated_units_sold": units,
+                "last_known_price": price,
+                **shared,
+            }
     return [rows[d] for d in sorted(rows)]
 
 

@@ -56,5 +56,9 @@ def policy(**kwargs: Any) -> tenacity.Retrying:
 def polling(seconds: float, every: float, on: type[BaseException]) -> tenacity.Retrying:
     """Try again every `every` seconds while the call raises `on`, for at most `seconds`, then
     re-raise. Its sleeps are real, never scaled: it waits for another party, not a failure."""
-    return tenacity.Retrying(stop=tenacity.stop_after_delay(seconds), wait=tenacity.wait_fixed(every),
-                             retry=tenacity.retry_if_exception_type(on), reraise=True)
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_delay(seconds),
+        wait=tenacity.wait_fixed(every),
+        retry=tenacity.retry_if_exception_type(on),
+        reraise=True,
+    )

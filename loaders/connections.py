@@ -59,9 +59,7 @@ def connect(settings: DbSettings, *, connect_timeout: int = 5, application_name:
             keepalives_count=3,
         )
     except psycopg2.OperationalError as exc:
-        raise DatabaseUnavailable(
-            f"{settings.describe()} is unreachable: {first_line(exc)}"
-        ) from exc
+        raise DatabaseUnavailable(f"{settings.describe()} is unreachable: {first_line(exc)}") from exc
     return conn
 
 

@@ -48,8 +48,14 @@ class TestResult:
         return self.failures == 0
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "target": self.target, "severity": self.severity,
-                "failures": self.failures, "passed": self.passed, "examples": self.examples}
+        return {
+            "name": self.name,
+            "target": self.target,
+            "severity": self.severity,
+            "failures": self.failures,
+            "passed": self.passed,
+            "examples": self.examples,
+        }
 
 
 def parse(path: Traversable | Path, folder: str = TESTS_FOLDER) -> DataTest:
@@ -57,8 +63,10 @@ def parse(path: Traversable | Path, folder: str = TESTS_FOLDER) -> DataTest:
     found = dict(_HEADER.findall(path.read_text(encoding="utf-8")))
     severity = found.get("severity", "").lower()
     if severity not in SEVERITIES:
-        raise RenderError(f"{path.name}: declare `-- severity: error` or `-- severity: warn` in its header "
-                          f"(found {severity or 'none'!r})")
+        raise RenderError(
+            f"{path.name}: declare `-- severity: error` or `-- severity: warn` in its header "
+            f"(found {severity or 'none'!r})"
+        )
     targets = tuple(t.strip() for t in found.get("targets", ", ".join(TARGETS)).split(",") if t.strip())
     unknown = [t for t in targets if t not in TARGETS]
     if unknown or not targets:

@@ -68,13 +68,11 @@ def lint(prefixes: dict[str, str]) -> list[LintResult]:
             except ParseError as exc:
                 statements = []
                 for error in exc.errors:
-                    errors.append(f"line {error.get('line')}, column {error.get('col')}: "
-                                  f"{error.get('description')}")
+                    errors.append(f"line {error.get('line')}, column {error.get('col')}: {error.get('description')}")
             finally:
                 logger.removeHandler(handler)
             # sqlglot keeps statements it cannot model (e.g. CREATE TABLE ... LIKE) as raw
             # commands: not errors, but not checked either; PostgreSQL tests cover them.
             unchecked = [m.split("' contains")[0].strip("'")[:80] for m in handler.messages]
-            results.append(LintResult(path.as_posix(), target,
-                                      len(statements), errors, unchecked))
+            results.append(LintResult(path.as_posix(), target, len(statements), errors, unchecked))
     return results

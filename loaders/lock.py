@@ -14,5 +14,6 @@ def check_lock_held(cur, prefix: str, pid: int | None) -> None:
     staging cursor, e.g. inside a merge transaction, which the exception then rolls back)."""
     run_model(cur, "sync_lock_held", "staging", prefix, {"prefix": prefix, "pid": pid})
     if not cur.fetchone()[0]:
-        raise LockLost("this sync lost its one-sync lock (its staging session ended); "
-                       "stopping before writing anything more")
+        raise LockLost(
+            "this sync lost its one-sync lock (its staging session ended); stopping before writing anything more"
+        )

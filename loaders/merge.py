@@ -27,10 +27,20 @@ log = logging.getLogger("jssync.merge")
 
 PRODUCT_INPUT = ["asin", "report_date", *PRODUCT_COLUMNS]
 SALES_INPUT = ["asin", "marketplace", "date", *SALES_COLUMNS]
-OUTCOME_INPUT = ["asin", "marketplace", "kind", "product_status", "sales_status", "sales_start",
-                 "sales_end", "sales_points", "error_category", "error"]
+OUTCOME_INPUT = [
+    "asin",
+    "marketplace",
+    "kind",
+    "product_status",
+    "sales_status",
+    "sales_start",
+    "sales_end",
+    "sales_points",
+    "error_category",
+    "error",
+]
 PRODUCTION_PAUSES = (1.0, 2.0)  # seconds between the three production attempts
-PUBLISH_CHUNK = 20              # outbox entries per production transaction
+PUBLISH_CHUNK = 20  # outbox entries per production transaction
 
 
 @dataclass(frozen=True)
@@ -59,12 +69,11 @@ class StagingTransaction:
     the run, the lock session it must still hold, and whether it marks the master queue."""
 
     run_id: str
-    lock_pid: int | None = None      # check that this session still holds the sync lock
+    lock_pid: int | None = None  # check that this session still holds the sync lock
     mark_master_queue: bool = False  # mark the batch's master-queue rows done (master sync)
 
 
-def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad,
-                  txn: StagingTransaction) -> StagingMerge:
+def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: StagingTransaction) -> StagingMerge:
     """Merge one landed load into staging in one transaction: the lock check, the data models,
     sync_status, the production outbox row and (master sync) the queue mark, all or nothing."""
     with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
@@ -86,8 +95,7 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad,
             run_model(cur, "product_data", "staging", prefix)
             run_model(cur, "sales_estimate_data", "staging", prefix)
             run_model(cur, "sync_status", "staging", prefix, {"run_id": txn.run_id})
-            run_model(cur, "production_outbox", "staging", prefix,
-                      {"run_id": txn.run_id, "load_id": load.load_id})
+            run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})
             row = cur.fetchone()
             if txn.mark_master_queue:
                 run_model(cur, "master_queue_mark_done", "staging", prefix, {"run_id": txn.run_id})
@@ -104,8 +112,14 @@ def pending_outbox(conn, prefix: str) -> list[int]:
         return [row[0] for row in cur.fetchall()]
 
 
-def publish(staging_conn, staging_prefix: str, production: DbSettings, *,
-            attempts: int = 3, pauses: tuple[float, ...] = PRODUCTION_PAUSES) -> PublishResult:
+def publish(
+    staging_conn,
+    staging_prefix: str,
+    production: DbSettings,
+    *,
+    attempts: int = 3,
+    pauses: tuple[float, ...] = PRODUCTION_PAUSES,
+) -> PublishResult:
     """Apply every pending outbox entry to production, oldest first; idempotent.
 
     Each chunk gets `attempts` tries with `pauses` between them (any error is retried alike:
@@ -119,28 +133,45 @@ def publish(staging_conn, staging_prefix: str, production: DbSettings, *,
         return pauses[min(state.attempt_number - 1, len(pauses) - 1)]
 
     def note(state: tenacity.RetryCallState) -> None:
-        log.debug("ERROR: production attempt %d of %d failed: %s", state.attempt_number, attempts,
-                  first_line(state.outcome.exception()), extra={"step": "Publish"})
+        log.debug(
+            "ERROR: production attempt %d of %d failed: %s",
+            state.attempt_number,
+            attempts,
+            first_line(state.outcome.exception()),
+            extra={"step": "Publish"},
+        )
 
     for start in range(0, len(ids), PUBLISH_CHUNK):
-        chunk = ids[start:start + PUBLISH_CHUNK]
+        chunk = ids[start : start + PUBLISH_CHUNK]
         with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
             products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
             _export_owed(staging_conn, staging_prefix, chunk, products, sales)
-            policy = retrying.policy(stop=tenacity.stop_after_attempt(attempts), wait=pause,
-                                     retry=tenacity.retry_if_exception_type(Exception), before_sleep=note)
+            policy = retrying.policy(
+                stop=tenacity.stop_after_attempt(attempts),
+                wait=pause,
+                retry=tenacity.retry_if_exception_type(Exception),
+                before_sleep=note,
+            )
             try:
                 policy(_apply_production, production, products, sales)
             except Exception as exc:
                 result.attempts += policy.statistics.get("attempt_number", attempts)
                 note_final = first_line(exc)
-                log.debug("ERROR: production attempt %d of %d failed: %s", attempts, attempts, note_final,
-                          extra={"step": "Publish"})
+                log.debug(
+                    "ERROR: production attempt %d of %d failed: %s",
+                    attempts,
+                    attempts,
+                    note_final,
+                    extra={"step": "Publish"},
+                )
                 result.error = f"Production merge failed after {attempts} attempts: {note_final}"
                 return result
             result.attempts += policy.statistics.get("attempt_number", 1)
-            log.debug("Production: merge successful on attempt %d", policy.statistics.get("attempt_number", 1),
-                      extra={"step": "Publish"})
+            log.debug(
+                "Production: merge successful on attempt %d",
+                policy.statistics.get("attempt_number", 1),
+                extra={"step": "Publish"},
+            )
         with staging_conn, staging_conn.cursor() as cur:
             run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
         result.applied.extend(chunk)
@@ -160,6 +191,7 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
 def _apply_production(settings: DbSettings, products: Path, sales: Path) -> None:
     prefix = settings.prefix
     with connection(settings, application_name="jssync-publish") as conn:
+
         def work(cur) -> None:
             run_model(cur, "input_tables", "production", prefix)
             with products.open() as source:

@@ -70,7 +70,8 @@ def migrate(settings: DbSettings) -> MigrationResult:
                         raise MigrationError(
                             f"{target}: migration {path.name} was changed after it was applied "
                             f"(recorded checksum {row[0][:12]}…, file now {digest[:12]}…); add a new "
-                            "migration instead of editing an applied one")
+                            "migration instead of editing an applied one"
+                        )
                     already += 1
                     continue
                 text = render(path.name, target, prefix)
@@ -78,10 +79,8 @@ def migrate(settings: DbSettings) -> MigrationResult:
                     if _has_statements(text):  # a staging-only file renders empty for production
                         cur.execute(text)  # no parameters: a `%` in the text stays as written
                 except Exception as exc:
-                    raise MigrationError(f"{target}: migration {path.name} failed: "
-                                         f"{first_line(exc)}") from exc
-                run_model(cur, "migration_record", target, prefix,
-                          {"filename": path.name, "checksum": digest})
+                    raise MigrationError(f"{target}: migration {path.name} failed: {first_line(exc)}") from exc
+                run_model(cur, "migration_record", target, prefix, {"filename": path.name, "checksum": digest})
                 applied.append(path.name)
                 log.info("%s: applied %s", target, path.name)
     return MigrationResult(target, applied, already)

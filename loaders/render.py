@@ -87,8 +87,11 @@ def _sql_files(folder: str) -> list[PurePosixPath]:
         if node.is_file() and node.name.endswith(".sql"):
             found.append(PurePosixPath(folder, node.name))
         elif node.is_dir():
-            found += [PurePosixPath(folder, node.name, leaf.name) for leaf in node.iterdir()
-                      if leaf.is_file() and leaf.name.endswith(".sql")]
+            found += [
+                PurePosixPath(folder, node.name, leaf.name)
+                for leaf in node.iterdir()
+                if leaf.is_file() and leaf.name.endswith(".sql")
+            ]
     return sorted(found, key=lambda p: (p.name, p.as_posix()))
 
 

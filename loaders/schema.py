@@ -68,13 +68,11 @@ def dump(conn, prefix: str) -> str:
                 out.append(normalize(definition.replace(f" ON {schema}.", " ON ")) + ";")
         out.append("")
     for name, data_type, owned_by in sequences:
-        out.append(f"CREATE SEQUENCE {name} AS {data_type}"
-                   + (f" OWNED BY {owned_by}" if owned_by else "") + ";")
+        out.append(f"CREATE SEQUENCE {name} AS {data_type}" + (f" OWNED BY {owned_by}" if owned_by else "") + ";")
     if sequences:
         out.append("")
     for name, arguments, result, language, volatility in functions:
-        out.append(f"FUNCTION {name}({normalize(arguments)})\n    RETURNS {result} "
-                   f"LANGUAGE {language} {volatility};")
+        out.append(f"FUNCTION {name}({normalize(arguments)})\n    RETURNS {result} LANGUAGE {language} {volatility};")
     return "\n".join(out).rstrip() + "\n"
 
 

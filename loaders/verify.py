@@ -26,9 +26,9 @@ from loaders.execute import copy_out, in_transaction, run_model
 from loaders.merge import PRODUCT_INPUT, SALES_INPUT, _apply_production
 from loaders.render import render
 
-DEFAULT_BUCKETS = 4096   # buckets of ASINs per table: level-1 traffic is this many small rows
-ASIN_CHUNK = 2000        # ASINs per level-3 read
-KEY_CHUNK = 5000         # keys per level-4 read, per repair transaction, per delete transaction
+DEFAULT_BUCKETS = 4096  # buckets of ASINs per table: level-1 traffic is this many small rows
+ASIN_CHUNK = 2000  # ASINs per level-3 read
+KEY_CHUNK = 5000  # keys per level-4 read, per repair transaction, per delete transaction
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,24 @@ class DataTable:
     by_marketplace: bool
 
     def context(self) -> dict:
-        return {"data_table": self.name, "columns": list(self.columns), "key": dict(self.key),
-                "by_marketplace": self.by_marketplace}
+        return {
+            "data_table": self.name,
+            "columns": list(self.columns),
+            "key": dict(self.key),
+            "by_marketplace": self.by_marketplace,
+        }
 
 
 # Every column the service writes, in the order production's input tables take them.
-PRODUCTS = DataTable("jungle_scout_product_data", {"asin": "text", "report_date": "date"},
-                     (*PRODUCT_INPUT, "created_at"), False)
-SALES = DataTable("jungle_scout_sales_estimate_data", {"asin": "text", "marketplace": "text", "date": "date"},
-                  (*SALES_INPUT, "updated_at", "created_at"), True)
+PRODUCTS = DataTable(
+    "jungle_scout_product_data", {"asin": "text", "report_date": "date"}, (*PRODUCT_INPUT, "created_at"), False
+)
+SALES = DataTable(
+    "jungle_scout_sales_estimate_data",
+    {"asin": "text", "marketplace": "text", "date": "date"},
+    (*SALES_INPUT, "updated_at", "created_at"),
+    True,
+)
 TABLES = (PRODUCTS, SALES)
 KINDS = ("missing", "extra", "different")
 
@@ -74,8 +83,7 @@ class Reader:
     def copy_to(self, name: str, params: dict, sink: io.TextIOBase, **context: object) -> int:
         """COPY the rows of query `name` to `sink`; returns the row count (bytes are counted)."""
         with self.conn, self.conn.cursor() as cur:
-            count = copy_out(cur, render(name, self.settings.target, self.settings.prefix, **context),
-                             params, sink)
+            count = copy_out(cur, render(name, self.settings.target, self.settings.prefix, **context), params, sink)
         self.bytes_read += sink.tell()
         return count
 
@@ -100,9 +108,16 @@ class TableDrift:
         for kind, keys in self.keys.items():
             for key in keys:
                 counted[(key[0], kind)] += 1
-        return [{"table": self.table.name, "asin": asin, "kind": kind, "rows": rows,
-                 "columns": sorted(self.columns.get(asin, ())) if kind == "different" else []}
-                for (asin, kind), rows in sorted(counted.items(), key=lambda i: (i[0][0], KINDS.index(i[0][1])))]
+        return [
+            {
+                "table": self.table.name,
+                "asin": asin,
+                "kind": kind,
+                "rows": rows,
+                "columns": sorted(self.columns.get(asin, ())) if kind == "different" else [],
+            }
+            for (asin, kind), rows in sorted(counted.items(), key=lambda i: (i[0][0], KINDS.index(i[0][1])))
+        ]
 
 
 def _both(staging: Reader, production: Reader, read: Callable[[Reader], list]) -> tuple[list, list]:
@@ -114,15 +129,21 @@ def _both(staging: Reader, production: Reader, read: Callable[[Reader], list]) -
 
 def _chunks(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _keys_json(table: DataTable, keys: list[tuple[str, ...]]) -> str:
     return json.dumps([dict(zip(table.key, key, strict=True)) for key in keys])
 
 
-def compare_table(staging: Reader, production: Reader, table: DataTable, *, buckets: int = DEFAULT_BUCKETS,
-                  marketplace: str | None = None) -> TableDrift:
+def compare_table(
+    staging: Reader,
+    production: Reader,
+    table: DataTable,
+    *,
+    buckets: int = DEFAULT_BUCKETS,
+    marketplace: str | None = None,
+) -> TableDrift:
     """Compare one table level by level; only what differs is drilled into."""
     context = table.context()
     drift = TableDrift(table)
@@ -136,15 +157,21 @@ def compare_table(staging: Reader, production: Reader, table: DataTable, *, buck
     drift.buckets_differing = len(differing)
     if not differing:
         return drift
-    asins = differing_asins(staging, production, table, marketplace=marketplace,
-                            buckets=buckets, bucket_ids=differing)
+    asins = differing_asins(staging, production, table, marketplace=marketplace, buckets=buckets, bucket_ids=differing)
     _drill_rows(staging, production, table, drift, asins, marketplace)
     return drift
 
 
-def differing_asins(staging: Reader, production: Reader, table: DataTable, *, marketplace: str | None = None,
-                    buckets: int = DEFAULT_BUCKETS, bucket_ids: list[int] | None = None,
-                    asins: list[str] | None = None) -> list[str]:
+def differing_asins(
+    staging: Reader,
+    production: Reader,
+    table: DataTable,
+    *,
+    marketplace: str | None = None,
+    buckets: int = DEFAULT_BUCKETS,
+    bucket_ids: list[int] | None = None,
+    asins: list[str] | None = None,
+) -> list[str]:
     """The ASINs whose per-ASIN checksums differ, among `bucket_ids` or among `asins`."""
     context = table.context()
     if asins is not None:
@@ -159,8 +186,9 @@ def differing_asins(staging: Reader, production: Reader, table: DataTable, *, ma
     return sorted(a for a in s_asins.keys() | p_asins.keys() if s_asins.get(a) != p_asins.get(a))
 
 
-def _drill_rows(staging: Reader, production: Reader, table: DataTable, drift: TableDrift,
-                asins: list[str], marketplace: str | None) -> None:
+def _drill_rows(
+    staging: Reader, production: Reader, table: DataTable, drift: TableDrift, asins: list[str], marketplace: str | None
+) -> None:
     context = table.context()
     width = len(table.key)
     different: list[tuple[str, ...]] = []
@@ -197,8 +225,9 @@ def repair(staging: Reader, production: DbSettings, drift: TableDrift) -> int:
             for t in TABLES:
                 files[t.name].touch()
             with files[drift.table.name].open("w") as sink:
-                written += staging.copy_to("verify_row_values", {"keys": _keys_json(drift.table, chunk)},
-                                           sink, **drift.table.context())
+                written += staging.copy_to(
+                    "verify_row_values", {"keys": _keys_json(drift.table, chunk)}, sink, **drift.table.context()
+                )
             _apply_production(production, files[PRODUCTS.name], files[SALES.name])
     return written
 
@@ -208,10 +237,18 @@ def delete_extra(production: DbSettings, drift: TableDrift) -> int:
     deleted = 0
     with connection(production, application_name="jssync-verify") as conn:
         for chunk in _chunks(drift.keys["extra"], KEY_CHUNK):
+
             def work(cur, chunk=chunk) -> int:
-                run_model(cur, "verify_delete_rows", production.target, production.prefix,
-                          {"keys": _keys_json(drift.table, chunk)}, **drift.table.context())
+                run_model(
+                    cur,
+                    "verify_delete_rows",
+                    production.target,
+                    production.prefix,
+                    {"keys": _keys_json(drift.table, chunk)},
+                    **drift.table.context(),
+                )
                 return cur.rowcount
+
             deleted += in_transaction(conn, work, what="verify delete")
     return deleted
 

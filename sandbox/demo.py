@@ -46,37 +46,49 @@ def _demo_token(secret: str) -> str:
 
     import jwt
 
-    return jwt.encode({"sub": "demo", "role": "admin", "exp": int(time.time()) + 12 * 3600}, secret,
-                      algorithm="HS256")
+    return jwt.encode({"sub": "demo", "role": "admin", "exp": int(time.time()) + 12 * 3600}, secret, algorithm="HS256")
 
 
 def _environment(server: PgServer, sandbox: Sandbox) -> dict[str, str]:
     env = {
-        "JUNGLE_SCOUT_API_KEY": "demo-key", "JUNGLE_SCOUT_API_KEY_NAME": "demo",
-        "JUNGLE_SCOUT_BASE_URL": sandbox.base_url, "LANDING_DIR": str(LOCAL / "demo" / "landing"),
-        "JWT_SECRET": "demo-jwt-secret-change-me-0123456789", "SYNC_API_KEY": "demo-sync-key-change-me-0123",
+        "JUNGLE_SCOUT_API_KEY": "demo-key",
+        "JUNGLE_SCOUT_API_KEY_NAME": "demo",
+        "JUNGLE_SCOUT_BASE_URL": sandbox.base_url,
+        "LANDING_DIR": str(LOCAL / "demo" / "landing"),
+        "JWT_SECRET": "demo-jwt-secret-change-me-0123456789",
+        "SYNC_API_KEY": "demo-sync-key-change-me-0123",
         "PORT": "8080",
     }
-    return env | server.db_env({"staging": "jssync_demo_staging", "production": "jssync_demo_production"},
-                               {"staging": "dev_az_", "production": "prod_az_"})
+    return env | server.db_env(
+        {"staging": "jssync_demo_staging", "production": "jssync_demo_production"},
+        {"staging": "dev_az_", "production": "prod_az_"},
+    )
 
 
 def _seed(cfg: config_mod.Config) -> None:
     s = cfg.staging
-    with psycopg2.connect(host=s.host, port=s.port, user=s.user, password=s.password or None,
-                          dbname=s.name) as conn, conn.cursor() as cur:
+    with (
+        psycopg2.connect(host=s.host, port=s.port, user=s.user, password=s.password or None, dbname=s.name) as conn,
+        conn.cursor() as cur,
+    ):
         cur.execute(render("fixtures/product.sql", "staging", s.prefix))
         for asin in VISIBLE + HIDDEN:
-            cur.execute(render("fixtures/seed_product.sql", "staging", s.prefix),
-                        {"asin": asin, "visible": asin not in HIDDEN})
+            cur.execute(
+                render("fixtures/seed_product.sql", "staging", s.prefix), {"asin": asin, "visible": asin not in HIDDEN}
+            )
     conn.close()
 
 
 def _count(settings, table: str) -> int:
     from psycopg2 import sql
 
-    with psycopg2.connect(host=settings.host, port=settings.port, user=settings.user,
-                          password=settings.password or None, dbname=settings.name) as conn:
+    with psycopg2.connect(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password or None,
+        dbname=settings.name,
+    ) as conn:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(settings.prefix + table)))
             count = cur.fetchone()[0]
@@ -109,9 +121,12 @@ def main() -> int:
     env_file = LOCAL / "demo" / "demo.env"
     env_file.parent.mkdir(parents=True, exist_ok=True)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in sorted(env.items())))
-    rows = {t.target: {table: _count(t, table) for table in
-                       ("jungle_scout_product_data", "jungle_scout_sales_estimate_data")}
-            for t in (cfg.staging, cfg.production)}
+    rows = {
+        t.target: {
+            table: _count(t, table) for table in ("jungle_scout_product_data", "jungle_scout_sales_estimate_data")
+        }
+        for t in (cfg.staging, cfg.production)
+    }
     print("\n==> rows now in both databases")
     for target, counts in rows.items():
         print(f"    {target:<10} " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
@@ -131,10 +146,15 @@ read_only=True).sql('select asin, title, price from landing.products'))"
     dashboard:    .venv/bin/jssync serve, then open (signed in for 12 hours with the demo's JWT_SECRET)
                   http://localhost:8080/dashboard#token={_demo_token(env["JWT_SECRET"])}""")
     if server.embedded:
-        print(f"    stop the embedded PostgreSQL: .venv/bin/python -m sandbox.postgres stop --data-dir "
-              f"{(LOCAL / 'pg').relative_to(ROOT)}")
-    completed = not status.stopped_early and status.successful_product_sync > 0 and \
-        rows["production"]["jungle_scout_product_data"] > 0
+        print(
+            f"    stop the embedded PostgreSQL: .venv/bin/python -m sandbox.postgres stop --data-dir "
+            f"{(LOCAL / 'pg').relative_to(ROOT)}"
+        )
+    completed = (
+        not status.stopped_early
+        and status.successful_product_sync > 0
+        and rows["production"]["jungle_scout_product_data"] > 0
+    )
     print(f"\n==> hourly sync {'completed' if completed else 'FAILED'}")
     return 0 if completed else 1
 

@@ -50,10 +50,27 @@ ACCEPT = "application/vnd.junglescout.v1+json"
 JSONAPI = "application/vnd.api+json"
 PATHS = {"/api/product_database_query": "products", "/api/sales_estimates_query": "sales"}
 METHODS = {"products": "POST", "sales": "GET"}
-FAULT_NAMES = frozenset({"latency", "fail_next", "slow_next", "malformed_next", "rate_limit_next",
-                         "fail_asins", "unknown_asins", "revision", "page_size", "extra_results",
-                         "bad_values", "bad_sales_values", "endless_pages", "echo_auth_next",
-                         "fail_share", "real_rate", "hold"})
+FAULT_NAMES = frozenset(
+    {
+        "latency",
+        "fail_next",
+        "slow_next",
+        "malformed_next",
+        "rate_limit_next",
+        "fail_asins",
+        "unknown_asins",
+        "revision",
+        "page_size",
+        "extra_results",
+        "bad_values",
+        "bad_sales_values",
+        "endless_pages",
+        "echo_auth_next",
+        "fail_share",
+        "real_rate",
+        "hold",
+    }
+)
 MAX_BODY = 1 << 20
 MAX_RANGE_DAYS = 3660  # ten years; guards the sandbox against absurd ranges, not a documented API limit
 LOG_SIZE = 20000
@@ -71,10 +88,32 @@ _CATEGORIES = {
     "Books": ["Children's Books", "Cookbooks", "Mystery & Thrillers"],
     "Office Products": ["Office & School Supplies", "Desk Organizers"],
 }
-_BRANDS = ["Acme", "Northwind", "Bluebird", "Kestrel Home", "PeakForm", "Lumen & Co", "Harbor Lane",
-           "Tidy Nest", "Zestify", "Orbit Kids", "Pawsome", "Everlume"]
-_ADJECTIVES = ["Premium", "Compact", "Deluxe", "Eco-Friendly", "Portable", "Heavy-Duty", "Classic",
-               "Ultra-Soft", "Stackable", "Foldable"]
+_BRANDS = [
+    "Acme",
+    "Northwind",
+    "Bluebird",
+    "Kestrel Home",
+    "PeakForm",
+    "Lumen & Co",
+    "Harbor Lane",
+    "Tidy Nest",
+    "Zestify",
+    "Orbit Kids",
+    "Pawsome",
+    "Everlume",
+]
+_ADJECTIVES = [
+    "Premium",
+    "Compact",
+    "Deluxe",
+    "Eco-Friendly",
+    "Portable",
+    "Heavy-Duty",
+    "Classic",
+    "Ultra-Soft",
+    "Stackable",
+    "Foldable",
+]
 _SELLERS = ["Amazon.com", "BestDeals LLC", "Prime Goods Co", "Northwind Retail", "Harbor Supply"]
 _PRICE_FACTOR = {"jp": 100.0, "in": 50.0, "mx": 18.0}  # local currency, roughly
 _ASIN_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -119,8 +158,9 @@ def product_attributes(asin: str, marketplace: str, revision: int = 0) -> dict:
     noun = subs[0] if subs else category
     title = f"{brand} {rng.choice(_ADJECTIVES)} {noun} - {rng.choice(['Pack of 2', 'Large', 'Blue', 'Set'])}"
     base = math.exp(rng.uniform(math.log(4.0), math.log(200.0)))
-    price: float | None = round(min(9999.99, int(base * _PRICE_FACTOR.get(marketplace, 1.0))
-                                    + rng.choice([0.99, 0.49, 0.95, 0.0])), 2)
+    price: float | None = round(
+        min(9999.99, int(base * _PRICE_FACTOR.get(marketplace, 1.0)) + rng.choice([0.99, 0.49, 0.95, 0.0])), 2
+    )
     if rng.random() < 0.03:
         price = None
     reviews = 0 if rng.random() < 0.05 else int(math.exp(rng.uniform(0, 11)))
@@ -136,16 +176,21 @@ def product_attributes(asin: str, marketplace: str, revision: int = 0) -> dict:
     fees = None
     if price is not None:
         referral = round(price * 0.15, 2)
-        fees = {"fba_fee": fba_fee, "referral_fee": referral, "variable_closing_fee": closing,
-                "total_fees": round(fba_fee + referral + closing, 2)}
+        fees = {
+            "fba_fee": fba_fee,
+            "referral_fee": referral,
+            "variable_closing_fee": closing,
+            "total_fees": round(fba_fee + referral + closing, 2),
+        }
     return {
         "title": title,
         "price": price,
         "reviews": reviews,
         "category": category,
         "rating": rating,
-        "image_url": None if rng.random() < 0.05 else
-        f"https://m.media-amazon.com/images/I/{''.join(rng.choice(_ASIN_CHARS) for _ in range(11))}.jpg",
+        "image_url": None
+        if rng.random() < 0.05
+        else f"https://m.media-amazon.com/images/I/{''.join(rng.choice(_ASIN_CHARS) for _ in range(11))}.jpg",
         "parent_asin": parent_asin,
         "is_variant": is_variant,
         "seller_type": rng.choice(["FBA", "FBM", "AMZ"]),
@@ -165,8 +210,7 @@ def product_attributes(asin: str, marketplace: str, revision: int = 0) -> dict:
         "listing_quality_score": None if rng.random() < 0.1 else rng.randint(1, 10),
         "number_of_sellers": rng.randint(1, 40),
         "buy_box_owner": seller if has_buy_box else None,
-        "buy_box_owner_seller_id": "A" + "".join(rng.choice(_ASIN_CHARS) for _ in range(13))
-        if has_buy_box else None,
+        "buy_box_owner_seller_id": "A" + "".join(rng.choice(_ASIN_CHARS) for _ in range(13)) if has_buy_box else None,
         "date_first_available": None if rng.random() < 0.03 else first.isoformat(),
         "date_first_available_is_estimated": rng.random() < 0.2,
         "approximate_30_day_revenue": None if price is None else round(units_30 * price, 2),
@@ -182,8 +226,9 @@ def product_attributes(asin: str, marketplace: str, revision: int = 0) -> dict:
     }
 
 
-def _month_points(asin: str, marketplace: str, revision: int, year: int, month: int,
-                  daily: float, price: float | None) -> list[dict]:
+def _month_points(
+    asin: str, marketplace: str, revision: int, year: int, month: int, daily: float, price: float | None
+) -> list[dict]:
     # One generator per calendar month: overlapping windows agree on every shared day, and a year of
     # points costs 13 seedings instead of 366.
     rng = _rng(asin, marketplace, revision, f"{year:04d}-{month:02d}")
@@ -191,18 +236,28 @@ def _month_points(asin: str, marketplace: str, revision: int, year: int, month: 
     for d in range(1, calendar.monthrange(year, month)[1] + 1):
         day = datetime.date(year, month, d)
         # Draw the same values every day whatever the branches, so the sequence stays aligned.
-        zero, noise, priced, drift = (rng.random() < 0.03, rng.lognormvariate(0, 0.35),
-                                      rng.random() >= 0.1, rng.uniform(-0.08, 0.05))
+        zero, noise, priced, drift = (
+            rng.random() < 0.03,
+            rng.lognormvariate(0, 0.35),
+            rng.random() >= 0.1,
+            rng.uniform(-0.08, 0.05),
+        )
         weekly = 1.15 if day.weekday() >= 5 else 0.95
-        points.append({"date": day.isoformat(),
-                       "estimated_units_sold": 0 if zero else int(round(daily * weekly * noise)),
-                       "last_known_price": round(min(9999.99, price * (1 + drift)), 2)
-                       if priced and price is not None else None})
+        points.append(
+            {
+                "date": day.isoformat(),
+                "estimated_units_sold": 0 if zero else int(round(daily * weekly * noise)),
+                "last_known_price": round(min(9999.99, price * (1 + drift)), 2)
+                if priced and price is not None
+                else None,
+            }
+        )
     return points
 
 
-def sales_points(asin: str, marketplace: str, start: datetime.date, end: datetime.date,
-                 revision: int = 0) -> list[dict]:
+def sales_points(
+    asin: str, marketplace: str, start: datetime.date, end: datetime.date, revision: int = 0
+) -> list[dict]:
     """Daily estimates from ``start`` to ``end`` inclusive; each day's value is independent of the range."""
     attrs = product_attributes(asin, marketplace, revision)
     daily = max(0.2, attrs["approximate_30_day_units_sold"] / 30.0)
@@ -217,9 +272,11 @@ def sales_points(asin: str, marketplace: str, start: datetime.date, end: datetim
 
 # ---------------------------------------------------------------- errors and rate limits
 
+
 class _ApiError(Exception):
-    def __init__(self, status: int, detail: str, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.detail, self.headers = status, detail, headers or {}
         try:
@@ -229,16 +286,19 @@ class _ApiError(Exception):
             self.title, self.code = "Error", code or "ERROR"
 
     def body(self) -> dict:
-        return {"errors": [{"title": self.title, "detail": self.detail,
-                            "code": self.code, "status": str(self.status)}]}
+        return {"errors": [{"title": self.title, "detail": self.detail, "code": self.code, "status": str(self.status)}]}
 
 
 def _too_many(wait: float, retry_after: int) -> _ApiError:
     at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=wait)
     if at.microsecond:  # round up: the earliest whole second at which a retry is allowed
         at = at.replace(microsecond=0) + datetime.timedelta(seconds=1)
-    return _ApiError(429, f"Rate limit exceeded, retry again at {at:%Y-%m-%dT%H:%M:%SZ}",
-                     "RATE_LIMIT_EXCEEDED", {"Retry-After": str(retry_after)})
+    return _ApiError(
+        429,
+        f"Rate limit exceeded, retry again at {at:%Y-%m-%dT%H:%M:%SZ}",
+        "RATE_LIMIT_EXCEEDED",
+        {"Retry-After": str(retry_after)},
+    )
 
 
 class _Window:
@@ -290,6 +350,7 @@ class _RateLimiter:
 
 
 # ---------------------------------------------------------------- faults
+
 
 def _number(name: str, value: Any, default: float | None = None) -> float:
     if value is None and default is not None:
@@ -364,8 +425,11 @@ def _parse_fault(name: str, value: Any) -> Any:
         seed = value.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f"fail_share.seed must be an int, got {seed!r}")
-        return {"share": share, "status": _status("fail_share.status", value.get("status", 503)),
-                "seed": seed} if share else None
+        return (
+            {"share": share, "status": _status("fail_share.status", value.get("status", 503)), "seed": seed}
+            if share
+            else None
+        )
     if name == "real_rate":
         if value is None:
             return None
@@ -403,11 +467,20 @@ def _parse_fault(name: str, value: Any) -> Any:
 
 # ---------------------------------------------------------------- the server
 
+
 class Sandbox:
     """A local Jungle Scout API on a background thread; use as a context manager or start()/stop()."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, rate_per_minute: int | None = 300,
-                 burst_per_second: int | None = 15, latency: float = 0.0, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        rate_per_minute: int | None = 300,
+        burst_per_second: int | None = 15,
+        latency: float = 0.0,
+        api_key: str | None = None,
+    ) -> None:
         self.host, self.port, self.api_key = host, port, api_key
         self.rate_per_minute, self.burst_per_second = rate_per_minute, burst_per_second
         self._default_latency = _number("latency", latency)
@@ -442,8 +515,12 @@ class Sandbox:
             self._server.sandbox = self
             self._t0 = time.monotonic()
             # A short poll interval keeps stop() fast.
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="jungle-scout-sandbox", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="jungle-scout-sandbox",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -499,13 +576,23 @@ class Sandbox:
         still in flight (a slow answer its client gave up on) is not counted in the new stats."""
         with self._lock:
             self._generation += 1
-            self._faults: dict[str, Any] = {"latency": self._default_latency, "fail_next": None,
-                                            "slow_next": None, "malformed_next": None,
-                                            "rate_limit_next": None, "fail_asins": {},
-                                            "page_size": None, "extra_results": [],
-                                            "bad_values": {}, "bad_sales_values": {},
-                                            "endless_pages": False, "echo_auth_next": None,
-                                            "fail_share": None, "real_rate": None, "hold": False}
+            self._faults: dict[str, Any] = {
+                "latency": self._default_latency,
+                "fail_next": None,
+                "slow_next": None,
+                "malformed_next": None,
+                "rate_limit_next": None,
+                "fail_asins": {},
+                "page_size": None,
+                "extra_results": [],
+                "bad_values": {},
+                "bad_sales_values": {},
+                "endless_pages": False,
+                "echo_auth_next": None,
+                "fail_share": None,
+                "real_rate": None,
+                "hold": False,
+            }
             self._released.set()
             self._fail_rng = random.Random(0)
             self.revision = 0
@@ -521,11 +608,16 @@ class Sandbox:
     def stats(self) -> dict:
         """Counters and the recent request log (a copy)."""
         with self._lock:
-            return {"requests": self._requests, "by_endpoint": dict(self._by_endpoint),
-                    "by_status": dict(self._by_status), "rate_limited": self._by_status.get("429", 0),
-                    "max_in_flight": self._max_in_flight, "in_flight": self._in_flight,
-                    "connections_opened": self._connections_opened,
-                    "log": [dict(e) for e in self._log]}
+            return {
+                "requests": self._requests,
+                "by_endpoint": dict(self._by_endpoint),
+                "by_status": dict(self._by_status),
+                "rate_limited": self._by_status.get("429", 0),
+                "max_in_flight": self._max_in_flight,
+                "in_flight": self._in_flight,
+                "connections_opened": self._connections_opened,
+                "log": [dict(e) for e in self._log],
+            }
 
     # -- used by the handler
 
@@ -556,8 +648,9 @@ class Sandbox:
     def _admit(self, key: str) -> float | None:
         with self._lock:
             real = self._faults["real_rate"]
-            self._limiter.rate, self._limiter.burst = ((real["per_minute"], real["burst"]) if real else
-                                                       (self.rate_per_minute or 0, self.burst_per_second or 0))
+            self._limiter.rate, self._limiter.burst = (
+                (real["per_minute"], real["burst"]) if real else (self.rate_per_minute or 0, self.burst_per_second or 0)
+            )
             return self._limiter.check(key, time.monotonic())
 
     def _begin(self) -> int:
@@ -692,15 +785,20 @@ class _Handler(BaseHTTPRequestHandler):
         params = parse_qsl(url.query, keep_blank_values=True)
         body = self._read_body()
         if path.startswith("/api/_sandbox/"):
-            return self._control(path[len("/api/_sandbox/"):], body, dict(params))
+            return self._control(path[len("/api/_sandbox/") :], body, dict(params))
         endpoint = PATHS.get(path)
         if endpoint is None:
             return self._send(404, _ApiError(404, f"no such endpoint: {url.path}").body())
         sb = self.server.sandbox
         query = dict(params)
-        entry = {"t": round(time.monotonic() - sb._t0, 6), "method": self.command, "endpoint": endpoint,
-                 "marketplace": query.get("marketplace"),
-                 "asins": self._asins_of(endpoint, query, body), "status": 500}
+        entry = {
+            "t": round(time.monotonic() - sb._t0, 6),
+            "method": self.command,
+            "endpoint": endpoint,
+            "marketplace": query.get("marketplace"),
+            "asins": self._asins_of(endpoint, query, body),
+            "status": 500,
+        }
         generation = sb._begin()
         recorded = False
         try:
@@ -735,8 +833,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, TypeError, KeyError):
             return []
 
-    def _api(self, endpoint: str, params: list[tuple[str, str]],
-             body: bytes | None) -> tuple[int, Any, dict[str, str]]:
+    def _api(self, endpoint: str, params: list[tuple[str, str]], body: bytes | None) -> tuple[int, Any, dict[str, str]]:
         sb = self.server.sandbox
         auth = (self.headers.get("Authorization") or "").strip()
         if not auth:
@@ -761,8 +858,9 @@ class _Handler(BaseHTTPRequestHandler):
             key = auth.partition(":")[2] or auth
             raise _ApiError(fault["status"], f"Authorization {auth} was refused (unknown key {key})")
         if self.command != METHODS[endpoint]:
-            raise _ApiError(405, f"{self.command} not allowed; use {METHODS[endpoint]}",
-                            headers={"Allow": METHODS[endpoint]})
+            raise _ApiError(
+                405, f"{self.command} not allowed; use {METHODS[endpoint]}", headers={"Allow": METHODS[endpoint]}
+            )
         if ACCEPT not in (self.headers.get("Accept") or ""):
             raise _ApiError(400, f"Accept header must be {ACCEPT}", "BAD_ACCEPT_HEADER")
         # The official client spells it X_API_Type, which the real API evidently accepts too.
@@ -772,8 +870,9 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(params)
         market = query.get("marketplace")
         if market not in MARKETPLACES:
-            raise _ApiError(400, f"marketplace must be one of {' '.join(MARKETPLACES)}, got {market!r}",
-                            "INVALID_MARKETPLACE")
+            raise _ApiError(
+                400, f"marketplace must be one of {' '.join(MARKETPLACES)}, got {market!r}", "INVALID_MARKETPLACE"
+            )
         if endpoint == "products":
             return 200, self._products(market, params, body), {}
         return 200, self._sales(market, query), {}
@@ -786,8 +885,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = dict(params)
         raw_size = query.get("page[size]", "100")
         if not re.fullmatch(r"[0-9]{1,3}", raw_size) or not 1 <= int(raw_size) <= 100:
-            raise _ApiError(400, f"page[size] must be an integer 1-100, got {raw_size!r}",
-                            "INVALID_PAGE_SIZE")
+            raise _ApiError(400, f"page[size] must be an integer 1-100, got {raw_size!r}", "INVALID_PAGE_SIZE")
         size = int(raw_size)
         faults = sb._faults_view()
         if faults["page_size"]:
@@ -801,11 +899,11 @@ class _Handler(BaseHTTPRequestHandler):
         data = doc.get("data") if isinstance(doc, dict) else None
         attrs = data.get("attributes") if isinstance(data, dict) else None
         if not isinstance(attrs, dict) or data.get("type") != "product_database_query":
-            raise _ApiError(400, "body must be {'data': {'type': 'product_database_query', "
-                            "'attributes': {...}}}", "INVALID_BODY")
+            raise _ApiError(
+                400, "body must be {'data': {'type': 'product_database_query', 'attributes': {...}}}", "INVALID_BODY"
+            )
         kws = attrs.get("include_keywords")
-        if (not isinstance(kws, list) or not 1 <= len(kws) <= 100
-                or not all(isinstance(k, str) for k in kws)):
+        if not isinstance(kws, list) or not 1 <= len(kws) <= 100 or not all(isinstance(k, str) for k in kws):
             raise _ApiError(400, "include_keywords must be a list of 1-100 strings", "INVALID_BODY")
         for key in ("exclude_keywords", "product_tiers", "seller_types"):
             if not isinstance(attrs.get(key, []), list):
@@ -825,19 +923,22 @@ class _Handler(BaseHTTPRequestHandler):
                 mark, offset = "", -1
             end = float("inf") if faults["endless_pages"] else len(found)
             if mark != fingerprint or not 0 < offset < end:
-                raise _ApiError(400, "page[cursor] is invalid or does not belong to this query",
-                                "INVALID_CURSOR")
+                raise _ApiError(400, "page[cursor] is invalid or does not belong to this query", "INVALID_CURSOR")
         bad = faults["bad_values"]
-        items = [{"id": f"{market}/{asin}", "type": "product_database_result",
-                  "attributes": {**product_attributes(asin, market, sb.revision), **bad.get(asin, {})}}
-                 for asin in found[offset:offset + size]]
+        items = [
+            {
+                "id": f"{market}/{asin}",
+                "type": "product_database_result",
+                "attributes": {**product_attributes(asin, market, sb.revision), **bad.get(asin, {})},
+            }
+            for asin in found[offset : offset + size]
+        ]
         links = {"self": self._url(params)}
         if offset + size < len(found) or faults["endless_pages"]:
             token = base64.urlsafe_b64encode(f"{fingerprint}:{offset + size}".encode()).decode().rstrip("=")
-            links["next"] = self._url([(k, v) for k, v in params if k != "page[cursor]"]
-                                      + [("page[cursor]", token)])
+            links["next"] = self._url([(k, v) for k, v in params if k != "page[cursor]"] + [("page[cursor]", token)])
         doc = {"data": items, "links": links, "meta": {"total_items": len(found)}}
-        return _raw_json(doc) if any(asin in bad for asin in found[offset:offset + size]) else doc
+        return _raw_json(doc) if any(asin in bad for asin in found[offset : offset + size]) else doc
 
     def _url(self, params: list[tuple[str, str]]) -> str:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
@@ -857,8 +958,7 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ValueError(raw)
                 dates[name] = datetime.date.fromisoformat(raw)
             except ValueError:
-                raise _ApiError(400, f"{name} must be a date YYYY-MM-DD, got {raw!r}",
-                                "INVALID_DATE") from None
+                raise _ApiError(400, f"{name} must be a date YYYY-MM-DD, got {raw!r}", "INVALID_DATE") from None
         start, end = dates["start_date"], dates["end_date"]
         if start > end:
             raise _ApiError(400, f"start_date {start} is after end_date {end}", "INVALID_DATE_RANGE")
@@ -876,10 +976,23 @@ class _Handler(BaseHTTPRequestHandler):
         bad = sb._faults["bad_sales_values"].get(asin)
         if bad:
             points = [{**point, **bad} for point in points]
-        doc = {"data": [{"id": f"{market}/{asin}", "type": "sales_estimate_result", "attributes": {
-            "asin": asin, "is_parent": attrs["is_parent"], "is_variant": attrs["is_variant"],
-            "is_standalone": attrs["is_standalone"], "parent_asin": attrs["parent_asin"],
-            "variants": attrs["variants"] if attrs["is_parent"] else [], "data": points}}]}
+        doc = {
+            "data": [
+                {
+                    "id": f"{market}/{asin}",
+                    "type": "sales_estimate_result",
+                    "attributes": {
+                        "asin": asin,
+                        "is_parent": attrs["is_parent"],
+                        "is_variant": attrs["is_variant"],
+                        "is_standalone": attrs["is_standalone"],
+                        "parent_asin": attrs["parent_asin"],
+                        "variants": attrs["variants"] if attrs["is_parent"] else [],
+                        "data": points,
+                    },
+                }
+            ]
+        }
         return _raw_json(doc) if bad else doc
 
     def _control(self, name: str, body: bytes | None, query: dict) -> None:
@@ -889,8 +1002,7 @@ class _Handler(BaseHTTPRequestHandler):
         if allowed is None:
             return self._send(404, _ApiError(404, f"no such sandbox endpoint: {name}").body())
         if self.command not in allowed:
-            return self._send(405, _ApiError(405, f"use {' or '.join(allowed)}").body(),
-                              {"Allow": ", ".join(allowed)})
+            return self._send(405, _ApiError(405, f"use {' or '.join(allowed)}").body(), {"Allow": ", ".join(allowed)})
         if name == "stats":
             stats = sb.stats()
             if query.get("log") in ("0", "false", "no"):  # the log can be large

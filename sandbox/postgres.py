@@ -91,9 +91,16 @@ class PgServer:
         env = {}
         for target, base in (("staging", "DB_STAGING"), ("production", "DB_PROD")):
             prefix = prefixes if isinstance(prefixes, str) else prefixes[target]
-            env.update({f"{base}_HOST": self.host, f"{base}_PORT": str(self.port), f"{base}_USER": self.user,
-                        f"{base}_PASS": self.password or "", f"{base}_NAME": databases[target],
-                        f"{base}_TABLE_PREFIX": prefix})
+            env.update(
+                {
+                    f"{base}_HOST": self.host,
+                    f"{base}_PORT": str(self.port),
+                    f"{base}_USER": self.user,
+                    f"{base}_PASS": self.password or "",
+                    f"{base}_NAME": databases[target],
+                    f"{base}_TABLE_PREFIX": prefix,
+                }
+            )
         return env
 
     def connect(self, dbname: str = "postgres") -> psycopg2.extensions.connection:
@@ -349,9 +356,7 @@ class EmbeddedPostgres:
         if info is None or not _pid_alive(info.pid):
             return False
         if info.status != "ready":
-            raise RuntimeError(
-                f"postgres pid {info.pid} in {self.data_dir} never became ready ({info.status})"
-            )
+            raise RuntimeError(f"postgres pid {info.pid} in {self.data_dir} never became ready ({info.status})")
         if self._requested_port and info.port != self._requested_port:
             raise RuntimeError(
                 f"postgres in {self.data_dir} is already running on port {info.port}, "
@@ -427,8 +432,7 @@ class EmbeddedPostgres:
         result = self._run("initdb", args, timeout=300)
         if result.returncode != 0:
             raise RuntimeError(
-                f"initdb failed for {self.data_dir} (exit {result.returncode}):\n"
-                f"{result.stdout}{result.stderr}"
+                f"initdb failed for {self.data_dir} (exit {result.returncode}):\n{result.stdout}{result.stderr}"
             )
 
     def _pg_ctl_start(self, port: int) -> str | None:
@@ -594,9 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", choices=["start", "stop", "status"])
     parser.add_argument("--data-dir", type=Path, default=Path(".local/pg"), help="embedded data dir")
     parser.add_argument("--port", type=int, default=None, help="embedded server port (default: a free one)")
-    parser.add_argument(
-        "--embedded", action="store_true", help="start: always use the embedded server (skip URL/5432)"
-    )
+    parser.add_argument("--embedded", action="store_true", help="start: always use the embedded server (skip URL/5432)")
     parser.add_argument("--mode", choices=_STOP_MODES, default="fast", help="stop: pg_ctl shutdown mode")
     args = parser.parse_args(argv)
 

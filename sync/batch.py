@@ -22,37 +22,61 @@ from sync.status import SyncStatus, utcnow
 log = logging.getLogger("jssync.sync")
 
 
-def process_batch(run: SyncRun, work: list[AsinWork], batch: int, *, fetch_products: bool = True,
-                  fetch_sales: bool = True, date_range: str = "1year",
-                  mark_master_queue: bool = False) -> list[AsinOutcome]:
+def process_batch(
+    run: SyncRun,
+    work: list[AsinWork],
+    batch: int,
+    *,
+    fetch_products: bool = True,
+    fetch_sales: bool = True,
+    date_range: str = "1year",
+    mark_master_queue: bool = False,
+) -> list[AsinOutcome]:
     """Extract, land, merge into staging, publish to production; returns the outcomes.
 
     `mark_master_queue`: the staging transaction also marks these ASINs done in the master queue."""
     run.require_staging()
     status = run.status
-    fetcher = BatchFetcher(run.api_client(), run.marketplace, status.started_at.date(),
-                           max_concurrency=run.config.max_concurrency,
-                           fetch_products=fetch_products, fetch_sales=fetch_sales, date_range=date_range)
-    batch_row = {"run_id": status.run_id, "kind": run.kind, "marketplace": run.marketplace,
-                 "batch": batch, "asins": len(work), "started_at": utcnow().replace(tzinfo=None)}
+    fetcher = BatchFetcher(
+        run.api_client(),
+        run.marketplace,
+        status.started_at.date(),
+        max_concurrency=run.config.max_concurrency,
+        fetch_products=fetch_products,
+        fetch_sales=fetch_sales,
+        date_range=date_range,
+    )
+    batch_row = {
+        "run_id": status.run_id,
+        "kind": run.kind,
+        "marketplace": run.marketplace,
+        "batch": batch,
+        "asins": len(work),
+        "started_at": utcnow().replace(tzinfo=None),
+    }
     try:
         landing = run.open_landing()
         load = landing.land(jungle_scout_source(fetcher.run(work), batch_row))
     except LandingError as exc:
         raise StopSync(str(exc), "other") from exc
     status.landing["load_id"] = load.load_id
-    log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id,
-              extra={"step": "SyncASINs"})
-    txn = StagingTransaction(run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None,
-                             mark_master_queue=mark_master_queue)
+    log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id, extra={"step": "SyncASINs"})
+    txn = StagingTransaction(
+        run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None, mark_master_queue=mark_master_queue
+    )
     try:
         merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
     except (psycopg2.Error, DatabaseUnavailable) as exc:
         raise StopSync(f"Staging merge failed: {first_line(exc)}") from exc
     except LockLost as exc:
         raise StopSync(str(exc), "other") from exc
-    log.debug("Staging: merged %d product rows, %d sales rows, %d sync_status rows",
-              merged.products, merged.sales, merged.outcomes, extra={"step": "SyncASINs"})
+    log.debug(
+        "Staging: merged %d product rows, %d sales rows, %d sync_status rows",
+        merged.products,
+        merged.sales,
+        merged.outcomes,
+        extra={"step": "SyncASINs"},
+    )
     outcomes = list(fetcher.outcomes.values())
     tally(status, outcomes)
     status.total_api_calls = run.usage.total

@@ -60,8 +60,7 @@ def arm(run) -> BudgetState:
 
 def month_spent(cur, prefix: str, now: dt.datetime | None = None) -> int:
     """Requests of the calendar month (UTC) holding `now`, from staging's usage ledger."""
-    run_model(cur, "plan_month_usage", "staging", prefix,
-              {"now": None if now is None else now.replace(tzinfo=None)})
+    run_model(cur, "plan_month_usage", "staging", prefix, {"now": None if now is None else now.replace(tzinfo=None)})
     return int(cur.fetchone()[0])
 
 
@@ -103,14 +102,15 @@ class RunPlan:
     limit: int
     select_now: dt.datetime | None
     auto: bool
-    capped_by: str            # limit | time | budget | due
+    capped_by: str  # limit | time | budget | due
     time_cap: int | None
     budget_cap: int | None
     requests_per_asin: float
 
 
-def plan_run(config: Config, budget: BudgetState, rpa: float, now: dt.datetime, *,
-             limit: int | str | None = None) -> RunPlan:
+def plan_run(
+    config: Config, budget: BudgetState, rpa: float, now: dt.datetime, *, limit: int | str | None = None
+) -> RunPlan:
     """The next run's limit. `auto`: capped by time and by the budget's share of this run; a
     fixed limit: capped only by what is left of the budget."""
     limit = config.hourly_sync_asin_limit if limit is None else limit
@@ -126,8 +126,7 @@ def plan_run(config: Config, budget: BudgetState, rpa: float, now: dt.datetime, 
     if by_budget is not None and by_budget < by_time:
         chosen, reason = by_budget, "budget"
     # Due now or before the next run: the selection looks one run period ahead.
-    return RunPlan(chosen, naive + run_period(config.sync_runs_per_day), True, reason, by_time,
-                   by_budget, rpa)
+    return RunPlan(chosen, naive + run_period(config.sync_runs_per_day), True, reason, by_time, by_budget, rpa)
 
 
 def per_run_capacity(config: Config, rpa: float, limit: int | str | None = None) -> int:
@@ -136,8 +135,7 @@ def per_run_capacity(config: Config, rpa: float, limit: int | str | None = None)
     return time_cap(config, rpa) if limit == "auto" else int(limit)
 
 
-def best_threshold_days(visible: int, rpa: float, per_run: int, runs_per_day: int,
-                        monthly: int | None) -> int | None:
+def best_threshold_days(visible: int, rpa: float, per_run: int, runs_per_day: int, monthly: int | None) -> int | None:
     """The smallest threshold (whole days) that the run capacity and the budget hold in steady
     state: every visible ASIN refreshed once per threshold, a month counted as 30 days.
     None when nothing can be fetched at all."""

@@ -27,6 +27,9 @@ def run_catch_up(config: Config) -> SyncStatus:
 
 
 def _summary(status: SyncStatus) -> None:
-    log.info("catch-up %s: %d merges applied, %d still pending",
-             "stopped" if status.stopped_early else "completed",
-             status.production_catch_up.get("applied", 0), status.production_pending)
+    log.info(
+        "catch-up %s: %d merges applied, %d still pending",
+        "stopped" if status.stopped_early else "completed",
+        status.production_catch_up.get("applied", 0),
+        status.production_pending,
+    )

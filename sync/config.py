@@ -37,9 +37,7 @@ class ConfigError(ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__(
-            "invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems)
-        )
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclass(frozen=True)
@@ -54,19 +52,19 @@ class Config:
     rate_per_minute: int = 300
     burst_per_second: int = 15
     max_concurrency: int = 32
-    retry_backoff_ms: int = 500            # first retry of a 5xx/timeout; doubles per retry
-    max_retry_wait_ms: int = 60_000        # longest single wait, a server's Retry-After included
-    rate_limit_wait_seconds: int = 120     # 429s one request may sit through before it fails
+    retry_backoff_ms: int = 500  # first retry of a 5xx/timeout; doubles per retry
+    max_retry_wait_ms: int = 60_000  # longest single wait, a server's Retry-After included
+    rate_limit_wait_seconds: int = 120  # 429s one request may sit through before it fails
     landing_dir: Path = Path(DEFAULT_LANDING_DIR)
     landing_lock_wait: float = 10.0
     notify_on_change_only: bool = False
     # Cadence and freshness (issue 11); the defaults are the Go service's constants.
-    hourly_sync_asin_limit: int | str = 100     # a positive integer, or "auto"
+    hourly_sync_asin_limit: int | str = 100  # a positive integer, or "auto"
     stale_data_threshold_days: int = 30
     product_not_found_retry_days: int = 15
     sync_runs_per_day: int = 24
     sync_run_time_limit_seconds: int = 3000
-    monthly_request_budget: int | None = None   # None: no budget
+    monthly_request_budget: int | None = None  # None: no budget
     freshness_sla_percent: float = 99.0
     js_api_key: str = field(default="", repr=False)
     jwt_secret: str = field(default="", repr=False)
@@ -82,8 +80,7 @@ class Config:
 
     def secrets(self) -> list[str]:
         """Every secret value in force, for scrubbing text that leaves the process."""
-        values = [self.js_api_key, self.jwt_secret, self.sync_api_key, self.discord_webhook_url,
-                  self.js_authorization]
+        values = [self.js_api_key, self.jwt_secret, self.sync_api_key, self.discord_webhook_url, self.js_authorization]
         for db in (self.staging, self.production):
             if db is not None:
                 values.append(db.password)
@@ -96,31 +93,72 @@ class Config:
 # what it means; the meaning is said back when the value is missing or out of range).
 _INTEGERS: tuple[tuple[str, str, int, int, int, str], ...] = (
     ("port", "PORT", 8080, 1, 65535, "HTTP port"),
-    ("rate_per_minute", "JUNGLE_SCOUT_RATE_PER_MINUTE", 300, 1, 1_000_000,
-     "client-side request limit per minute"),
-    ("burst_per_second", "JUNGLE_SCOUT_BURST_PER_SECOND", 15, 1, 100_000,
-     "client-side request limit per second"),
+    ("rate_per_minute", "JUNGLE_SCOUT_RATE_PER_MINUTE", 300, 1, 1_000_000, "client-side request limit per minute"),
+    ("burst_per_second", "JUNGLE_SCOUT_BURST_PER_SECOND", 15, 1, 100_000, "client-side request limit per second"),
     ("max_concurrency", "JUNGLE_SCOUT_MAX_CONCURRENCY", 32, 1, 256, "most API requests in flight at once"),
-    ("retry_backoff_ms", "JUNGLE_SCOUT_RETRY_BACKOFF_MS", 500, 0, 60_000,
-     "milliseconds before the first retry of a failed request; doubles per retry"),
-    ("max_retry_wait_ms", "JUNGLE_SCOUT_MAX_RETRY_WAIT_MS", 60_000, 0, 600_000,
-     "longest single wait before a retry, a server's Retry-After included"),
-    ("rate_limit_wait_seconds", "JUNGLE_SCOUT_RATE_LIMIT_WAIT_SECONDS", 120, 1, 3600,
-     "seconds of 429 answers one request may sit through before it fails"),
-    ("landing_lock_wait", "LANDING_LOCK_WAIT_SECONDS", 10, 0, 600,
-     "seconds a sync waits for another process to release the landing file"),
-    ("stale_data_threshold_days", "STALE_DATA_THRESHOLD_DAYS", 30, 1, 3650,
-     "days after which an ASIN's data is refreshed"),
-    ("product_not_found_retry_days", "PRODUCT_NOT_FOUND_RETRY_DAYS", 15, 1, 3650,
-     "days before an ASIN the API did not find is asked for again"),
+    (
+        "retry_backoff_ms",
+        "JUNGLE_SCOUT_RETRY_BACKOFF_MS",
+        500,
+        0,
+        60_000,
+        "milliseconds before the first retry of a failed request; doubles per retry",
+    ),
+    (
+        "max_retry_wait_ms",
+        "JUNGLE_SCOUT_MAX_RETRY_WAIT_MS",
+        60_000,
+        0,
+        600_000,
+        "longest single wait before a retry, a server's Retry-After included",
+    ),
+    (
+        "rate_limit_wait_seconds",
+        "JUNGLE_SCOUT_RATE_LIMIT_WAIT_SECONDS",
+        120,
+        1,
+        3600,
+        "seconds of 429 answers one request may sit through before it fails",
+    ),
+    (
+        "landing_lock_wait",
+        "LANDING_LOCK_WAIT_SECONDS",
+        10,
+        0,
+        600,
+        "seconds a sync waits for another process to release the landing file",
+    ),
+    (
+        "stale_data_threshold_days",
+        "STALE_DATA_THRESHOLD_DAYS",
+        30,
+        1,
+        3650,
+        "days after which an ASIN's data is refreshed",
+    ),
+    (
+        "product_not_found_retry_days",
+        "PRODUCT_NOT_FOUND_RETRY_DAYS",
+        15,
+        1,
+        3650,
+        "days before an ASIN the API did not find is asked for again",
+    ),
     ("sync_runs_per_day", "SYNC_RUNS_PER_DAY", 24, 1, 1440, "how many hourly syncs the scheduler starts a day"),
-    ("sync_run_time_limit_seconds", "SYNC_RUN_TIME_LIMIT_SECONDS", 3000, 10, 86_400,
-     "seconds one sync may spend fetching"),
+    (
+        "sync_run_time_limit_seconds",
+        "SYNC_RUN_TIME_LIMIT_SECONDS",
+        3000,
+        10,
+        86_400,
+        "seconds one sync may spend fetching",
+    ),
 )
 
 
-def _int(env: Mapping[str, str], name: str, default: int | None, lo: int, hi: int,
-         problems: list[str], meaning: str) -> int:
+def _int(
+    env: Mapping[str, str], name: str, default: int | None, lo: int, hi: int, problems: list[str], meaning: str
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         if default is None:
@@ -143,8 +181,7 @@ def _percent(env: Mapping[str, str], name: str, default: float, problems: list[s
     return float(raw)
 
 
-def _url(env: Mapping[str, str], name: str, problems: list[str], meaning: str,
-         show_value: bool = True) -> str:
+def _url(env: Mapping[str, str], name: str, problems: list[str], meaning: str, show_value: bool = True) -> str:
     raw = env.get(name, "").strip()
     parsed = urlparse(raw)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -168,12 +205,26 @@ def _db(env: Mapping[str, str], target: str, problems: list[str]) -> DbSettings 
             f"{base}_TABLE_PREFIX={prefix[:40]!r} is invalid (it must match "
             "^[a-z_][a-z0-9_]{0,30}$: lower-case letters, digits, underscores)"
         )
-    port = _int(env, f"{base}_PORT", 5432 if not env.get(f"{base}_PORT") else None, 1, 65535,
-                problems, f"{target} PostgreSQL port")
+    port = _int(
+        env,
+        f"{base}_PORT",
+        5432 if not env.get(f"{base}_PORT") else None,
+        1,
+        65535,
+        problems,
+        f"{target} PostgreSQL port",
+    )
     if any(p.startswith(base + "_") for p in problems):
         return None
-    return DbSettings(target=target, host=values["HOST"], port=port, user=values["USER"],
-                      name=values["NAME"], prefix=prefix, password=values["PASS"])
+    return DbSettings(
+        target=target,
+        host=values["HOST"],
+        port=port,
+        user=values["USER"],
+        name=values["NAME"],
+        prefix=prefix,
+        password=values["PASS"],
+    )
 
 
 def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB, NEEDS_API)) -> Config:
@@ -185,8 +236,10 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     staging = _db(env, "staging", problems) if NEEDS_DB in needs else None
     production = _db(env, "production", problems) if NEEDS_DB in needs else None
 
-    numbers = {field: _int(env, name, default, lo, hi, problems, meaning)
-               for field, name, default, lo, hi, meaning in _INTEGERS}
+    numbers = {
+        field: _int(env, name, default, lo, hi, problems, meaning)
+        for field, name, default, lo, hi, meaning in _INTEGERS
+    }
 
     base_url = env.get("JUNGLE_SCOUT_BASE_URL", "").strip() or DEFAULT_BASE_URL
     _url({"JUNGLE_SCOUT_BASE_URL": base_url}, "JUNGLE_SCOUT_BASE_URL", problems, "the API root")
@@ -196,18 +249,17 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     if NEEDS_API in needs and not api_key:
         problems.append("JUNGLE_SCOUT_API_KEY is missing (the Jungle Scout API key)")
     if key_name is not None and not re.fullmatch(r"[A-Za-z0-9_.\- ]{1,100}", key_name):
-        problems.append("JUNGLE_SCOUT_API_KEY_NAME is invalid (letters, digits, space, _ . -; "
-                        "at most 100 characters)")
+        problems.append("JUNGLE_SCOUT_API_KEY_NAME is invalid (letters, digits, space, _ . -; at most 100 characters)")
 
     jwt_secret = env.get("JWT_SECRET", "")
     sync_api_key = env.get("SYNC_API_KEY", "")
     if NEEDS_HTTP in needs:
         if len(jwt_secret) < 16:
-            problems.append("JWT_SECRET is missing or too short (the HS256 signing secret; "
-                            "at least 16 characters)")
+            problems.append("JWT_SECRET is missing or too short (the HS256 signing secret; at least 16 characters)")
         if len(sync_api_key) < 16:
-            problems.append("SYNC_API_KEY is missing or too short (the X-API-KEY of the hourly "
-                            "endpoints; at least 16 characters)")
+            problems.append(
+                "SYNC_API_KEY is missing or too short (the X-API-KEY of the hourly endpoints; at least 16 characters)"
+            )
 
     webhook = env.get("DISCORD_WEBHOOK_URL", "").strip()
     if webhook:
@@ -221,26 +273,50 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     limit_raw = env.get("HOURLY_SYNC_ASIN_LIMIT", "").strip().lower() or "100"
     limit: int | str = "auto"
     if limit_raw != "auto":
-        limit = _int({"HOURLY_SYNC_ASIN_LIMIT": limit_raw}, "HOURLY_SYNC_ASIN_LIMIT", 100, 1,
-                     10_000_000, problems, "ASINs per hourly sync; or auto to plan it from the "
-                     "catalogue, the threshold, the rate and the budget")
+        limit = _int(
+            {"HOURLY_SYNC_ASIN_LIMIT": limit_raw},
+            "HOURLY_SYNC_ASIN_LIMIT",
+            100,
+            1,
+            10_000_000,
+            problems,
+            "ASINs per hourly sync; or auto to plan it from the catalogue, the threshold, the rate and the budget",
+        )
     budget: int | None = None
     if env.get("JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", "").strip():
-        budget = _int(env, "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", None, 1, 10**12, problems,
-                      "API requests allowed per calendar month (UTC), retries and 429s included; "
-                      "unset for no budget")
-    sla = _percent(env, "FRESHNESS_SLA_PERCENT", 99.0, problems,
-                   "share of visible ASINs that must be fresh; below it a report is yellow")
+        budget = _int(
+            env,
+            "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET",
+            None,
+            1,
+            10**12,
+            problems,
+            "API requests allowed per calendar month (UTC), retries and 429s included; unset for no budget",
+        )
+    sla = _percent(
+        env,
+        "FRESHNESS_SLA_PERCENT",
+        99.0,
+        problems,
+        "share of visible ASINs that must be fresh; below it a report is yellow",
+    )
 
     if problems:
         raise ConfigError(problems)
     numbers["landing_lock_wait"] = float(numbers["landing_lock_wait"])
     return Config(
-        staging=staging, production=production, **numbers, js_base_url=base_url.rstrip("/"),
-        js_api_key_name=key_name, landing_dir=Path(landing),
+        staging=staging,
+        production=production,
+        **numbers,
+        js_base_url=base_url.rstrip("/"),
+        js_api_key_name=key_name,
+        landing_dir=Path(landing),
         notify_on_change_only=on_change in ("true", "1"),
-        hourly_sync_asin_limit=limit, monthly_request_budget=budget,
+        hourly_sync_asin_limit=limit,
+        monthly_request_budget=budget,
         freshness_sla_percent=sla,
-        js_api_key=api_key, jwt_secret=jwt_secret, sync_api_key=sync_api_key,
+        js_api_key=api_key,
+        jwt_secret=jwt_secret,
+        sync_api_key=sync_api_key,
         discord_webhook_url=webhook,
     )

@@ -13,19 +13,29 @@ from decimal import Decimal
 from loaders.execute import run_model
 
 # The status's and the report's figures, in the order they are shown.
-KEYS = ("visible_asins", "fresh", "overdue", "never_synced", "not_found_waiting",
-        "oldest_product_age_days", "p95_product_age_days", "oldest_sales_age_days")
+KEYS = (
+    "visible_asins",
+    "fresh",
+    "overdue",
+    "never_synced",
+    "not_found_waiting",
+    "oldest_product_age_days",
+    "p95_product_age_days",
+    "oldest_sales_age_days",
+)
 # Age buckets in days, in the order of the query's histogram arrays.
 BUCKETS = ("0-1", "1-2", "2-7", "7-14", "14-30", "30-60", "60+", "never")
 DEFAULT_RETRY_DAYS = 15  # the Go service's not-found retry period
 
 
-def _read(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int,
-          now: dt.datetime | None) -> dict:
+def _read(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int, now: dt.datetime | None) -> dict:
     """The query's one row by column name. A connection is used in a transaction of its own; a
     cursor runs in the caller's."""
-    params = {"now": None if now is None else now.replace(tzinfo=None),
-              "threshold_days": threshold_days, "retry_days": retry_days}
+    params = {
+        "now": None if now is None else now.replace(tzinfo=None),
+        "threshold_days": threshold_days,
+        "retry_days": retry_days,
+    }
     if hasattr(cursor_or_conn, "cursor"):
         with cursor_or_conn, cursor_or_conn.cursor() as cur:
             return _row(cur, prefix, params)
@@ -42,8 +52,15 @@ def _plain(value: object) -> object:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def figures(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int = DEFAULT_RETRY_DAYS, *,
-            now: dt.datetime | None = None, extras: bool = False) -> dict:
+def figures(
+    cursor_or_conn,
+    prefix: str,
+    threshold_days: int,
+    retry_days: int = DEFAULT_RETRY_DAYS,
+    *,
+    now: dt.datetime | None = None,
+    extras: bool = False,
+) -> dict:
     """The `freshness` figures (KEYS) of staging's catalogue at `now` (default: the database's now).
 
     `extras` adds `max_age_days` (the oldest product data, or time tracked when never synced)
@@ -56,17 +73,27 @@ def figures(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int = 
     return out
 
 
-def overview(cursor_or_conn, prefix: str, threshold_days: int, *, sla_percent: float = 99.0,
-             retry_days: int = DEFAULT_RETRY_DAYS, now: dt.datetime | None = None,
-             histograms: bool = True) -> dict:
+def overview(
+    cursor_or_conn,
+    prefix: str,
+    threshold_days: int,
+    *,
+    sla_percent: float = 99.0,
+    retry_days: int = DEFAULT_RETRY_DAYS,
+    now: dt.datetime | None = None,
+    histograms: bool = True,
+) -> dict:
     """GET /admin/freshness: the figures, `threshold_days`, `sla_percent`, `fresh_percent` (None
     with no ASIN) and, with `histograms`, `product_age_histogram` and `sales_age_histogram`
     ({bucket: ASINs}; each sums to visible_asins)."""
     row = _read(cursor_or_conn, prefix, threshold_days, retry_days, now)
     visible = row["visible_asins"]
     result = {k: row[k] for k in KEYS}
-    result.update(threshold_days=threshold_days, sla_percent=sla_percent,
-                  fresh_percent=round(100.0 * row["fresh"] / visible, 2) if visible else None)
+    result.update(
+        threshold_days=threshold_days,
+        sla_percent=sla_percent,
+        fresh_percent=round(100.0 * row["fresh"] / visible, 2) if visible else None,
+    )
     if histograms:
         result["product_age_histogram"] = dict(zip(BUCKETS, row["product_histogram"], strict=True))
         result["sales_age_histogram"] = dict(zip(BUCKETS, row["sales_histogram"], strict=True))
@@ -85,6 +112,8 @@ def sla_warning(fig: dict, sla_percent: float) -> str | None:
     if share >= sla_percent:
         return None
     late = fig["visible_asins"] - fig["fresh"] - fig["not_found_waiting"]
-    return (f"freshness below SLA: {share:.1f}% of {fig['visible_asins']} visible ASINs fresh "
-            f"(SLA {sla_percent:g}%); {late} overdue ({fig['overdue']} stale, "
-            f"{fig['never_synced']} never synced)")
+    return (
+        f"freshness below SLA: {share:.1f}% of {fig['visible_asins']} visible ASINs fresh "
+        f"(SLA {sla_percent:g}%); {late} overdue ({fig['overdue']} stale, "
+        f"{fig['never_synced']} never synced)"
+    )

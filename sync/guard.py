@@ -68,8 +68,7 @@ class SyncLock:
                 with conn.cursor() as cur:
                     run_model(cur, "sync_unlock", "staging", self.prefix, {"prefix": self.prefix})
         except psycopg2.Error as exc:
-            log.warning("could not release the sync lock (%s); closing its connection releases it",
-                        first_line(exc))
+            log.warning("could not release the sync lock (%s); closing its connection releases it", first_line(exc))
         finally:
             conn.close()
 

@@ -27,16 +27,20 @@ def _step(name: str, message: str, *args: object) -> None:
     log.debug(message, *args, extra={"step": name})
 
 
-def run_hourly(config: Config, marketplace: str = "us", *, debug: bool = False,
-               limit: int | str | None = None,
-               on_progress: Callable[[SyncStatus], None] | None = None) -> SyncStatus:
+def run_hourly(
+    config: Config,
+    marketplace: str = "us",
+    *,
+    debug: bool = False,
+    limit: int | str | None = None,
+    on_progress: Callable[[SyncStatus], None] | None = None,
+) -> SyncStatus:
     """Run one hourly sync to completion and return its status (never raises for data errors).
     `limit` (a positive integer or "auto") overrides HOURLY_SYNC_ASIN_LIMIT.
 
     `debug` shows this run's step log (only this run's). Raises SyncAlreadyRunning when another
     sync holds the lock."""
-    with SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress, debug=debug,
-                 summary=_summary) as run:
+    with SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress, debug=debug, summary=_summary) as run:
         if debug:
             log.debug("========== DEBUG MODE ENABLED ==========")
         log.debug("Starting hourly sync with marketplace=%s", marketplace)
@@ -76,11 +80,24 @@ def _run(run: SyncRun, marketplace: str, limit: int | str | None) -> None:
     plan = _plan(run, limit)
     if plan is None:
         return
-    log.debug("Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...", plan.limit,
-              cfg.stale_data_threshold_days)
-    rows = run.query("select_asins", {"limit": plan.limit, "stale_days": cfg.stale_data_threshold_days,
-                                      "retry_days": cfg.product_not_found_retry_days,
-                                      "now": plan.select_now}) if plan.limit > 0 else []
+    log.debug(
+        "Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...",
+        plan.limit,
+        cfg.stale_data_threshold_days,
+    )
+    rows = (
+        run.query(
+            "select_asins",
+            {
+                "limit": plan.limit,
+                "stale_days": cfg.stale_data_threshold_days,
+                "retry_days": cfg.product_not_found_retry_days,
+                "now": plan.select_now,
+            },
+        )
+        if plan.limit > 0
+        else []
+    )
     work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
     new = [w.asin for w in work if w.kind == "new"]
     gaps = [w.asin for w in work if w.kind == SALES_GAP]
@@ -106,13 +123,25 @@ def _run(run: SyncRun, marketplace: str, limit: int | str | None) -> None:
     outcomes = _process(run, work)
     not_found = [o.asin for o in outcomes if o.product_status == "not_found"]
     for asin in not_found:
-        _step("NotFound", "Marked ASIN %s as 'product not found' (will retry in %d days)", asin,
-              cfg.product_not_found_retry_days)
-    _step("SyncASINs", "Product sync summary: %d success, %d failed, %d not found",
-          status.successful_product_sync,
-          sum(o.product_status in ("failed", "invalid") for o in outcomes), len(not_found))
-    _step("SyncASINs", "Sales sync summary: %d successful, %d failed", status.successful_sales_sync,
-          sum(o.sales_status == "failed" for o in outcomes))
+        _step(
+            "NotFound",
+            "Marked ASIN %s as 'product not found' (will retry in %d days)",
+            asin,
+            cfg.product_not_found_retry_days,
+        )
+    _step(
+        "SyncASINs",
+        "Product sync summary: %d success, %d failed, %d not found",
+        status.successful_product_sync,
+        sum(o.product_status in ("failed", "invalid") for o in outcomes),
+        len(not_found),
+    )
+    _step(
+        "SyncASINs",
+        "Sales sync summary: %d successful, %d failed",
+        status.successful_sales_sync,
+        sum(o.sales_status == "failed" for o in outcomes),
+    )
     _step("SyncASINs", "Total API calls made: %d", run.usage.total)
 
 
@@ -123,18 +152,28 @@ def _plan(run: SyncRun, limit: int | str | None) -> planning.RunPlan | None:
     state = planning.arm(run)
     if state.spent_out:
         status.warnings.append(SPENT_MESSAGE)
-        log.warning("%s: %d of %d requests used this month; no API call this run", SPENT_MESSAGE,
-                    state.spent, state.monthly)
+        log.warning(
+            "%s: %d of %d requests used this month; no API call this run", SPENT_MESSAGE, state.spent, state.monthly
+        )
         return None
     rpa = planning.DEFAULT_REQUESTS_PER_ASIN
     if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
         rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)
         rpa = max(rpa, planning.DEFAULT_REQUESTS_PER_ASIN)
     plan = planning.plan_run(cfg, state, rpa, status.started_at, limit=limit)
-    status.plan = {"limit": plan.limit, "auto": plan.auto, "capped_by": plan.capped_by,
-                   "requests_per_asin": round(rpa, 4)}
-    log.debug("Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)", plan.limit,
-              "auto" if plan.auto else "fixed", plan.capped_by, rpa)
+    status.plan = {
+        "limit": plan.limit,
+        "auto": plan.auto,
+        "capped_by": plan.capped_by,
+        "requests_per_asin": round(rpa, 4),
+    }
+    log.debug(
+        "Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)",
+        plan.limit,
+        "auto" if plan.auto else "fixed",
+        plan.capped_by,
+        rpa,
+    )
     return plan
 
 
@@ -146,12 +185,14 @@ def _process(run: SyncRun, work: list[AsinWork]) -> list:
     for number, start in enumerate(range(0, len(work), MERGE_BATCH_ASINS), start=1):
         if number > 1 and time.monotonic() - started > run.config.sync_run_time_limit_seconds:
             left = len(work) - start
-            run.status.warnings.append(f"time allowance used up: {left} selected ASINs left for "
-                                       "the next run")
-            log.warning("time allowance of %ds used up; %d ASINs left for the next run",
-                        run.config.sync_run_time_limit_seconds, left)
+            run.status.warnings.append(f"time allowance used up: {left} selected ASINs left for the next run")
+            log.warning(
+                "time allowance of %ds used up; %d ASINs left for the next run",
+                run.config.sync_run_time_limit_seconds,
+                left,
+            )
             break
-        chunk = process_batch(run, work[start:start + MERGE_BATCH_ASINS], number)
+        chunk = process_batch(run, work[start : start + MERGE_BATCH_ASINS], number)
         # Only what the report needs is kept: the per-ASIN outcomes of a batch are dropped.
         outcomes.extend(o for o in chunk if o.product_status == "not_found" or o.failed)
         gate = run.budget
@@ -171,8 +212,9 @@ def _finish(run: SyncRun) -> None:
     if run.staging is None or run.staging.closed:
         return
     try:
-        fig = freshness.figures(run.staging, cfg.staging.prefix, cfg.stale_data_threshold_days,
-                                cfg.product_not_found_retry_days)
+        fig = freshness.figures(
+            run.staging, cfg.staging.prefix, cfg.stale_data_threshold_days, cfg.product_not_found_retry_days
+        )
     except Exception as exc:  # a report figure must not fail the sync
         log.warning("could not read the freshness figures: %s", type(exc).__name__)
         return
@@ -182,26 +224,44 @@ def _finish(run: SyncRun) -> None:
         status.warnings.append(warning)
     if cfg.monthly_request_budget is not None and status.plan:
         rpa = status.plan["requests_per_asin"]
-        best = planning.best_threshold_days(fig["visible_asins"], rpa, planning.per_run_capacity(cfg, rpa),
-                                            cfg.sync_runs_per_day, cfg.monthly_request_budget)
+        best = planning.best_threshold_days(
+            fig["visible_asins"],
+            rpa,
+            planning.per_run_capacity(cfg, rpa),
+            cfg.sync_runs_per_day,
+            cfg.monthly_request_budget,
+        )
         status.plan["best_threshold_days"] = best
         if best is None or best > cfg.stale_data_threshold_days:
-            status.warnings.append(f"the monthly budget of {cfg.monthly_request_budget} requests holds a "
-                                   f"threshold of {best} days, not {cfg.stale_data_threshold_days}")
+            status.warnings.append(
+                f"the monthly budget of {cfg.monthly_request_budget} requests holds a "
+                f"threshold of {best} days, not {cfg.stale_data_threshold_days}"
+            )
 
 
 def _summary(status: SyncStatus) -> None:
     usage = status.api_usage or {}
     if usage.get("lowest_rate_per_minute", 0) < usage.get("configured_rate_per_minute", 0):
-        log.warning("API rate lowered to %g/min by 429 answers (configured %g/min); the run ended at "
-                    "%g/min", usage["lowest_rate_per_minute"], usage["configured_rate_per_minute"],
-                    usage["effective_rate_per_minute"])
+        log.warning(
+            "API rate lowered to %g/min by 429 answers (configured %g/min); the run ended at %g/min",
+            usage["lowest_rate_per_minute"],
+            usage["configured_rate_per_minute"],
+            usage["effective_rate_per_minute"],
+        )
     log.debug("========== HOURLY SYNC %s ==========", "STOPPED" if status.stopped_early else "COMPLETED")
     log.debug("Duration: %.3fs", status.duration())
-    log.info("hourly sync %s: %d ASINs processed (%d new, %d sales gaps, %d stale), %d product, "
-             "%d sales, %d failed, %d API calls, %d merges pending for production%s",
-             "stopped early" if status.stopped_early else "completed", status.total_asins_processed,
-             status.new_asins_synced, status.sales_gap_asins_synced, status.stale_asins_synced,
-             status.successful_product_sync,
-             status.successful_sales_sync, status.failed_asins, status.total_api_calls,
-             status.production_pending, f" ({status.stop_reason})" if status.stop_reason else "")
+    log.info(
+        "hourly sync %s: %d ASINs processed (%d new, %d sales gaps, %d stale), %d product, "
+        "%d sales, %d failed, %d API calls, %d merges pending for production%s",
+        "stopped early" if status.stopped_early else "completed",
+        status.total_asins_processed,
+        status.new_asins_synced,
+        status.sales_gap_asins_synced,
+        status.stale_asins_synced,
+        status.successful_product_sync,
+        status.successful_sales_sync,
+        status.failed_asins,
+        status.total_api_calls,
+        status.production_pending,
+        f" ({status.stop_reason})" if status.stop_reason else "",
+    )

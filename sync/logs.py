@@ -24,15 +24,19 @@ ROOT = "jssync"
 # sync while another request is refused; each keeps its own run id.
 # `debug` is part of the context too: a run's debug lines show only when that run asked for them.
 _NO_RUN = MappingProxyType({"flow": "JSSYNC", "run_id": "", "debug": False})
-_CONTEXT: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar("jssync_log_context",
-                                                                                default=_NO_RUN)
-_SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR",
-             "CRITICAL": "CRITICAL"}
+_CONTEXT: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar("jssync_log_context", default=_NO_RUN)
+_SEVERITY = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARNING", "ERROR": "ERROR", "CRITICAL": "CRITICAL"}
 
 
 # Variables holding secrets, for scrubbing before the configuration could be validated.
-SECRET_VARIABLES = ("JUNGLE_SCOUT_API_KEY", "JWT_SECRET", "SYNC_API_KEY", "DISCORD_WEBHOOK_URL",
-                    "DB_STAGING_PASS", "DB_PROD_PASS")
+SECRET_VARIABLES = (
+    "JUNGLE_SCOUT_API_KEY",
+    "JWT_SECRET",
+    "SYNC_API_KEY",
+    "DISCORD_WEBHOOK_URL",
+    "DB_STAGING_PASS",
+    "DB_PROD_PASS",
+)
 
 
 def webhook_secrets(url: str) -> list[str]:
@@ -56,8 +60,9 @@ def configured() -> bool:
     return bool(logging.getLogger(ROOT).handlers)
 
 
-def set_context(flow: str | None = None, run_id: str | None = None, *,
-                debug: bool | None = None) -> Mapping[str, object]:
+def set_context(
+    flow: str | None = None, run_id: str | None = None, *, debug: bool | None = None
+) -> Mapping[str, object]:
     """Name the flow and run of this thread's later lines; `debug` shows their debug lines.
     Returns the context before, for restore_context()."""
     before = _CONTEXT.get()
@@ -142,8 +147,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(body, ensure_ascii=False)
 
 
-def setup(*, debug: bool = False, secrets: Iterable[str] = (), stream: IO[str] | None = None,
-          json_lines: bool | None = None) -> logging.Logger:
+def setup(
+    *, debug: bool = False, secrets: Iterable[str] = (), stream: IO[str] | None = None, json_lines: bool | None = None
+) -> logging.Logger:
     """Configure the `jssync` logger once per process (again replaces the handler)."""
     stream = stream or sys.stderr
     if json_lines is None:

@@ -25,19 +25,31 @@ BATCH_SIZE = settings.PRODUCT_BATCH_SIZE
 KINDS = {"product": "PRODUCT_SYNC", "sales": "SALES_SYNC"}  # kind -> flow name in the logs
 
 
-def run_manual(config: Config, kind: str, marketplace: str = "us", asins: Sequence[str] | None = None,
-               *, on_progress: Callable[[SyncStatus], None] | None = None) -> SyncStatus:
+def run_manual(
+    config: Config,
+    kind: str,
+    marketplace: str = "us",
+    asins: Sequence[str] | None = None,
+    *,
+    on_progress: Callable[[SyncStatus], None] | None = None,
+) -> SyncStatus:
     """Sync product data (`kind` product) or sales estimates (`kind` sales) of `asins`, or of
     every visible ASIN when None; returns the status. Raises SyncAlreadyRunning."""
     if kind not in KINDS:
         raise ValueError(f"manual sync kind {kind!r} is not allowed: use product or sales")
 
     def summary(status: SyncStatus) -> None:
-        log.info("%s sync %s: %d ASINs processed, %d product, %d sales, %d failed, %d API calls%s",
-                 kind, "stopped early" if status.stopped_early else "completed",
-                 status.total_asins_processed, status.successful_product_sync,
-                 status.successful_sales_sync, status.failed_asins, status.total_api_calls,
-                 f" ({status.stop_reason})" if status.stop_reason else "")
+        log.info(
+            "%s sync %s: %d ASINs processed, %d product, %d sales, %d failed, %d API calls%s",
+            kind,
+            "stopped early" if status.stopped_early else "completed",
+            status.total_asins_processed,
+            status.successful_product_sync,
+            status.successful_sales_sync,
+            status.failed_asins,
+            status.total_api_calls,
+            f" ({status.stop_reason})" if status.stop_reason else "",
+        )
 
     with SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress, summary=summary) as run:
         _run(run, kind, None if asins is None else list(dict.fromkeys(asins)))
@@ -60,5 +72,6 @@ def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
     run.save()
     for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
         status.current_batch = number
-        process_batch(run, work[start:start + BATCH_SIZE], number,
-                          fetch_products=kind == "product", fetch_sales=kind == "sales")
+        process_batch(
+            run, work[start : start + BATCH_SIZE], number, fetch_products=kind == "product", fetch_sales=kind == "sales"
+        )

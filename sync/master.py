@@ -35,8 +35,15 @@ class MasterSync:
     """One master sync in two steps: start() takes the lock and saves the running status (fast,
     so an HTTP request can answer 202 with it); finish() does the work and closes the run."""
 
-    def __init__(self, config: Config, marketplace: str = "us", *, date_range: str | None = None,
-                 mode: str = "fresh", on_progress: Callable[[SyncStatus], None] | None = None):
+    def __init__(
+        self,
+        config: Config,
+        marketplace: str = "us",
+        *,
+        date_range: str | None = None,
+        mode: str = "fresh",
+        on_progress: Callable[[SyncStatus], None] | None = None,
+    ):
         if mode not in MODES:
             raise ValueError(f"sync mode {mode!r} is not allowed: use fresh or resume")
         if date_range is not None and date_range not in DATE_RANGES:
@@ -88,14 +95,12 @@ class MasterSync:
     def _sync(self) -> None:
         run, status = self.run, self.status
         log.debug("========== MASTER SYNC STARTED ==========")
-        log.debug("Marketplace: %s, mode: %s, date range: %s", run.marketplace, status.sync_mode,
-                  status.date_range)
+        log.debug("Marketplace: %s, mode: %s, date range: %s", run.marketplace, status.sync_mode, status.date_range)
         catch_up(run)
         status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
         status.new_asins_added = run.query("add_new_visible")[0][0]
         if status.sync_mode == "fresh":
-            queued = run.query("master_queue_fill", {"run_id": status.run_id,
-                                                     "date_range": status.date_range})[0][0]
+            queued = run.query("master_queue_fill", {"run_id": status.run_id, "date_range": status.date_range})[0][0]
             log.debug("Fresh start: %d visible ASINs queued, their sync flags reset", queued)
         budget.arm(run)  # JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET: no request past what the month has left
         rows = run.query("master_queue_pending")
@@ -104,24 +109,41 @@ class MasterSync:
         status.total_batches = -(-len(work) // BATCH_SIZE)
         run.save()
         if not work:
-            log.info("master sync: nothing to do (%s)", "no visible ASINs" if status.sync_mode == "fresh"
-                     else "the last master sync already finished; use fresh to start over")
+            log.info(
+                "master sync: nothing to do (%s)",
+                "no visible ASINs"
+                if status.sync_mode == "fresh"
+                else "the last master sync already finished; use fresh to start over",
+            )
             return
 
         for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
             status.current_batch = number
             run.save()
-            process_batch(run, work[start:start + BATCH_SIZE], number, date_range=status.date_range,
-                          mark_master_queue=True)
+            process_batch(
+                run, work[start : start + BATCH_SIZE], number, date_range=status.date_range, mark_master_queue=True
+            )
             progress_log.info(
-                "master sync batch %d/%d: %d/%d ASINs processed, %d product, %d sales, %d failed, "
-                "%d API calls", number, status.total_batches, status.total_asins_processed,
-                status.total_asins, status.successful_product_sync, status.successful_sales_sync,
-                status.failed_asins, run.usage.total)
+                "master sync batch %d/%d: %d/%d ASINs processed, %d product, %d sales, %d failed, %d API calls",
+                number,
+                status.total_batches,
+                status.total_asins_processed,
+                status.total_asins,
+                status.successful_product_sync,
+                status.successful_sales_sync,
+                status.failed_asins,
+                run.usage.total,
+            )
 
 
-def run_master(config: Config, marketplace: str = "us", *, date_range: str | None = None,
-               mode: str = "fresh", on_progress: Callable[[SyncStatus], None] | None = None) -> SyncStatus:
+def run_master(
+    config: Config,
+    marketplace: str = "us",
+    *,
+    date_range: str | None = None,
+    mode: str = "fresh",
+    on_progress: Callable[[SyncStatus], None] | None = None,
+) -> SyncStatus:
     """Run one master sync to completion and return its status.
 
     `date_range` (1month|1year) is the sales range of ASINs never synced; None means 1month, or
@@ -132,8 +154,15 @@ def run_master(config: Config, marketplace: str = "us", *, date_range: str | Non
 
 
 def _summary(status: SyncStatus) -> None:
-    log.info("master sync %s: %d of %d ASINs processed in %d batches, %d product, %d sales, %d failed, "
-             "%d API calls%s", "stopped early" if status.stopped_early else "completed",
-             status.total_asins_processed, status.total_asins, status.current_batch,
-             status.successful_product_sync, status.successful_sales_sync, status.failed_asins,
-             status.total_api_calls, f" ({status.stop_reason})" if status.stop_reason else "")
+    log.info(
+        "master sync %s: %d of %d ASINs processed in %d batches, %d product, %d sales, %d failed, %d API calls%s",
+        "stopped early" if status.stopped_early else "completed",
+        status.total_asins_processed,
+        status.total_asins,
+        status.current_batch,
+        status.successful_product_sync,
+        status.successful_sales_sync,
+        status.failed_asins,
+        status.total_api_calls,
+        f" ({status.stop_reason})" if status.stop_reason else "",
+    )

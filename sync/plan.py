@@ -19,14 +19,24 @@ from sync import budget as planning
 from sync import freshness
 from sync.config import Config
 
-JSON_KEYS = ("visible_asins", "never_synced", "overdue", "not_found_waiting", "next_batch",
-             "projected_requests_per_month", "budget", "threshold_days", "threshold_holds",
-             "best_threshold_days")
+JSON_KEYS = (
+    "visible_asins",
+    "never_synced",
+    "overdue",
+    "not_found_waiting",
+    "next_batch",
+    "projected_requests_per_month",
+    "budget",
+    "threshold_days",
+    "threshold_holds",
+    "best_threshold_days",
+)
 HORIZON_DAYS = 30
 
 
-def with_overrides(config: Config, *, budget: int | None = None, stale_days: int | None = None,
-                   runs_per_day: int | None = None) -> Config:
+def with_overrides(
+    config: Config, *, budget: int | None = None, stale_days: int | None = None, runs_per_day: int | None = None
+) -> Config:
     """`config` with the plan's command-line overrides applied (None keeps the setting)."""
     changes: dict = {}
     if budget is not None:
@@ -43,9 +53,12 @@ def _utcnow() -> dt.datetime:
 
 
 def _select_params(config: Config, run_plan: planning.RunPlan, now: dt.datetime) -> dict:
-    return {"limit": run_plan.limit, "stale_days": config.stale_data_threshold_days,
-            "retry_days": config.product_not_found_retry_days,
-            "now": run_plan.select_now or now}
+    return {
+        "limit": run_plan.limit,
+        "stale_days": config.stale_data_threshold_days,
+        "retry_days": config.product_not_found_retry_days,
+        "now": run_plan.select_now or now,
+    }
 
 
 def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
@@ -55,8 +68,7 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
     with conn, conn.cursor() as cur:
         fig = freshness.figures(cur, prefix, stale, retry, now=now, extras=True)
-        state = planning.BudgetState(config.monthly_request_budget,
-                                     planning.month_spent(cur, prefix, now))
+        state = planning.BudgetState(config.monthly_request_budget, planning.month_spent(cur, prefix, now))
         rpa = planning.requests_per_asin(cur, prefix)
         run_plan = planning.plan_run(config, state, rpa, now)
         next_batch = 0
@@ -64,16 +76,16 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
             run_model(cur, "plan_next_batch", "staging", prefix, _select_params(config, run_plan, now))
             # The next run's add-new step tracks the untracked visible ASINs first; they are new.
             next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
-        run_model(cur, "plan_due_by_day", "staging", prefix,
-                  {"now": now, "stale_days": stale, "retry_days": retry})
+        run_model(cur, "plan_due_by_day", "staging", prefix, {"now": now, "stale_days": stale, "retry_days": retry})
         due_by_day = [{"day": int(d), "first_due": int(f), "due": int(n)} for d, f, n in cur.fetchall()]
     per_run = planning.per_run_capacity(config, rpa)
     demand = sum(d["due"] for d in due_by_day)
     can_fetch = per_run * config.sync_runs_per_day * HORIZON_DAYS
     if config.monthly_request_budget is not None:
         can_fetch = min(can_fetch, math.floor(config.monthly_request_budget / rpa + planning.EPSILON))
-    best = planning.best_threshold_days(fig["visible_asins"], rpa, per_run, config.sync_runs_per_day,
-                                        config.monthly_request_budget)
+    best = planning.best_threshold_days(
+        fig["visible_asins"], rpa, per_run, config.sync_runs_per_day, config.monthly_request_budget
+    )
     return {
         "visible_asins": fig["visible_asins"],
         "never_synced": fig["never_synced"],
@@ -91,8 +103,9 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     }
 
 
-def simulate(conn, config: Config, days: int, *, now: dt.datetime | None = None,
-             on_day: Callable[[dict], None] | None = None) -> list[dict]:
+def simulate(
+    conn, config: Config, days: int, *, now: dt.datetime | None = None, on_day: Callable[[dict], None] | None = None
+) -> list[dict]:
     """Replay the policy for `days` days, run by run, on a temporary copy of sync_status.
 
     One object per day: `day`, `overdue` (visible ASINs not fresh and not waiting on a not-found
@@ -122,8 +135,9 @@ def simulate(conn, config: Config, days: int, *, now: dt.datetime | None = None,
                     run_plan = planning.plan_run(config, state, rpa, at)
                     if run_plan.limit <= 0:
                         continue
-                    run_model(cur, "plan_sim_run", "staging", prefix,
-                              {**_select_params(config, run_plan, at), "run_at": at})
+                    run_model(
+                        cur, "plan_sim_run", "staging", prefix, {**_select_params(config, run_plan, at), "run_at": at}
+                    )
                     cost = math.ceil(cur.rowcount * rpa - planning.EPSILON)
                     if state.left is not None:
                         cost = min(cost, state.left)  # the gate: never past the budget
@@ -133,8 +147,12 @@ def simulate(conn, config: Config, days: int, *, now: dt.datetime | None = None,
                 # The day's end, on the copy: what is neither fresh nor waiting on a retry.
                 fig = freshness.figures(cur, prefix, stale, retry, now=end, extras=True)
             _vacuum_copy(conn, prefix)
-            row = {"day": day, "overdue": fig["overdue"] + fig["never_synced"],
-                   "max_age_days": fig["max_age_days"], "requests": requests}
+            row = {
+                "day": day,
+                "overdue": fig["overdue"] + fig["never_synced"],
+                "max_age_days": fig["max_age_days"],
+                "requests": requests,
+            }
             out.append(row)
             if on_day is not None:
                 on_day(row)
@@ -165,8 +183,8 @@ def text(plan: dict) -> str:
         f"{plan['overdue']} overdue, {plan['not_found_waiting']} not found (waiting to retry)",
         f"Next run: {plan['next_batch']} ASINs (at most {plan['per_run_capacity']} a run; "
         f"{plan['requests_per_asin']} requests per ASIN)",
-        "Coming due per day, next 30 days (day: due): " + ", ".join(
-            f"{d['day']}: {d['due']}" for d in plan["due_by_day"]),
+        "Coming due per day, next 30 days (day: due): "
+        + ", ".join(f"{d['day']}: {d['due']}" for d in plan["due_by_day"]),
         f"Projected requests per month: {plan['projected_requests_per_month']}",
         f"Budget: {budget}",
         f"Threshold: {plan['threshold_days']} days "
@@ -175,8 +193,9 @@ def text(plan: dict) -> str:
         + (f"{plan['best_threshold_days']} days" if plan["best_threshold_days"] else "none"),
     ]
     for d in plan.get("days", []):
-        lines.append(f"  day {d['day']:>3}: {d['overdue']} overdue, oldest {d['max_age_days']} days, "
-                     f"{d['requests']} requests")
+        lines.append(
+            f"  day {d['day']:>3}: {d['overdue']} overdue, oldest {d['max_age_days']} days, {d['requests']} requests"
+        )
     return "\n".join(lines)
 
 

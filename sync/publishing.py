@@ -62,6 +62,5 @@ def check_parity(run: SyncRun, outbox_ids: list[int]) -> None:
     status.parity["drifted_asins"].extend(new)
     if new:
         more = f" and {len(new) - 20} more" if len(new) > 20 else ""
-        status.errors.add("db", "production differs from staging after publishing ASINs: "
-                                f"{', '.join(new[:20])}{more}")
+        status.errors.add("db", f"production differs from staging after publishing ASINs: {', '.join(new[:20])}{more}")
         log.warning("parity: production differs from staging for %d ASINs just published", len(new))

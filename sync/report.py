@@ -28,8 +28,7 @@ log = logging.getLogger("jssync.report")
 
 GREEN, YELLOW, RED = 3066993, 16776960, 15158332
 COLOURS = {"success": GREEN, "failures": YELLOW, "stopped": RED}
-HEADLINES = {"success": "Completed successfully", "failures": "Completed with failures",
-             "stopped": "Stopped early"}
+HEADLINES = {"success": "Completed successfully", "failures": "Completed with failures", "stopped": "Stopped early"}
 
 # Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 MAX_FIELDS = 25
@@ -41,10 +40,10 @@ MAX_FOOTER = 2048
 MAX_TOTAL = 6000
 
 # A webhook that is down or slow must not hold a sync up for more than a few seconds.
-TIMEOUT = (2.0, 3.0)        # connect, read (seconds)
-ATTEMPTS = 2                # at most one retry, after a 429 or a 5xx
-MAX_RETRY_WAIT = 2.0        # a 429 asking for longer is not retried
-RETRY_BUDGET = 5.0          # no retry once this many seconds have passed since the first try
+TIMEOUT = (2.0, 3.0)  # connect, read (seconds)
+ATTEMPTS = 2  # at most one retry, after a 429 or a 5xx
+MAX_RETRY_WAIT = 2.0  # a 429 asking for longer is not retried
+RETRY_BUDGET = 5.0  # no retry once this many seconds have passed since the first try
 SERVER_ERROR_PAUSE = 0.5
 
 _ELLIPSIS = "…"
@@ -80,7 +79,7 @@ def _cut(text: str, limit: int) -> str:
     """`text` within `limit` characters, marked with … when cut."""
     if len(text) <= limit:
         return text
-    return text[:max(0, limit - 1)] + _ELLIPSIS if limit > 0 else ""
+    return text[: max(0, limit - 1)] + _ELLIPSIS if limit > 0 else ""
 
 
 def _api_calls(status: SyncStatus) -> str:
@@ -99,8 +98,10 @@ def _rate_lowered(status: SyncStatus) -> str:
     configured, lowest = usage.get("configured_rate_per_minute"), usage.get("lowest_rate_per_minute")
     if configured is None or lowest is None or lowest >= configured:
         return ""
-    return (f"lowered to {lowest:g}/min by 429 answers (configured {configured:g}/min); "
-            f"the run ended at {usage.get('effective_rate_per_minute', lowest):g}/min")
+    return (
+        f"lowered to {lowest:g}/min by 429 answers (configured {configured:g}/min); "
+        f"the run ended at {usage.get('effective_rate_per_minute', lowest):g}/min"
+    )
 
 
 def _samples(samples: list[str]) -> str:
@@ -153,8 +154,13 @@ def _fields(status: SyncStatus) -> list[dict]:
     errors = status.errors
     if errors.total:
         counts = errors.counts
-        fields.append(field("Errors", f"DB: {counts['db']} | API: {counts['api']} | "
-                                      f"Parse: {counts['parse']} | Other: {counts['other']}", False))
+        fields.append(
+            field(
+                "Errors",
+                f"DB: {counts['db']} | API: {counts['api']} | Parse: {counts['parse']} | Other: {counts['other']}",
+                False,
+            )
+        )
         if errors.samples:
             fields.append(field("Sample Errors", _samples(list(errors.samples)), False))
     return fields
@@ -168,16 +174,24 @@ def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[di
         visible = fig.get("visible_asins") or 0
         share = 100.0 * (fig.get("fresh") or 0) / visible if visible else 100.0
         out.append(field("Fresh", f"{fig['fresh']}/{visible} ({share:.1f}%)"))
-        out.append(field("Overdue", f"{fig['overdue']} stale, {fig['never_synced']} never synced, "
-                                    f"{fig['not_found_waiting']} not found (waiting)"))
-        ages = [f"product {_days(fig.get('oldest_product_age_days'))}",
-                f"p95 {_days(fig.get('p95_product_age_days'))}",
-                f"sales {_days(fig.get('oldest_sales_age_days'))}"]
+        out.append(
+            field(
+                "Overdue",
+                f"{fig['overdue']} stale, {fig['never_synced']} never synced, "
+                f"{fig['not_found_waiting']} not found (waiting)",
+            )
+        )
+        ages = [
+            f"product {_days(fig.get('oldest_product_age_days'))}",
+            f"p95 {_days(fig.get('p95_product_age_days'))}",
+            f"sales {_days(fig.get('oldest_sales_age_days'))}",
+        ]
         out.append(field("Oldest", ", ".join(ages)))
     budget = status.budget
     if budget and budget.get("monthly") is not None:
-        out.append(field("Budget", f"{budget['spent']}/{budget['monthly']} requests this month "
-                                   f"({budget['left']} left)"))
+        out.append(
+            field("Budget", f"{budget['spent']}/{budget['monthly']} requests this month ({budget['left']} left)")
+        )
     if status.warnings:
         out.append(field("Warnings", "\n".join(f"• {w}" for w in status.warnings), False))
     return out
@@ -221,9 +235,12 @@ def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ())
 
 def embed_size(embed: dict) -> int:
     """The characters Discord counts against the 6,000 limit of an embed."""
-    return (len(embed.get("title", "")) + len(embed.get("description", ""))
-            + len(embed.get("footer", {}).get("text", ""))
-            + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", [])))
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + len(embed.get("footer", {}).get("text", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    )
 
 
 def fit_embed(embed: dict) -> dict:
@@ -237,8 +254,13 @@ def fit_embed(embed: dict) -> dict:
     fields = []
     for f in out.get("fields", [])[:MAX_FIELDS]:
         # Discord rejects an empty name or value.
-        fields.append({"name": _cut(f["name"], MAX_FIELD_NAME) or "-",
-                       "value": _cut(f["value"], MAX_FIELD_VALUE) or "-", "inline": f.get("inline", True)})
+        fields.append(
+            {
+                "name": _cut(f["name"], MAX_FIELD_NAME) or "-",
+                "value": _cut(f["value"], MAX_FIELD_VALUE) or "-",
+                "inline": f.get("inline", True),
+            }
+        )
     out["fields"] = fields
     while (excess := embed_size(out) - MAX_TOTAL) > 0:
         # Cut the longest text (in practice the sample errors or the stop reason) by the excess.
@@ -290,8 +312,15 @@ class _Retry(Exception):
         self.reason, self.wait = reason, wait
 
 
-def send(url: str, payload: dict, *, timeout: tuple[float, float] = TIMEOUT, attempts: int = ATTEMPTS,
-         max_retry_wait: float = MAX_RETRY_WAIT, budget: float = RETRY_BUDGET) -> Delivery:
+def send(
+    url: str,
+    payload: dict,
+    *,
+    timeout: tuple[float, float] = TIMEOUT,
+    attempts: int = ATTEMPTS,
+    max_retry_wait: float = MAX_RETRY_WAIT,
+    budget: float = RETRY_BUDGET,
+) -> Delivery:
     """POST `payload` to the webhook `url` with ?wait=true; never raises, never logs the URL.
 
     A 429 is retried once after its `retry_after` (when that is at most `max_retry_wait`), a 5xx
@@ -327,7 +356,8 @@ def send(url: str, payload: dict, *, timeout: tuple[float, float] = TIMEOUT, att
     policy = retrying.policy(
         stop=tenacity.stop_after_attempt(attempts) | over_budget,
         wait=lambda state: state.outcome.exception().wait,
-        retry=tenacity.retry_if_exception_type(_Retry))
+        retry=tenacity.retry_if_exception_type(_Retry),
+    )
     with requests.Session() as session:
         try:
             for attempt in policy:
@@ -345,13 +375,23 @@ def previous_outcome(conn, prefix: str, status: SyncStatus) -> str | None:
         return None
     try:
         with conn, conn.cursor() as cur:
-            run_model(cur, "previous_outcome", "staging", prefix, {
-                "kind": status.kind, "marketplace": status.marketplace, "run_id": status.run_id,
-                "started_at": status.started_at.replace(tzinfo=None)})
+            run_model(
+                cur,
+                "previous_outcome",
+                "staging",
+                prefix,
+                {
+                    "kind": status.kind,
+                    "marketplace": status.marketplace,
+                    "run_id": status.run_id,
+                    "started_at": status.started_at.replace(tzinfo=None),
+                },
+            )
             row = cur.fetchone()
     except psycopg2.Error as exc:
-        log.warning("could not read the previous run for DISCORD_NOTIFY_ON_CHANGE (%s); the report "
-                    "is sent", first_line(exc))
+        log.warning(
+            "could not read the previous run for DISCORD_NOTIFY_ON_CHANGE (%s); the report is sent", first_line(exc)
+        )
         return None
     return row[0] if row else None
 
@@ -364,8 +404,11 @@ def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -
             log.info("DISCORD_WEBHOOK_URL is not set: no Discord notification")
             return Delivery(False, "no webhook configured")
         if config.notify_on_change_only and previous is not None and colour(previous) == colour(status.outcome):
-            log.info("Discord notification skipped: the outcome (%s) is the same as the previous %s run's",
-                     status.outcome, status.kind)
+            log.info(
+                "Discord notification skipped: the outcome (%s) is the same as the previous %s run's",
+                status.outcome,
+                status.kind,
+            )
             return Delivery(False, "outcome unchanged")
         log.debug("Sending Discord notification...")
         delivery = send(config.discord_webhook_url, build_payload(status, config.secrets()))

@@ -41,9 +41,17 @@ class SyncRun:
     """One sync's resources (the lock, a staging connection, the landing, the API client) and its
     status. Use as `with SyncRun(...) as run:`; entering raises only SyncAlreadyRunning."""
 
-    def __init__(self, config: Config, kind: str, marketplace: str, flow: str, *,
-                 on_progress: Callable[[SyncStatus], None] | None = None, debug: bool = False,
-                 summary: Callable[[SyncStatus], None] | None = None):
+    def __init__(
+        self,
+        config: Config,
+        kind: str,
+        marketplace: str,
+        flow: str,
+        *,
+        on_progress: Callable[[SyncStatus], None] | None = None,
+        debug: bool = False,
+        summary: Callable[[SyncStatus], None] | None = None,
+    ):
         self.config, self.kind, self.marketplace, self.flow = config, kind, marketplace, flow
         self.on_progress = on_progress
         self.debug = debug
@@ -54,8 +62,9 @@ class SyncRun:
         self.production_ok = True
         self.lock: SyncLock | None = None
         self.budget: object = None  # extract.budget.RequestBudget: the monthly budget's gate, if armed
-        self.status = SyncStatus(kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace,
-                                 started_at=utcnow(), is_running=True)
+        self.status = SyncStatus(
+            kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace, started_at=utcnow(), is_running=True
+        )
         # Error texts come from servers and libraries: scrub them before they are stored or shown.
         self.status.errors.scrub = Scrubber(config.secrets())
         self.usage = ApiUsage(rate_per_minute=config.rate_per_minute)
@@ -134,8 +143,9 @@ class SyncRun:
     def __enter__(self) -> SyncRun:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
         return self.finish(exc)
 
     def require_staging(self) -> None:
@@ -155,8 +165,13 @@ class SyncRun:
         self._quietly("saving the run status", self.save)
         self._quietly("recording API usage", self.record_usage)
         if self.config.notify_on_change_only:
-            previous = self._quietly("reading the previous outcome", report.previous_outcome,
-                                     self.staging, self.config.staging.prefix, self.status)
+            previous = self._quietly(
+                "reading the previous outcome",
+                report.previous_outcome,
+                self.staging,
+                self.config.staging.prefix,
+                self.status,
+            )
         if self.client is not None:
             self._quietly("closing the API client", self.client.close)
         if self.landing is not None:
@@ -194,13 +209,19 @@ class SyncRun:
                 raise psycopg2.InterfaceError("no staging connection")
             with self.staging, self.staging.cursor() as cur:
                 for _, _, delta in deltas:
-                    run_model(cur, "record_api_usage", "staging", self.config.staging.prefix,
-                              {**delta, "marketplace": self.marketplace})
+                    run_model(
+                        cur,
+                        "record_api_usage",
+                        "staging",
+                        self.config.staging.prefix,
+                        {**delta, "marketplace": self.marketplace},
+                    )
             for key, row, _ in deltas:  # only once committed: a failed write is retried later
                 self._recorded[key] = {k: row[k] for k in counted}
         except psycopg2.Error as exc:
-            log.warning("could not add this run's API usage to staging (%s): %s", first_line(exc),
-                        self.status.api_usage)
+            log.warning(
+                "could not add this run's API usage to staging (%s): %s", first_line(exc), self.status.api_usage
+            )
 
     def save(self) -> None:
         """Write the status object to staging's run history (best effort: staging may be down)."""
@@ -212,12 +233,23 @@ class SyncRun:
         body = self.status.as_master_dict() if self.kind == "master" else self.status.as_dict()
         try:
             with self.staging, self.staging.cursor() as cur:
-                run_model(cur, "save_run", "staging", self.config.staging.prefix, {
-                    "run_id": self.status.run_id, "kind": self.kind, "marketplace": self.marketplace,
-                    "started_at": self.status.started_at.replace(tzinfo=None),
-                    "finished_at": self.status.completed_at.replace(tzinfo=None)
-                    if self.status.completed_at else None,
-                    "outcome": self.status.outcome, "status": json.dumps(body)})
+                run_model(
+                    cur,
+                    "save_run",
+                    "staging",
+                    self.config.staging.prefix,
+                    {
+                        "run_id": self.status.run_id,
+                        "kind": self.kind,
+                        "marketplace": self.marketplace,
+                        "started_at": self.status.started_at.replace(tzinfo=None),
+                        "finished_at": self.status.completed_at.replace(tzinfo=None)
+                        if self.status.completed_at
+                        else None,
+                        "outcome": self.status.outcome,
+                        "status": json.dumps(body),
+                    },
+                )
         except psycopg2.Error as exc:
             log.warning("could not save the run status to staging: %s", first_line(exc))
 
@@ -236,20 +268,25 @@ class SyncRun:
         """The run's API client: one HTTP session and connection pool for every batch."""
         if self.client is None:
             limiter = RateLimiter(self.config.rate_per_minute, self.config.burst_per_second)
-            self.client = JungleScoutClient(self.config.js_base_url, self.config.js_authorization,
-                                            limiter, usage=self.usage,
-                                            backoff=self.config.retry_backoff_ms / 1000,
-                                            max_retry_wait=self.config.max_retry_wait_ms / 1000,
-                                            rate_limit_wait=self.config.rate_limit_wait_seconds,
-                                            pool_size=max(1, self.config.max_concurrency),
-                                            budget=self.budget)
+            self.client = JungleScoutClient(
+                self.config.js_base_url,
+                self.config.js_authorization,
+                limiter,
+                usage=self.usage,
+                backoff=self.config.retry_backoff_ms / 1000,
+                max_retry_wait=self.config.max_retry_wait_ms / 1000,
+                rate_limit_wait=self.config.rate_limit_wait_seconds,
+                pool_size=max(1, self.config.max_concurrency),
+                budget=self.budget,
+            )
         return self.client
 
     def open_landing(self) -> Landing:
         """The run's landing file, held until close(); a file of its own if the main one is busy."""
         if self.landing is None:
-            self.landing, fallback = open_for_run(self.config.landing_dir, self.status.run_id,
-                                                  self.config.landing_lock_wait)
+            self.landing, fallback = open_for_run(
+                self.config.landing_dir, self.status.run_id, self.config.landing_lock_wait
+            )
             self.status.landing = {"file": str(self.landing.file), "fallback": fallback is not None}
             if fallback:
                 self.status.landing["reason"] = fallback

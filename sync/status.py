@@ -46,9 +46,13 @@ class ErrorSummary:
         return sum(self.counts.values())
 
     def as_dict(self) -> dict:
-        return {"db_errors": self.counts["db"], "api_errors": self.counts["api"],
-                "parse_errors": self.counts["parse"], "other_errors": self.counts["other"],
-                "sample_errors": list(self.samples)}
+        return {
+            "db_errors": self.counts["db"],
+            "api_errors": self.counts["api"],
+            "parse_errors": self.counts["parse"],
+            "other_errors": self.counts["other"],
+            "sample_errors": list(self.samples),
+        }
 
 
 @dataclass
@@ -158,8 +162,9 @@ class SyncStatus:
             "total_api_calls": self.total_api_calls,
             "errors": list(self.errors.samples),
         }
-        body.update({"stop_reason": self.stop_reason, "sync_mode": self.sync_mode,
-                     "error_summary": self.errors.as_dict()})
+        body.update(
+            {"stop_reason": self.stop_reason, "sync_mode": self.sync_mode, "error_summary": self.errors.as_dict()}
+        )
         body.update(self._extras())
         return body
 
@@ -179,6 +184,8 @@ class SyncStatus:
             "budget": dict(self.budget),
             "plan": dict(self.plan),
             "warnings": list(self.warnings),
-            "parity": {"checked_asins": self.parity["checked_asins"],
-                       "drifted_asins": list(self.parity["drifted_asins"])},
+            "parity": {
+                "checked_asins": self.parity["checked_asins"],
+                "drifted_asins": list(self.parity["drifted_asins"]),
+            },
         }

@@ -33,8 +33,14 @@ def result_fields(result: dict) -> dict:
     return {key: result[key] for key in ("in_sync", "compared", "drift", "repaired", "seconds")}
 
 
-def run_verify(config: Config, *, repair: bool = False, delete_extra: bool = False,
-               marketplace: str | None = None, buckets: int = checks.DEFAULT_BUCKETS) -> dict:
+def run_verify(
+    config: Config,
+    *,
+    repair: bool = False,
+    delete_extra: bool = False,
+    marketplace: str | None = None,
+    buckets: int = checks.DEFAULT_BUCKETS,
+) -> dict:
     """Compare (and with `repair` / `delete_extra` fix) production against staging.
 
     Returns the run's status object (the result keys plus run bookkeeping). Raises
@@ -43,37 +49,71 @@ def run_verify(config: Config, *, repair: bool = False, delete_extra: bool = Fal
     before = logs.set_context(FLOW, run_id)
     try:
         with SyncLock(config.staging) as lock:  # staging at rest while it reads; refused during a sync
-            status = _verify_locked(config, run_id, lock.pid, repair=repair, delete_extra=delete_extra,
-                                    marketplace=marketplace, buckets=buckets)
+            status = _verify_locked(
+                config,
+                run_id,
+                lock.pid,
+                repair=repair,
+                delete_extra=delete_extra,
+                marketplace=marketplace,
+                buckets=buckets,
+            )
         _notify(config, status)
-        log.info("verify: %s, %d drift entries, %d rows repaired, %d deleted in %.1fs",
-                 "in sync" if status["in_sync"] else "drift", len(status["drift"]), status["repaired"],
-                 status["deleted"], status["seconds"])
+        log.info(
+            "verify: %s, %d drift entries, %d rows repaired, %d deleted in %.1fs",
+            "in sync" if status["in_sync"] else "drift",
+            len(status["drift"]),
+            status["repaired"],
+            status["deleted"],
+            status["seconds"],
+        )
     finally:
         logs.restore_context(before)
     return status
 
 
-def _verify_locked(config: Config, run_id: str, lock_pid: int | None, *, repair: bool, delete_extra: bool,
-                   marketplace: str | None, buckets: int) -> dict:
+def _verify_locked(
+    config: Config,
+    run_id: str,
+    lock_pid: int | None,
+    *,
+    repair: bool,
+    delete_extra: bool,
+    marketplace: str | None,
+    buckets: int,
+) -> dict:
     started, clock = utcnow(), time.perf_counter()
-    status: dict = {"run_id": run_id, "kind": "verify", "marketplace": marketplace or "all",
-                    "outcome": "running", "is_running": True, "started_at": iso(started),
-                    "completed_at": None, "repair": repair, "delete_extra": delete_extra,
-                    "in_sync": None, "compared": {}, "drift": [], "repaired": 0, "deleted": 0,
-                    "seconds": 0.0, "bytes_read": {}, "buckets_differing": {}, "stopped_early": False,
-                    "stop_reason": "", "lock_pid": lock_pid}
+    status: dict = {
+        "run_id": run_id,
+        "kind": "verify",
+        "marketplace": marketplace or "all",
+        "outcome": "running",
+        "is_running": True,
+        "started_at": iso(started),
+        "completed_at": None,
+        "repair": repair,
+        "delete_extra": delete_extra,
+        "in_sync": None,
+        "compared": {},
+        "drift": [],
+        "repaired": 0,
+        "deleted": 0,
+        "seconds": 0.0,
+        "bytes_read": {},
+        "buckets_differing": {},
+        "stopped_early": False,
+        "stop_reason": "",
+        "lock_pid": lock_pid,
+    }
     scrub = Scrubber(config.secrets())
     history = connect(config.staging, application_name="jssync-verify")
     try:
         _save(history, config, status, started)
         try:
-            _compare(config, status, repair=repair, delete_extra=delete_extra, marketplace=marketplace,
-                     buckets=buckets)
+            _compare(config, status, repair=repair, delete_extra=delete_extra, marketplace=marketplace, buckets=buckets)
         except Exception as exc:  # recorded, reported and answered; never a raw traceback
             log.error("verify failed: %s", scrub(first_line(exc)))
-            status.update(stopped_early=True, stop_reason=scrub(f"Verify failed: {first_line(exc)}"),
-                          in_sync=False)
+            status.update(stopped_early=True, stop_reason=scrub(f"Verify failed: {first_line(exc)}"), in_sync=False)
         status["seconds"] = round(time.perf_counter() - clock, 3)
         status.update(is_running=False, completed_at=iso(utcnow()), outcome=_outcome(status))
         _save(history, config, status, started)
@@ -82,8 +122,9 @@ def _verify_locked(config: Config, run_id: str, lock_pid: int | None, *, repair:
     return status
 
 
-def _compare(config: Config, status: dict, *, repair: bool, delete_extra: bool, marketplace: str | None,
-             buckets: int) -> None:
+def _compare(
+    config: Config, status: dict, *, repair: bool, delete_extra: bool, marketplace: str | None, buckets: int
+) -> None:
     staging = checks.Reader(config.staging)
     try:
         production = checks.Reader(config.production)
@@ -91,8 +132,10 @@ def _compare(config: Config, status: dict, *, repair: bool, delete_extra: bool, 
         staging.close()
         raise
     try:
-        drifts = [checks.compare_table(staging, production, t, buckets=buckets, marketplace=marketplace)
-                  for t in checks.TABLES]
+        drifts = [
+            checks.compare_table(staging, production, t, buckets=buckets, marketplace=marketplace)
+            for t in checks.TABLES
+        ]
         status["compared"] = {d.table.name: {"rows": d.rows, "asins": d.asins} for d in drifts}
         status["buckets_differing"] = {d.table.name: d.buckets_differing for d in drifts}
         status["drift"] = [entry for d in drifts for entry in d.entries()]
@@ -104,8 +147,10 @@ def _compare(config: Config, status: dict, *, repair: bool, delete_extra: bool, 
                 if delete_extra:
                     status["deleted"] += checks.delete_extra(config.production, drift)
             # Check again: the answer says whether the repair left the targets in sync.
-            again = [checks.compare_table(staging, production, t, buckets=buckets, marketplace=marketplace)
-                     for t in checks.TABLES]
+            again = [
+                checks.compare_table(staging, production, t, buckets=buckets, marketplace=marketplace)
+                for t in checks.TABLES
+            ]
             in_sync = not any(d.entries() for d in again)
         status["in_sync"] = in_sync
     finally:
@@ -124,11 +169,21 @@ def _save(conn, config: Config, status: dict, started) -> None:
     """Write the status object to the run history (best effort: staging may be down)."""
     try:
         with conn, conn.cursor() as cur:
-            run_model(cur, "save_run", "staging", config.staging.prefix, {
-                "run_id": status["run_id"], "kind": "verify", "marketplace": status["marketplace"][:10],
-                "started_at": started.replace(tzinfo=None),
-                "finished_at": None if status["is_running"] else utcnow().replace(tzinfo=None),
-                "outcome": status["outcome"], "status": json.dumps(status)})
+            run_model(
+                cur,
+                "save_run",
+                "staging",
+                config.staging.prefix,
+                {
+                    "run_id": status["run_id"],
+                    "kind": "verify",
+                    "marketplace": status["marketplace"][:10],
+                    "started_at": started.replace(tzinfo=None),
+                    "finished_at": None if status["is_running"] else utcnow().replace(tzinfo=None),
+                    "outcome": status["outcome"],
+                    "status": json.dumps(status),
+                },
+            )
     except psycopg2.Error as exc:
         log.warning("could not save the verify result to staging: %s", first_line(exc))
 
@@ -148,10 +203,14 @@ def human(status: dict) -> str:
     else:
         lines.append(f"{len(status['drift'])} drifted (ASIN, kind) entries")
     if status["repair"] or status["delete_extra"]:
-        lines.append(f"repaired {status['repaired']} rows, deleted {status['deleted']} extra rows; "
-                     + ("now in sync" if status["in_sync"] else "still drifted"))
-    lines.append(f"{status['seconds']:.1f}s, read {status['bytes_read'].get('staging', 0)} bytes from staging, "
-                 f"{status['bytes_read'].get('production', 0)} from production")
+        lines.append(
+            f"repaired {status['repaired']} rows, deleted {status['deleted']} extra rows; "
+            + ("now in sync" if status["in_sync"] else "still drifted")
+        )
+    lines.append(
+        f"{status['seconds']:.1f}s, read {status['bytes_read'].get('staging', 0)} bytes from staging, "
+        f"{status['bytes_read'].get('production', 0)} from production"
+    )
     return "\n".join(lines)
 
 
@@ -160,23 +219,36 @@ def _notify(config: Config, status: dict) -> None:
     if not config.discord_webhook_url:
         return
     colour = {"success": report.GREEN, "failures": report.YELLOW}.get(status["outcome"], report.RED)
-    named = [f"{e['asin']} {e['kind']} ({e['table'].removeprefix('jungle_scout_')})"
-             for e in status["drift"][:MAX_REPORTED]]
+    named = [
+        f"{e['asin']} {e['kind']} ({e['table'].removeprefix('jungle_scout_')})" for e in status["drift"][:MAX_REPORTED]
+    ]
     more = len(status["drift"]) - len(named)
-    fields = [{"name": table, "value": f"{c['rows']} rows, {c['asins']} ASINs", "inline": True}
-              for table, c in status["compared"].items()]
-    fields += [{"name": "Repaired", "value": f"{status['repaired']} rows", "inline": True},
-               {"name": "Deleted", "value": f"{status['deleted']} rows", "inline": True},
-               {"name": "Duration", "value": report.duration_text(status["seconds"]), "inline": True}]
+    fields = [
+        {"name": table, "value": f"{c['rows']} rows, {c['asins']} ASINs", "inline": True}
+        for table, c in status["compared"].items()
+    ]
+    fields += [
+        {"name": "Repaired", "value": f"{status['repaired']} rows", "inline": True},
+        {"name": "Deleted", "value": f"{status['deleted']} rows", "inline": True},
+        {"name": "Duration", "value": report.duration_text(status["seconds"]), "inline": True},
+    ]
     if named:
-        fields.append({"name": "Drift", "value": "\n".join(named) + (f"\n… and {more} more" if more > 0 else ""),
-                       "inline": False})
-    headline = status["stop_reason"] or ("In sync" if status["in_sync"] and not status["drift"]
-                                         else "Production drifted" + (", repaired" if status["in_sync"] else ""))
-    embed = {"title": "JungleScout Verify", "description": headline, "color": colour, "fields": fields,
-             "footer": {"text": f"run {status['run_id']}"}}
-    payload = {"embeds": [report.fit_embed(Scrubber(config.secrets())(embed))],
-               "allowed_mentions": {"parse": []}}
+        fields.append(
+            {"name": "Drift", "value": "\n".join(named) + (f"\n… and {more} more" if more > 0 else ""), "inline": False}
+        )
+    headline = status["stop_reason"] or (
+        "In sync"
+        if status["in_sync"] and not status["drift"]
+        else "Production drifted" + (", repaired" if status["in_sync"] else "")
+    )
+    embed = {
+        "title": "JungleScout Verify",
+        "description": headline,
+        "color": colour,
+        "fields": fields,
+        "footer": {"text": f"run {status['run_id']}"},
+    }
+    payload = {"embeds": [report.fit_embed(Scrubber(config.secrets())(embed))], "allowed_mentions": {"parse": []}}
     delivery = report.send(config.discord_webhook_url, payload)
     if not delivery.sent:
         log.warning("Discord verify report failed: %s", delivery.reason)

@@ -39,8 +39,9 @@ def pytest_configure(config: pytest.Config) -> None:
 # after two runs, embedded servers): under xdist each runs whole on one worker, so the fixture is
 # built once. (xdist's own --dist loadgroup does the same from marks, but its grouping is lost on
 # pytest 9.2, which no longer reads the item._nodeid it rewrites.)
-ONE_WORKER_MODULES = frozenset({"tests/api/test_dashboard.py", "tests/sync/test_landing.py",
-                                "tests/sandbox/test_postgres_and_proxy.py"})
+ONE_WORKER_MODULES = frozenset(
+    {"tests/api/test_dashboard.py", "tests/sync/test_landing.py", "tests/sandbox/test_postgres_and_proxy.py"}
+)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
@@ -87,8 +88,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
 @pytest.fixture(scope="session")
 def databases(pg_server: PgServer) -> Iterator[dict[str, str]]:
     """A staging and a production database for this test run, dropped at the end."""
-    names = {"staging": f"jssync_test_{os.getpid()}_staging",
-             "production": f"jssync_test_{os.getpid()}_production"}
+    names = {"staging": f"jssync_test_{os.getpid()}_staging", "production": f"jssync_test_{os.getpid()}_production"}
     for name in names.values():
         create_database(pg_server, name)
     yield names
@@ -126,8 +126,9 @@ def prefix(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def env(pg_server: PgServer, databases: dict[str, str], sandbox: Sandbox, prefix: str,
-        tmp_path: Path) -> dict[str, str]:
+def env(
+    pg_server: PgServer, databases: dict[str, str], sandbox: Sandbox, prefix: str, tmp_path: Path
+) -> dict[str, str]:
     """A complete, valid environment for one test: own prefix, own landing directory."""
     return environment(pg_server, databases, sandbox.base_url, prefix, tmp_path / "landing")
 

@@ -25,9 +25,14 @@ class Db:
         return f'"{self.prefix}{name}"'
 
     def _connect(self):
-        conn = psycopg2.connect(host=self.settings.host, port=self.settings.port, user=self.settings.user,
-                                password=self.settings.password or None, dbname=self.settings.name,
-                                options="-c TimeZone=UTC")
+        conn = psycopg2.connect(
+            host=self.settings.host,
+            port=self.settings.port,
+            user=self.settings.user,
+            password=self.settings.password or None,
+            dbname=self.settings.name,
+            options="-c TimeZone=UTC",
+        )
         conn.autocommit = True
         return conn
 
@@ -60,9 +65,14 @@ class Db:
 
 def connect(cfg: config_mod.Config, target: str):
     settings = cfg.staging if target == "staging" else cfg.production
-    conn = psycopg2.connect(host=settings.host, port=settings.port, user=settings.user,
-                            password=settings.password or None, dbname=settings.name,
-                            options="-c TimeZone=UTC")
+    conn = psycopg2.connect(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password or None,
+        dbname=settings.name,
+        options="-c TimeZone=UTC",
+    )
     conn.autocommit = True
     return _Closing(conn)
 
@@ -80,9 +90,11 @@ class _Closing:
 
 def seed(db: Db, asins: list[str], visible: bool = True) -> None:
     """Add ASINs to staging's product table (in the order given: one statement)."""
-    db.execute("INSERT INTO \"{p}product\" (asin, product_visibility) "
-               "SELECT asin, %s FROM unnest(%s::text[]) WITH ORDINALITY AS given (asin, n) ORDER BY n",
-               (visible, list(asins)))
+    db.execute(
+        'INSERT INTO "{p}product" (asin, product_visibility) '
+        "SELECT asin, %s FROM unnest(%s::text[]) WITH ORDINALITY AS given (asin, n) ORDER BY n",
+        (visible, list(asins)),
+    )
 
 
 def check_snapshot_mode(environ) -> bool:
@@ -94,8 +106,10 @@ def check_snapshot_mode(environ) -> bool:
         if environ.get("UPDATE_SNAPSHOTS") != "1":
             raise pytest.UsageError(f"UPDATE_SNAPSHOTS={environ['UPDATE_SNAPSHOTS']!r}: allowed are 1 or unset")
         if environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            raise pytest.UsageError("UPDATE_SNAPSHOTS=1 is refused under CI: rewritten snapshots always "
-                                    "match. Run `make snapshots` locally, review the diff and commit it")
+            raise pytest.UsageError(
+                "UPDATE_SNAPSHOTS=1 is refused under CI: rewritten snapshots always "
+                "match. Run `make snapshots` locally, review the diff and commit it"
+            )
         return True
     return False
 
@@ -124,11 +138,15 @@ def jssync_process(args: list[str], env: dict[str, str], **popen: object):
     import os
     import subprocess
 
-    inherited = {name: os.environ[name] for name in ("PATH", "HOME", "JSSYNC_RETRY_WAIT_SCALE")
-                 if name in os.environ}
+    inherited = {name: os.environ[name] for name in ("PATH", "HOME", "JSSYNC_RETRY_WAIT_SCALE") if name in os.environ}
     full = {"HOME": "/root", **inherited, **env}
-    options: dict = {"stdin": subprocess.DEVNULL, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE,
-                     "text": True, **popen}
+    options: dict = {
+        "stdin": subprocess.DEVNULL,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+        **popen,
+    }
     return subprocess.Popen([*jssync_command(), *args], env=full, **options)
 
 

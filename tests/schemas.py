@@ -58,8 +58,9 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type 
 class SharedSchema:
     """One migrated prefix in the session's staging and production databases."""
 
-    def __init__(self, server: PgServer, databases: dict[str, str], new_prefix: Callable[[], str],
-                 product_fixture: Path):
+    def __init__(
+        self, server: PgServer, databases: dict[str, str], new_prefix: Callable[[], str], product_fixture: Path
+    ):
         self.server = server
         self.databases = databases
         self.new_prefix = new_prefix
@@ -76,8 +77,15 @@ class SharedSchema:
         return conn
 
     def _settings(self, target: str, prefix: str) -> DbSettings:
-        return DbSettings(target, self.server.host, self.server.port, self.server.user,
-                          self.databases[target], prefix, password=self.server.password or "")
+        return DbSettings(
+            target,
+            self.server.host,
+            self.server.port,
+            self.server.user,
+            self.databases[target],
+            prefix,
+            password=self.server.password or "",
+        )
 
     def _fingerprint(self, conn, prefix: str) -> str:
         with conn.cursor() as cur:
@@ -100,11 +108,14 @@ class SharedSchema:
                     self.seeded = self.seeded or cur.fetchone()[0]
                 self.tables[target] = names
                 # Replica role: no foreign-key trigger cares about the order of the deletes.
-                self.resets[target] = sql.Composed([
-                    sql.SQL("SET session_replication_role = replica;"),
-                    *(sql.SQL("DELETE FROM {};").format(sql.Identifier(t)) for t in names),
-                    *(sql.SQL("SELECT setval({}, 1, false);").format(sql.Literal(f'"{q}"')) for q in sequences),
-                    sql.SQL("RESET session_replication_role;")])
+                self.resets[target] = sql.Composed(
+                    [
+                        sql.SQL("SET session_replication_role = replica;"),
+                        *(sql.SQL("DELETE FROM {};").format(sql.Identifier(t)) for t in names),
+                        *(sql.SQL("SELECT setval({}, 1, false);").format(sql.Literal(f'"{q}"')) for q in sequences),
+                        sql.SQL("RESET session_replication_role;"),
+                    ]
+                )
                 self.fingerprints[target] = self._fingerprint(conn, prefix)
             conn.close()
         return prefix
@@ -127,9 +138,13 @@ class SharedSchema:
 
     def serves(self, cfg: config_mod.Config) -> bool:
         """Whether `cfg` points both targets at the shared prefix in the session databases."""
-        return all(s.prefix == self.prefix and s.name == self.databases[s.target]
-                   and s.host == self.server.host and s.port == self.server.port
-                   for s in (cfg.staging, cfg.production))
+        return all(
+            s.prefix == self.prefix
+            and s.name == self.databases[s.target]
+            and s.host == self.server.host
+            and s.port == self.server.port
+            for s in (cfg.staging, cfg.production)
+        )
 
     def checkin(self) -> None:
         """After a test: if it changed the schema, the next test gets a newly migrated prefix."""

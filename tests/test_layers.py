@@ -31,10 +31,12 @@ def imported_packages(path: Path) -> set[tuple[str, int]]:
 
 def upward_imports(package: str) -> list[str]:
     rank = LAYERS[package]
-    return [f"{path.relative_to(ROOT)}:{line} imports {target} (layer {LAYERS[target]} > {rank})"
-            for path in sorted((ROOT / package).rglob("*.py"))
-            for target, line in sorted(imported_packages(path))
-            if target != package and LAYERS[target] >= rank]
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {target} (layer {LAYERS[target]} > {rank})"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for target, line in sorted(imported_packages(path))
+        if target != package and LAYERS[target] >= rank
+    ]
 
 
 @pytest.mark.parametrize("package", sorted(LAYERS))

@@ -33,8 +33,11 @@ def test_a_run_with_update_snapshots_under_ci_stops_in_pytest_configure(request,
     """The guard sits in the root conftest's pytest_configure: the whole run stops (usage error)
     before any snapshot test could rewrite and then match its file."""
     root_conftest = ROOT / "tests" / "conftest.py"
-    plugins = [p for p in request.config.pluginmanager.get_plugins()
-               if getattr(p, "__file__", None) and Path(p.__file__) == root_conftest]
+    plugins = [
+        p
+        for p in request.config.pluginmanager.get_plugins()
+        if getattr(p, "__file__", None) and Path(p.__file__) == root_conftest
+    ]
     assert len(plugins) == 1
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("UPDATE_SNAPSHOTS", "1")
@@ -48,7 +51,13 @@ def test_make_test_fails_loudly_when_pytest_collects_nothing(exit_code, said):
     PYTEST stands in for pytest here so the recipe itself is what runs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     for target in ("test", "test-fast"):
-        run = subprocess.run(["make", "-s", target, f"PYTEST=sh -c 'exit {exit_code}' --"], cwd=ROOT,
-                             capture_output=True, text=True, env=env, timeout=120)
+        run = subprocess.run(
+            ["make", "-s", target, f"PYTEST=sh -c 'exit {exit_code}' --"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert (run.returncode != 0) == (exit_code != 0), run.stderr
         assert ("pytest collected no tests (exit 5)" in run.stderr) == said

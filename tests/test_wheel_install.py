@@ -23,8 +23,19 @@ from tests.helpers import Db, connect, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the wheel is built from; tests and benchmarks stay out, as in the image.
-_ANYWHERE = shutil.ignore_patterns(".git", ".venv", ".local", "build", "dist", "*.egg-info", "__pycache__",
-                                   ".pytest_cache", ".ruff_cache", ".hypothesis", "*.duckdb*")
+_ANYWHERE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".local",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "*.duckdb*",
+)
 
 
 def _left_out(directory: str, names: list[str]) -> set[str]:
@@ -39,44 +50,86 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     shutil.copytree(ROOT, source, ignore=_left_out)
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                            "--quiet", "--wheel-dir", str(work / "dist"), str(source)],
-                           capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--wheel-dir",
+            str(work / "dist"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (work / "dist").glob("jssync-*.whl")
     fresh = work / "venv"
     venv.create(fresh, with_pip=False)
     site = next(fresh.glob("lib/python3*/site-packages"))
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(fresh / "bin" / "python"), "install",
-                              "--no-deps", "--no-index", "--quiet", str(wheel)],
-                             capture_output=True, text=True, timeout=300)
+    install = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(fresh / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--quiet",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stderr
     return fresh / "bin" / "jssync"
 
 
 def _run(script: Path, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     child_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")} | env
-    return subprocess.run([str(script), *args], env=child_env, cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([str(script), *args], env=child_env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.slow  # builds and installs a wheel: about 10 s
 def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
-        installed: Path, env: dict[str, str], cfg, sandbox, tmp_path: Path) -> None:
+    installed: Path, env: dict[str, str], cfg, sandbox, tmp_path: Path
+) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     python = installed.parent / "python"
-    where = subprocess.run([str(python), "-c", "import loaders, sql; print(loaders.__file__); print(sql.__file__)"],
-                           cwd=outside, capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    where = subprocess.run(
+        [str(python), "-c", "import loaders, sql; print(loaders.__file__); print(sql.__file__)"],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"]},
+    )
     assert where.returncode == 0, where.stderr
     for line in where.stdout.splitlines():  # the installed copy, not this checkout
         assert Path(line).is_relative_to(installed.parent.parent), line
     # The operations page ships as package data next to sql/ (GET /dashboard serves these files).
-    page = subprocess.run([str(python), "-c", "from importlib.resources import files; print(*(files('api') / p "
-                           "for p in ('templates/dashboard.html', 'static/dashboard.js', 'static/dashboard.css') "
-                           "if (files('api') / p).is_file()), sep=chr(10))"],
-                          cwd=outside, capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
+    page = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "from importlib.resources import files; print(*(files('api') / p "
+            "for p in ('templates/dashboard.html', 'static/dashboard.js', 'static/dashboard.css') "
+            "if (files('api') / p).is_file()), sep=chr(10))",
+        ],
+        cwd=outside,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"]},
+    )
     assert page.returncode == 0, page.stderr
     shipped = page.stdout.splitlines()
     assert len(shipped) == 3 and all(Path(line).is_relative_to(installed.parent.parent) for line in shipped), shipped
@@ -102,11 +155,11 @@ def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
     seed(staging, ["B0WHEEL001"])
     synced = _run(installed, ["hourly"], env, outside)
     assert synced.returncode == 0, synced.stderr
-    assert staging.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data" WHERE asin = %s',
-                          ("B0WHEEL001",)) == 1
+    assert staging.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data" WHERE asin = %s', ("B0WHEEL001",)) == 1
 
     # The data tests (sql/tests/) ship as package data and are found through the `sql` package.
     tested = _run(installed, ["data-tests", "--json", "--target", "staging"], env, outside)
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert {t["name"] for t in json.loads(tested.stdout)["tests"]} == \
-        {p.stem for p in (ROOT / "sql" / "tests").glob("*.sql")}
+    assert {t["name"] for t in json.loads(tested.stdout)["tests"]} == {
+        p.stem for p in (ROOT / "sql" / "tests").glob("*.sql")
+    }

@@ -24,8 +24,15 @@ from tests.helpers import Db, environment, migrate_targets, new_prefix, seed
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
-PANELS = ("panel-runs", "panel-requests", "panel-ages", "panel-fresh", "panel-oldest", "panel-production",
-          "panel-running")
+PANELS = (
+    "panel-runs",
+    "panel-requests",
+    "panel-ages",
+    "panel-fresh",
+    "panel-oldest",
+    "panel-production",
+    "panel-running",
+)
 
 
 def _chromium() -> str | None:
@@ -39,7 +46,8 @@ CHROMIUM = _chromium()
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="no Chromium found: install Debian's package with `make browser` (as root: apt-get install -y "
-           "chromium), or point CHROMIUM at a chromium binary")
+    "chromium), or point CHROMIUM at a chromium binary",
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +62,27 @@ def site(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[dict]:
     seed(staging, [f"B0DASH{n:04d}" for n in range(6)])
     run_hourly(cfg, "us")
     # A process killed mid-run leaves a row saying running: the page shows it stopped (red).
-    dead = SyncStatus(kind="hourly", run_id="00000000-0000-4000-8000-0000000dead1", started_at=utcnow(),
-                      is_running=True)
-    staging.execute('INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
-                    "VALUES (%s, 'hourly', 'us', now() AT TIME ZONE 'UTC', 'running', %s)",
-                    (dead.run_id, json.dumps(dead.as_dict())))
+    dead = SyncStatus(
+        kind="hourly", run_id="00000000-0000-4000-8000-0000000dead1", started_at=utcnow(), is_running=True
+    )
+    staging.execute(
+        'INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
+        "VALUES (%s, 'hourly', 'us', now() AT TIME ZONE 'UTC', 'running', %s)",
+        (dead.run_id, json.dumps(dead.as_dict())),
+    )
     seed(staging, ["B0DASHNEW1", "B0DASHGONE"])
-    sandbox_api.set_faults(fail_next={"count": 1, "status": 503, "endpoint": "products"},
-                           rate_limit_next={"count": 1, "retry_after": 1, "endpoint": "sales"},
-                           unknown_asins=["B0DASHGONE"])
+    sandbox_api.set_faults(
+        fail_next={"count": 1, "status": 503, "endpoint": "products"},
+        rate_limit_next={"count": 1, "retry_after": 1, "endpoint": "sales"},
+        unknown_asins=["B0DASHGONE"],
+    )
     run_hourly(cfg, "us")
     sandbox_api.reset()
     # Some ASINs synced long ago, so the histogram has more than one bar.
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET product_data_synced_at = product_data_synced_at '
-                    "- interval '40 days' WHERE asin IN ('B0DASH0000', 'B0DASH0001')")
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET product_data_synced_at = product_data_synced_at '
+        "- interval '40 days' WHERE asin IN ('B0DASH0000', 'B0DASH0001')"
+    )
 
     app = create_app(cfg)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -75,8 +90,10 @@ def site(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[dict]:
     thread.start()
     client = app.test_client()
     admin_headers = {"Authorization": f"Bearer {token()}"}
-    data = {path: client.get(path, headers=admin_headers).get_json()
-            for path in ("/admin/runs?last=48", "/admin/usage?days=30", "/admin/freshness")}
+    data = {
+        path: client.get(path, headers=admin_headers).get_json()
+        for path in ("/admin/runs?last=48", "/admin/usage?days=30", "/admin/freshness")
+    }
     yield {"url": f"http://127.0.0.1:{server.server_port}", "data": data}
     server.shutdown()
     thread.join(timeout=10)
@@ -123,8 +140,7 @@ def _signed_in(page) -> None:
 def _ask(page, token_text: str, says: str) -> None:
     page.fill("#token-input", token_text)
     page.click("#token-form button[type=submit]")
-    page.wait_for_function("(says) => document.querySelector('#token-message').textContent.includes(says)",
-                           arg=says)
+    page.wait_for_function("(says) => document.querySelector('#token-message').textContent.includes(says)", arg=says)
     assert page.is_visible("#token-form") and page.is_hidden("#panels")
     assert page.evaluate("sessionStorage.getItem('jssync.adminToken')") is None
 
@@ -137,7 +153,7 @@ def test_token_flow_none_wrong_then_right(site, open_page):
     assert "Paste an admin token" in page.text_content("#token-message")
 
     _ask(page, "not-a-jwt", "The token was refused (401: token is invalid")
-    _ask(page, token(role="viewer"), 'This token is not an admin token (403: admin role required')
+    _ask(page, token(role="viewer"), "This token is not an admin token (403: admin role required")
     refusals = list(errors)
 
     page.fill("#token-input", token())
@@ -174,9 +190,12 @@ def test_every_panel_shows_what_the_endpoints_answer(site, open_page):
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         # The charts redraw at the new width (after a short debounce).
-        page.wait_for_function("(w) => Math.abs(document.querySelector('#requests-chart svg')"
-                               ".viewBox.baseVal.width - document.querySelector('#requests-chart').clientWidth)"
-                               " < 2", arg=width)
+        page.wait_for_function(
+            "(w) => Math.abs(document.querySelector('#requests-chart svg')"
+            ".viewBox.baseVal.width - document.querySelector('#requests-chart').clientWidth)"
+            " < 2",
+            arg=width,
+        )
         for scheme in ("light", "dark"):
             page.emulate_media(color_scheme=scheme)
             page.screenshot(path=str(ARTIFACTS / f"dashboard-{size}-{scheme}.png"), full_page=True)
@@ -196,8 +215,9 @@ def _check_panels(page, site) -> None:
 
     # The strip: one box per run, oldest first, coloured by outcome, details on click.
     boxes = page.locator("#runs-strip .run")
-    assert [boxes.nth(i).get_attribute("data-run-id") for i in range(boxes.count())] == \
-        [r["run_id"] for r in reversed(runs)]
+    assert [boxes.nth(i).get_attribute("data-run-id") for i in range(boxes.count())] == [
+        r["run_id"] for r in reversed(runs)
+    ]
     outcomes = [boxes.nth(i).get_attribute("class").split()[1] for i in range(boxes.count())]
     assert outcomes == [r["outcome"] for r in reversed(runs)]
     assert {"success", "failures", "stopped"} <= set(outcomes)
@@ -209,8 +229,10 @@ def _check_panels(page, site) -> None:
     # Requests: a bar group per day; today's stack is the ledger's products and sales.
     today = max(r["day"] for r in usage["usage"])
     day = page.locator(f'#requests-chart g[data-day="{today}"]')
-    expected = {e: sum(r["requests"] for r in usage["usage"] if r["day"] == today and r["endpoint"] == e)
-                for e in ("products", "sales")}
+    expected = {
+        e: sum(r["requests"] for r in usage["usage"] if r["day"] == today and r["endpoint"] == e)
+        for e in ("products", "sales")
+    }
     tip = day.locator("title").text_content()
     assert f"products {expected['products']:,}, sales {expected['sales']:,}" in tip
     retried = sum(r["retries"] for r in usage["usage"] if r["day"] == today)
@@ -239,7 +261,8 @@ def _check_panels(page, site) -> None:
     assert _field(page, "production_pending") == str(runs[0]["production_pending"])
     checked = next(r for r in runs if r.get("parity"))  # the per-run parity check (issue 12)
     assert _field(page, "parity").startswith(
-        f"{checked['parity']['checked_asins']:,} ASINs checked, {len(checked['parity']['drifted_asins'])} drifted (")
+        f"{checked['parity']['checked_asins']:,} ASINs checked, {len(checked['parity']['drifted_asins'])} drifted ("
+    )
     assert _field(page, "running") == "idle"
 
 

@@ -23,7 +23,7 @@ from tests.helpers import Db, at_once, connect, free_port, seed, wait_for
 
 ASINS = ["B0TEST0001", "B0TEST0002", "B0TEST0003"]
 MASTER_FIELDS = list(SyncStatus().as_master_dict())[:14]  # the Go "Master Sync Status Response"
-HOURLY_FIELDS = list(SyncStatus().as_dict())[:15]         # the Go "Hourly Sync Response" status
+HOURLY_FIELDS = list(SyncStatus().as_dict())[:15]  # the Go "Hourly Sync Response" status
 
 
 @pytest.fixture
@@ -65,9 +65,12 @@ def test_test_db_names_the_database_that_does_not_answer(migrated, down):
 def test_openapi_document_lists_every_endpoint(client, app):
     document = client.get("/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    routes = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules()
-              for method in rule.methods - {"HEAD", "OPTIONS"}
-              if rule.endpoint.rpartition(".")[2] != "static"}  # files: the app's and the dashboard's
+    routes = {
+        (rule.rule, method.lower())
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if rule.endpoint.rpartition(".")[2] != "static"
+    }  # files: the app's and the dashboard's
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert documented == routes
     assert set(document["components"]["securitySchemes"]) == {"bearerAuth", "apiKeyAuth"}
@@ -99,9 +102,11 @@ def test_debug_is_per_run_for_two_requests_at_once(migrated, sandbox, captured_l
     """Two hourly syncs in one worker process at once (two prefixes, so two locks), one with
     ?debug=true: only that run's lines include debug lines."""
     other = dataclasses.replace(
-        migrated, staging=dataclasses.replace(migrated.staging, prefix=migrated.staging.prefix + "b"),
+        migrated,
+        staging=dataclasses.replace(migrated.staging, prefix=migrated.staging.prefix + "b"),
         production=dataclasses.replace(migrated.production, prefix=migrated.production.prefix + "b"),
-        landing_dir=tmp_path / "other-landing")
+        landing_dir=tmp_path / "other-landing",
+    )
     for cfg in (migrated, other):
         migrate(cfg.staging)
         migrate(cfg.production)
@@ -109,8 +114,10 @@ def test_debug_is_per_run_for_two_requests_at_once(migrated, sandbox, captured_l
             cur.execute(render(str(ROOT / "sql/fixtures/product.sql"), "staging", cfg.staging.prefix))
         seed(Db(cfg, "staging"), ASINS)
     sandbox.set_faults(latency=0.3)  # both syncs are still fetching while the other runs
-    clients = {"true": (create_app(migrated).test_client(), migrated),
-               "false": (create_app(other).test_client(), other)}
+    clients = {
+        "true": (create_app(migrated).test_client(), migrated),
+        "false": (create_app(other).test_client(), other),
+    }
 
     def post(debug: str):
         client, cfg = clients[debug]
@@ -121,8 +128,9 @@ def test_debug_is_per_run_for_two_requests_at_once(migrated, sandbox, captured_l
     # They did overlap (else this test would prove nothing): each started before the other ended.
     assert debug["started_at"] < quiet["completed_at"] and quiet["started_at"] < debug["completed_at"]
     lines = [json.loads(line) for line in captured_logs.getvalue().splitlines()]
-    severities = {run: {e["severity"] for e in lines if e["run_id"] == run}
-                  for run in (debug["run_id"], quiet["run_id"])}
+    severities = {
+        run: {e["severity"] for e in lines if e["run_id"] == run} for run in (debug["run_id"], quiet["run_id"])
+    }
     assert "DEBUG" in severities[debug["run_id"]]
     assert "INFO" in severities[quiet["run_id"]] and "DEBUG" not in severities[quiet["run_id"]]
 
@@ -174,10 +182,12 @@ def test_two_master_triggers_at_once_start_exactly_one(client, app, staging, san
 
 def test_a_sync_running_elsewhere_is_409_everywhere(client, migrated):
     with SyncLock(migrated.staging):  # as another process or instance would hold it
-        for method, path, headers in [("POST", "/admin/hourly-sync", api_key(migrated)),
-                                      ("POST", "/admin/master-sync", admin()),
-                                      ("POST", "/admin/sync-product-database", admin()),
-                                      ("POST", "/admin/sync-jungle-scout", admin())]:
+        for method, path, headers in [
+            ("POST", "/admin/hourly-sync", api_key(migrated)),
+            ("POST", "/admin/master-sync", admin()),
+            ("POST", "/admin/sync-product-database", admin()),
+            ("POST", "/admin/sync-jungle-scout", admin()),
+        ]:
             response = client.open(path, method=method, headers=headers)
             assert response.status_code == 409, path
             assert set(response.get_json()) == {"error", "status"}
@@ -185,8 +195,7 @@ def test_a_sync_running_elsewhere_is_409_everywhere(client, migrated):
 
 # -- manual -----------------------------------------------------------------------------------
 def test_product_database_sync_of_listed_asins(client, staging, production, sandbox):
-    response = client.post("/admin/sync-product-database?marketplace=us", json={"asins": ASINS[:2]},
-                           headers=admin())
+    response = client.post("/admin/sync-product-database?marketplace=us", json={"asins": ASINS[:2]}, headers=admin())
     body = response.get_json()
     assert response.status_code == 200 and body["message"] == "Product database sync completed"
     assert body["status"]["successful_product_sync"] == 2 and body["status"]["kind"] == "product"
@@ -220,10 +229,18 @@ BAD_QUERIES = [
     ("POST", "/admin/master-sync", "marketplace=" + "x" * 500, "..."),
     ("POST", "/admin/sync-product-database", "marketplace=gb", "marketplace='gb' is not allowed"),
     ("POST", "/admin/sync-jungle-scout", "marketplace=usa", "marketplace='usa' is not allowed"),
-    ("POST", "/admin/master-sync", "sync-mode=resume",
-     "unknown query parameter(s) 'sync-mode': it takes marketplace, date_range, sync_mode"),
-    ("POST", "/admin/hourly-sync", "date_range=1year", "unknown query parameter(s) 'date_range': it takes "
-     "marketplace, debug"),
+    (
+        "POST",
+        "/admin/master-sync",
+        "sync-mode=resume",
+        "unknown query parameter(s) 'sync-mode': it takes marketplace, date_range, sync_mode",
+    ),
+    (
+        "POST",
+        "/admin/hourly-sync",
+        "date_range=1year",
+        "unknown query parameter(s) 'date_range': it takes marketplace, debug",
+    ),
     ("POST", "/admin/sync-product-database", "asins=B0TEST0001", "it takes marketplace"),
     ("GET", "/admin/master-sync/status", "verbose=1", "unknown query parameter(s) 'verbose': it takes none"),
     ("GET", "/admin/hourly-sync/status", "marketplace=us", "it takes none"),
@@ -288,8 +305,10 @@ def with_passwords(migrated):
     if migrated.staging.password and migrated.production.password:
         return migrated
     return dataclasses.replace(
-        migrated, staging=dataclasses.replace(migrated.staging, password="staging-db-password-0123"),
-        production=dataclasses.replace(migrated.production, password="production-db-password-0123"))
+        migrated,
+        staging=dataclasses.replace(migrated.staging, password="staging-db-password-0123"),
+        production=dataclasses.replace(migrated.production, password="production-db-password-0123"),
+    )
 
 
 def test_no_secret_in_any_answer_or_log_line(with_passwords, staging, sandbox):
@@ -312,7 +331,9 @@ def _exercise_every_endpoint(migrated, staging, sandbox, captured_logs) -> None:
     seed(staging, ASINS[:2])
     sandbox.set_faults(fail_asins={ASINS[1]: 500})  # errors travel into statuses and logs
     answers = [
-        client.get("/health"), client.get("/test-db"), client.get("/openapi.json"),
+        client.get("/health"),
+        client.get("/test-db"),
+        client.get("/openapi.json"),
         client.post("/admin/hourly-sync?debug=true", headers=api_key(migrated)),
         client.get("/admin/hourly-sync/status", headers=api_key(migrated)),
         client.post("/admin/hourly-sync", headers={"X-API-KEY": migrated.sync_api_key[:-1]}),
@@ -324,13 +345,22 @@ def _exercise_every_endpoint(migrated, staging, sandbox, captured_logs) -> None:
     ]
     assert background(client.application).join(timeout=30)
     answers.append(client.get("/admin/master-sync/status", headers=admin()))
-    wait_for(lambda: "master sync completed" in captured_logs.getvalue() or "master sync stopped" in
-             captured_logs.getvalue(), timeout=10)
+    wait_for(
+        lambda: (
+            "master sync completed" in captured_logs.getvalue() or "master sync stopped" in captured_logs.getvalue()
+        ),
+        timeout=10,
+    )
     texts = [a.get_data(as_text=True) + str(a.headers) for a in answers] + [captured_logs.getvalue()]
     assert len(captured_logs.getvalue().splitlines()) > 20
     secrets = migrated.secrets()
-    assert {migrated.jwt_secret, migrated.sync_api_key, migrated.js_api_key, migrated.staging.password,
-            migrated.production.password} <= set(secrets)
+    assert {
+        migrated.jwt_secret,
+        migrated.sync_api_key,
+        migrated.js_api_key,
+        migrated.staging.password,
+        migrated.production.password,
+    } <= set(secrets)
     for text in texts:
         for secret in secrets:
             assert secret not in text

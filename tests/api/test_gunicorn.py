@@ -21,10 +21,16 @@ def server(migrated, env, tmp_path):
     port = free_port()
     log_file = tmp_path / "serve.log"
     with log_file.open("w") as sink:
-        child = jssync_process(["serve", "--host", "127.0.0.1", "--workers", "2", "--threads", "4"],
-                               {**env, "PORT": str(port)}, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        child = jssync_process(
+            ["serve", "--host", "127.0.0.1", "--workers", "2", "--threads", "4"],
+            {**env, "PORT": str(port)},
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     with requests.Session() as http:
+
         def up() -> bool:
             if child.poll() is not None:
                 raise AssertionError(f"jssync serve exited: {log_file.read_text()}")
@@ -32,6 +38,7 @@ def server(migrated, env, tmp_path):
                 return http.get(base + "/health", timeout=1).status_code == 200
             except requests.ConnectionError:
                 return False
+
         try:
             wait_for(up, timeout=30, interval=0.1)
             yield base, log_file
@@ -56,14 +63,17 @@ def test_served_by_gunicorn_end_to_end(server, migrated, staging, sandbox):
 
         hourly = http.post(base + "/admin/hourly-sync?debug=false", headers=key, timeout=60)
         assert hourly.status_code == 200 and hourly.json()["status"]["total_asins_processed"] == 2
-        assert http.get(base + "/admin/hourly-sync/status", headers=key, timeout=10).json()["status"]["run_id"] \
+        assert (
+            http.get(base + "/admin/hourly-sync/status", headers=key, timeout=10).json()["status"]["run_id"]
             == hourly.json()["status"]["run_id"]
+        )
 
         # Two triggers at once, most likely landing in two worker processes: exactly one runs.
         sandbox.set_faults(latency=0.3)
         staging.execute('UPDATE "{p}jungle_scout_sync_status" SET has_product_data = false')
-        answers = at_once(*[lambda: requests.post(base + "/admin/master-sync?date_range=1month", headers=admin(),
-                                                  timeout=30)] * 2)
+        answers = at_once(
+            *[lambda: requests.post(base + "/admin/master-sync?date_range=1month", headers=admin(), timeout=30)] * 2
+        )
         assert sorted(a.status_code for a in answers) == [202, 409]
         run_id = next(a.json()["status"]["run_id"] for a in answers if a.status_code == 202)
         assert next(a.json() for a in answers if a.status_code == 409)["status"]["run_id"] == run_id
@@ -71,6 +81,7 @@ def test_served_by_gunicorn_end_to_end(server, migrated, staging, sandbox):
         def finished() -> dict | None:
             status = http.get(base + "/admin/master-sync/status", headers=admin(), timeout=10).json()["status"]
             return status if not status["is_running"] else None
+
         status = wait_for(finished, timeout=30, interval=0.2)
         assert status["run_id"] == run_id and status["processed_asins"] == 2 and not status["stopped_early"]
 

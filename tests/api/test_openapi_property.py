@@ -15,8 +15,7 @@ from tests.api.support import admin
 
 OPERATIONS = [(method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item]
 # Invalid input needs something to get wrong: a parameter or a body.
-WITH_INPUT = [(m, p) for m, p in OPERATIONS
-              if {"parameters", "requestBody"} & set(DOCUMENT["paths"][p][m.lower()])]
+WITH_INPUT = [(m, p) for m, p in OPERATIONS if {"parameters", "requestBody"} & set(DOCUMENT["paths"][p][m.lower()])]
 CASES = [(*op, GenerationMode.POSITIVE) for op in OPERATIONS] + [(*op, GenerationMode.NEGATIVE) for op in WITH_INPUT]
 
 
@@ -27,14 +26,17 @@ def test_every_endpoint_keeps_its_contract(app, migrated, method, path, mode):
     headers = {**admin(), "X-API-KEY": migrated.sync_api_key}
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=12, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=12,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def check(case) -> None:
         # A query parameter whose value is an empty list (or null) is not sent at all, so a
         # "negative" example whose only flaw is such an extra parameter is a valid request on the
         # wire (schemathesis then calls the 200 an accepted invalid request): draw another.
-        assume(mode is GenerationMode.POSITIVE
-               or not any(value in ([], None) for value in (case.query or {}).values()))
+        assume(mode is GenerationMode.POSITIVE or not any(value in ([], None) for value in (case.query or {}).values()))
         case.call_and_validate(headers=headers)
         # A started master sync finishes before the next example, so each example sees a quiet
         # service (and no thread outlives the test).

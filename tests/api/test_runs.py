@@ -32,10 +32,14 @@ def test_runs_newest_first_with_their_status_objects(client, migrated, staging, 
 
 
 def test_a_run_left_running_by_a_dead_process_shows_stopped(client, migrated, staging):
-    dead = SyncStatus(kind="hourly", run_id="00000000-0000-4000-8000-00000000dead", started_at=utcnow(),
-                      is_running=True)
-    staging.execute('INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
-                    "VALUES (%s, 'hourly', 'us', now(), 'running', %s)", (dead.run_id, json.dumps(dead.as_dict())))
+    dead = SyncStatus(
+        kind="hourly", run_id="00000000-0000-4000-8000-00000000dead", started_at=utcnow(), is_running=True
+    )
+    staging.execute(
+        'INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
+        "VALUES (%s, 'hourly', 'us', now(), 'running', %s)",
+        (dead.run_id, json.dumps(dead.as_dict())),
+    )
     [run] = client.get("/admin/runs", headers=admin()).get_json()["runs"]
     assert run["run_id"] == dead.run_id
     assert run["is_running"] is False and run["stopped_early"] is True and run["outcome"] == "stopped"

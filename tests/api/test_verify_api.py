@@ -8,8 +8,10 @@ from tests.api.support import admin
 
 def test_verify_endpoint_finds_repairs_and_reports(client, migrated, staging, production):
     assert client.get("/admin/verify/status", headers=admin()).get_json() == {"status": None}
-    staging.execute('INSERT INTO "{p}jungle_scout_product_data" (asin, report_date, title) '
-                    "VALUES ('B0APIVERIF', '2026-01-02', 'a title')")
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_product_data" (asin, report_date, title) '
+        "VALUES ('B0APIVERIF', '2026-01-02', 'a title')"
+    )
 
     found = client.post("/admin/verify", headers=admin())
     assert found.status_code == 200

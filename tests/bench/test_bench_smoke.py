@@ -12,15 +12,17 @@ pytestmark = pytest.mark.slow
 def test_write_path_runs_both_designs_and_counts_statements(pg_server, tmp_path):
     result = writes.run(pg_server, tmp_path, asins=3, small=2, repeats=1, log=lambda *_: None)
     designs = {(s["design"], s["network"]) for s in result["summary"]}
-    assert designs == {(d, n) for d in (writes.OURS, writes.GO, writes.GO_WORKERS)
-                       for n in ("loopback", "proxy_2ms")}
+    assert designs == {(d, n) for d in (writes.OURS, writes.GO, writes.GO_WORKERS) for n in ("loopback", "proxy_2ms")}
     assert result["sales_rows"] > 0 and result["product_rows"] == 3
     assert all(s["seconds"] > 0 and s["rows_per_s"] > 0 for s in result["summary"])
     counts = result["statements_by_asins"]
     assert counts[writes.OURS]["2"] == counts[writes.OURS]["3"]  # one merge whatever the size
-    assert counts[writes.GO]["3"] > counts[writes.GO]["2"]       # statements per ASIN
-    assert set(result["targets"]) >= {"ours_loopback_under_1s", "5x_faster_than_go_design_with_proxy",
-                                      "ours_statements_constant"}
+    assert counts[writes.GO]["3"] > counts[writes.GO]["2"]  # statements per ASIN
+    assert set(result["targets"]) >= {
+        "ours_loopback_under_1s",
+        "5x_faster_than_go_design_with_proxy",
+        "ours_statements_constant",
+    }
     assert "Write path" in report.text({"write_path": result})
 
 
@@ -49,8 +51,9 @@ def test_memory_part_measures_a_master_sync_child(pg_server, tmp_path):
 
 
 def test_api_phase_at_a_real_limit_below_the_configured_one():
-    result = api.run_real_limit((0.25,), asins=24, per_minute=12_000, burst=80, latency=0.01, parallel=False,
-                                log=lambda *_: None)
+    result = api.run_real_limit(
+        (0.25,), asins=24, per_minute=12_000, burst=80, latency=0.01, parallel=False, log=lambda *_: None
+    )
     (run,) = result["runs"]
     assert run["real_per_minute"] == 3000 and run["failed_asins"] == 0 and run["requests"] >= 25
     assert run["rate_limited"] > 0 and run["lowest_rate_per_minute"] < 12_000  # the limiter learned

@@ -16,12 +16,24 @@ def test_hourly_json_and_exit_zero(migrated, env, staging, sandbox):
     result = jssync(["hourly", "--json"], env)
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
-    assert set(status) >= {"total_asins_processed", "new_asins_synced", "stale_asins_synced",
-                           "successful_product_sync", "successful_sales_sync", "failed_asins",
-                           "cleaned_up_asins", "new_asins_added", "total_api_calls", "started_at",
-                           "completed_at", "is_running", "stopped_early", "stop_reason", "error_summary"}
-    assert set(status["error_summary"]) == {"db_errors", "api_errors", "parse_errors", "other_errors",
-                                            "sample_errors"}
+    assert set(status) >= {
+        "total_asins_processed",
+        "new_asins_synced",
+        "stale_asins_synced",
+        "successful_product_sync",
+        "successful_sales_sync",
+        "failed_asins",
+        "cleaned_up_asins",
+        "new_asins_added",
+        "total_api_calls",
+        "started_at",
+        "completed_at",
+        "is_running",
+        "stopped_early",
+        "stop_reason",
+        "error_summary",
+    }
+    assert set(status["error_summary"]) == {"db_errors", "api_errors", "parse_errors", "other_errors", "sample_errors"}
     assert status["failed_asins"] == 1 and status["started_at"].endswith("Z")
 
 
@@ -30,18 +42,21 @@ def test_debug_prints_the_step_log(migrated, env, staging, sandbox):
     result = run_cli(["hourly", "--debug"], env)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    text = "\n".join(f"[{line['flow']}] " + (f"[{line['step']}] " if line["step"] else "") + line["message"]
-                     for line in lines)
-    for expected in ("[HOURLY_SYNC] ========== DEBUG MODE ENABLED ==========",
-                     "[HOURLY_SYNC] ---------- STEP 1: CLEANUP ----------",
-                     "[HOURLY_SYNC] [Cleanup] Staging: 0 rows deleted",
-                     "[HOURLY_SYNC] [AddNew] Staging: 2 new ASINs inserted",
-                     "[HOURLY_SYNC] [Select] Found 2 NEW ASINs",
-                     "[HOURLY_SYNC] [SyncASINs] Product API returned 1 products (requested 2)",
-                     "[HOURLY_SYNC] [SyncASINs] Not found list: [B0ZZCLI002]",
-                     "[HOURLY_SYNC] [NotFound] Marked ASIN B0ZZCLI002",
-                     "[HOURLY_SYNC] [Worker 0] Fetching sales for ASIN B0CLI00002",
-                     "[HOURLY_SYNC] ========== HOURLY SYNC COMPLETED =========="):
+    text = "\n".join(
+        f"[{line['flow']}] " + (f"[{line['step']}] " if line["step"] else "") + line["message"] for line in lines
+    )
+    for expected in (
+        "[HOURLY_SYNC] ========== DEBUG MODE ENABLED ==========",
+        "[HOURLY_SYNC] ---------- STEP 1: CLEANUP ----------",
+        "[HOURLY_SYNC] [Cleanup] Staging: 0 rows deleted",
+        "[HOURLY_SYNC] [AddNew] Staging: 2 new ASINs inserted",
+        "[HOURLY_SYNC] [Select] Found 2 NEW ASINs",
+        "[HOURLY_SYNC] [SyncASINs] Product API returned 1 products (requested 2)",
+        "[HOURLY_SYNC] [SyncASINs] Not found list: [B0ZZCLI002]",
+        "[HOURLY_SYNC] [NotFound] Marked ASIN B0ZZCLI002",
+        "[HOURLY_SYNC] [Worker 0] Fetching sales for ASIN B0CLI00002",
+        "[HOURLY_SYNC] ========== HOURLY SYNC COMPLETED ==========",
+    ):
         assert expected in text
     assert all(line["run_id"] for line in lines)
 

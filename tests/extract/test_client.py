@@ -153,6 +153,7 @@ def test_retry_delay_reads_header_and_detail():
 
 # -- paging that never ends
 
+
 def test_empty_page_with_links_next_is_refused(sandbox):
     sandbox.set_faults(page_size=2, endless_pages=True)  # empty pages with fresh cursors forever
     with client_for(sandbox) as client, pytest.raises(ApiError, match="page 3 is empty but links.next") as err:
@@ -176,6 +177,7 @@ def test_pages_are_capped_per_query(sandbox):
 
 # -- credentials never travel in messages
 
+
 def test_authorization_echoed_by_the_server_is_redacted(sandbox):
     sandbox.set_faults(echo_auth_next={"count": 1, "status": 401})
     with client_for(sandbox) as client, pytest.raises(ApiError) as err:
@@ -196,11 +198,12 @@ def test_error_code_and_detail_are_redacted():
 def test_non_finite_numbers_reach_the_caller(sandbox):
     """1e400 and NaN parse (as inf and nan) whatever JSON library requests would use, so the
     per-ASIN checks see them instead of one bad number failing a whole page."""
-    sandbox.set_faults(bad_values={ASINS[0]: {"reviews": float("inf"), "rating": float("nan")}},
-                       bad_sales_values={ASINS[1]: {"estimated_units_sold": float("-inf")}})
+    sandbox.set_faults(
+        bad_values={ASINS[0]: {"reviews": float("inf"), "rating": float("nan")}},
+        bad_sales_values={ASINS[1]: {"estimated_units_sold": float("-inf")}},
+    )
     with client_for(sandbox) as client:
-        items = {item["id"]: item["attributes"] for page in client.product_pages(ASINS[:2], "us")
-                 for item in page}
+        items = {item["id"]: item["attributes"] for page in client.product_pages(ASINS[:2], "us") for item in page}
         answer = client.sales_estimates(ASINS[1], "us", dt.date(2026, 1, 1), dt.date(2026, 1, 2))
     assert items[f"us/{ASINS[0]}"]["reviews"] == float("inf")
     assert math.isnan(items[f"us/{ASINS[0]}"]["rating"])

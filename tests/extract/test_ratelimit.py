@@ -72,11 +72,14 @@ def test_pause_until_holds_every_caller():
 
 
 @settings(max_examples=60, deadline=None)
-@given(per_minute=st.integers(1, 600), burst=st.integers(1, 30), margin=st.sampled_from([0.0, 0.04]),
-       gaps=st.lists(st.one_of(st.just(0.0), st.floats(0.0, 0.3), st.floats(0.0, 3.0)), min_size=1,
-                     max_size=250))
+@given(
+    per_minute=st.integers(1, 600),
+    burst=st.integers(1, 30),
+    margin=st.sampled_from([0.0, 0.04]),
+    gaps=st.lists(st.one_of(st.just(0.0), st.floats(0.0, 0.3), st.floats(0.0, 3.0)), min_size=1, max_size=250),
+)
 @example(per_minute=300, burst=15, margin=0.0, gaps=[0.0] * 120)  # everyone at once: the hourly sync
-@example(per_minute=20, burst=10, margin=0.0, gaps=[0.5] * 60)     # the minute window binds
+@example(per_minute=20, burst=10, margin=0.0, gaps=[0.5] * 60)  # the minute window binds
 def test_never_past_the_api_rule(per_minute, burst, margin, gaps):
     limit, clock = limiter(per_minute, burst, margin=margin)
     times = starts(limit, clock, gaps)

@@ -24,16 +24,19 @@ def test_missing_and_null_attributes_become_null():
     assert row["brand"] is None and row["report_date"] == DAY
 
 
-@pytest.mark.parametrize(("attributes", "message"), [
-    ({"price": 123456789.0}, "price"),
-    ({"rating": 12.5}, "rating"),
-    ({"reviews": 2**40}, "reviews"),
-    ({"reviews": "many"}, "reviews"),
-    ({"brand": "x" * 300}, "brand is 300 characters"),
-    ({"is_variant": "yes"}, "is_variant"),
-    ({"date_first_available": "someday"}, "date_first_available"),
-    ({"updated_at": "later"}, "updated_at"),
-])
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"price": 123456789.0}, "price"),
+        ({"rating": 12.5}, "rating"),
+        ({"reviews": 2**40}, "reviews"),
+        ({"reviews": "many"}, "reviews"),
+        ({"brand": "x" * 300}, "brand is 300 characters"),
+        ({"is_variant": "yes"}, "is_variant"),
+        ({"date_first_available": "someday"}, "date_first_available"),
+        ({"updated_at": "later"}, "updated_at"),
+    ],
+)
 def test_values_that_do_not_fit_are_refused(attributes, message):
     with pytest.raises(RecordError, match=message) as err:
         product_row(item(**attributes), "us", DAY)
@@ -41,18 +44,28 @@ def test_values_that_do_not_fit_are_refused(attributes, message):
 
 
 def test_json_and_timestamps_are_normalised():
-    row = product_row(item(variants=["B0V"], fee_breakdown={"fba_fee": 1.5},
-                           updated_at="2026-11-01T12:00:00.000Z"), "us", DAY)
+    row = product_row(
+        item(variants=["B0V"], fee_breakdown={"fba_fee": 1.5}, updated_at="2026-11-01T12:00:00.000Z"), "us", DAY
+    )
     assert row["variants"] == '["B0V"]' and row["fee_breakdown"] == '{"fba_fee":1.5}'
     assert row["updated_at"] == dt.datetime(2026, 11, 1, 12, 0)
 
 
 def test_sales_rows_keep_the_range_and_this_asin():
-    items = [{"attributes": {"asin": "B0REC00001", "is_parent": False, "data": [
-        {"date": "2026-11-26", "estimated_units_sold": 1, "last_known_price": 2.5},
-        {"date": "2026-11-27", "estimated_units_sold": 3, "last_known_price": None},
-        {"date": "2026-11-29", "estimated_units_sold": 9, "last_known_price": None}]}},
-        {"attributes": {"asin": "B0OTHER001", "data": [{"date": "2026-11-27", "estimated_units_sold": 5}]}}]
+    items = [
+        {
+            "attributes": {
+                "asin": "B0REC00001",
+                "is_parent": False,
+                "data": [
+                    {"date": "2026-11-26", "estimated_units_sold": 1, "last_known_price": 2.5},
+                    {"date": "2026-11-27", "estimated_units_sold": 3, "last_known_price": None},
+                    {"date": "2026-11-29", "estimated_units_sold": 9, "last_known_price": None},
+                ],
+            }
+        },
+        {"attributes": {"asin": "B0OTHER001", "data": [{"date": "2026-11-27", "estimated_units_sold": 5}]}},
+    ]
     rows = sales_rows("B0REC00001", "us", items, dt.date(2026, 11, 27), dt.date(2026, 11, 28))
     assert [(r["date"], r["estimated_units_sold"]) for r in rows] == [(dt.date(2026, 11, 27), 3)]
 
@@ -69,32 +82,38 @@ def test_sales_ranges():
 INF, NAN = float("inf"), float("nan")
 
 
-@pytest.mark.parametrize(("attributes", "message"), [
-    ({"reviews": INF}, "reviews should be a finite whole number"),
-    ({"reviews": -INF}, "reviews"),
-    ({"reviews": NAN}, "reviews"),
-    ({"approximate_30_day_units_sold": INF}, "approximate_30_day_units_sold"),
-    ({"price": INF}, "price"),
-    ({"rating": NAN}, "rating"),
-    ({"title": INF}, "title"),
-    ({"updated_at": "0001-01-01T00:00:00+01:00"}, "updated_at"),  # astimezone overflows
-    ({"updated_at": "9999-12-31T23:59:59-01:00"}, "updated_at"),
-    ({"fee_breakdown": {"fba_fee": INF}}, r"fee_breakdown holds .*at fba_fee: inf"),
-    ({"ean_list": [1, NAN]}, r"ean_list holds .*at \[1\]: nan"),
-    ({"something_new": INF}, r"raw .*attributes\.something_new"),  # no column: caught in `raw`
-])
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"reviews": INF}, "reviews should be a finite whole number"),
+        ({"reviews": -INF}, "reviews"),
+        ({"reviews": NAN}, "reviews"),
+        ({"approximate_30_day_units_sold": INF}, "approximate_30_day_units_sold"),
+        ({"price": INF}, "price"),
+        ({"rating": NAN}, "rating"),
+        ({"title": INF}, "title"),
+        ({"updated_at": "0001-01-01T00:00:00+01:00"}, "updated_at"),  # astimezone overflows
+        ({"updated_at": "9999-12-31T23:59:59-01:00"}, "updated_at"),
+        ({"fee_breakdown": {"fba_fee": INF}}, r"fee_breakdown holds .*at fba_fee: inf"),
+        ({"ean_list": [1, NAN]}, r"ean_list holds .*at \[1\]: nan"),
+        ({"something_new": INF}, r"raw .*attributes\.something_new"),  # no column: caught in `raw`
+    ],
+)
 def test_non_finite_and_overflowing_values_are_record_errors(attributes, message):
     with pytest.raises(RecordError, match=message) as err:
         product_row(item(**attributes), "us", DAY)
     assert "B0REC00001" in str(err.value)
 
 
-@pytest.mark.parametrize(("point", "message"), [
-    ({"estimated_units_sold": INF}, "estimated_units_sold"),
-    ({"estimated_units_sold": NAN}, "estimated_units_sold"),
-    ({"estimated_units_sold": 1, "last_known_price": NAN}, "last_known_price"),
-    ({"estimated_units_sold": 1, "last_known_price": -INF}, "last_known_price"),
-])
+@pytest.mark.parametrize(
+    ("point", "message"),
+    [
+        ({"estimated_units_sold": INF}, "estimated_units_sold"),
+        ({"estimated_units_sold": NAN}, "estimated_units_sold"),
+        ({"estimated_units_sold": 1, "last_known_price": NAN}, "last_known_price"),
+        ({"estimated_units_sold": 1, "last_known_price": -INF}, "last_known_price"),
+    ],
+)
 def test_non_finite_sales_values_are_record_errors(point, message):
     items = [{"attributes": {"asin": "B0REC00001", "data": [{"date": "2026-11-27", **point}]}}]
     with pytest.raises(RecordError, match=message) as err:
@@ -115,13 +134,20 @@ class FakeClient:
         self.sales_asked: list[str] = []
 
     def product_pages(self, asins, marketplace):
-        yield [{"id": f"{marketplace}/{a}", "attributes": {"title": a, **self.bad_products.get(a, {})}}
-               for a in asins]
+        yield [{"id": f"{marketplace}/{a}", "attributes": {"title": a, **self.bad_products.get(a, {})}} for a in asins]
 
     def sales_estimates(self, asin, marketplace, start, end):
         self.sales_asked.append(asin)
-        return SalesAnswer(items=[{"attributes": {"asin": asin, "data": [
-            {"date": start.isoformat(), "estimated_units_sold": 1, "last_known_price": None}]}}])
+        return SalesAnswer(
+            items=[
+                {
+                    "attributes": {
+                        "asin": asin,
+                        "data": [{"date": start.isoformat(), "estimated_units_sold": 1, "last_known_price": None}],
+                    }
+                }
+            ]
+        )
 
     def close(self):
         """The fetcher closes the client's HTTP sessions after its sales pool; there are none."""

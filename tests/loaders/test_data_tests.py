@@ -19,13 +19,20 @@ YESTERDAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
 def clean(staging: Db, production: Db) -> None:
     """A product and three consecutive days of sales on both targets, with matching sync_status."""
     for db in (staging, production):
-        db.execute(f"INSERT INTO {PRODUCTS} (asin, report_date, title, price) VALUES ('B0DATATST1', %s, 't', 9.5)",
-                   (YESTERDAY,))
+        db.execute(
+            f"INSERT INTO {PRODUCTS} (asin, report_date, title, price) VALUES ('B0DATATST1', %s, 't', 9.5)",
+            (YESTERDAY,),
+        )
         for days in range(3):
-            db.execute(f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold, last_known_price) "
-                       "VALUES ('B0DATATST1', 'us', %s, 4, 9.5)", (YESTERDAY - dt.timedelta(days=days),))
-    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data) '
-                    "VALUES ('B0DATATST1', true, true)")
+            db.execute(
+                f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold, last_known_price) "
+                "VALUES ('B0DATATST1', 'us', %s, 4, 9.5)",
+                (YESTERDAY - dt.timedelta(days=days),),
+            )
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data) '
+        "VALUES ('B0DATATST1', true, true)"
+    )
 
 
 def drop_keys(db: Db, table: str) -> None:
@@ -37,25 +44,34 @@ def drop_keys(db: Db, table: str) -> None:
 BREAKERS = {
     "product_data_keys_unique": lambda s: (
         drop_keys(s, PRODUCTS),
-        s.execute(f"INSERT INTO {PRODUCTS} (asin, report_date) VALUES ('B0DATATST1', %s)", (YESTERDAY,))),
+        s.execute(f"INSERT INTO {PRODUCTS} (asin, report_date) VALUES ('B0DATATST1', %s)", (YESTERDAY,)),
+    ),
     "sales_estimate_data_keys_unique": lambda s: (
         drop_keys(s, SALES),
-        s.execute(f"INSERT INTO {SALES} (asin, marketplace, date) VALUES ('B0DATATST1', 'us', %s)", (YESTERDAY,))),
+        s.execute(f"INSERT INTO {SALES} (asin, marketplace, date) VALUES ('B0DATATST1', 'us', %s)", (YESTERDAY,)),
+    ),
     "product_data_required_not_null": lambda s: s.execute(
-        f"INSERT INTO {PRODUCTS} (asin, report_date) VALUES ('', %s)", (YESTERDAY,)),
+        f"INSERT INTO {PRODUCTS} (asin, report_date) VALUES ('', %s)", (YESTERDAY,)
+    ),
     "sales_estimate_data_required_not_null": lambda s: (
-        drop_keys(s, SALES), s.execute(f"ALTER TABLE {SALES} ALTER COLUMN marketplace DROP NOT NULL"),
-        s.execute(f"INSERT INTO {SALES} (asin, marketplace, date) VALUES ('B0DATATST1', NULL, %s)", (YESTERDAY,))),
+        drop_keys(s, SALES),
+        s.execute(f"ALTER TABLE {SALES} ALTER COLUMN marketplace DROP NOT NULL"),
+        s.execute(f"INSERT INTO {SALES} (asin, marketplace, date) VALUES ('B0DATATST1', NULL, %s)", (YESTERDAY,)),
+    ),
     "product_data_not_negative": lambda s: s.execute(f"UPDATE {PRODUCTS} SET price = -1"),
     "sales_estimate_data_not_negative": lambda s: s.execute(
-        f"UPDATE {SALES} SET estimated_units_sold = -2 WHERE date = %s", (YESTERDAY,)),
+        f"UPDATE {SALES} SET estimated_units_sold = -2 WHERE date = %s", (YESTERDAY,)
+    ),
     "sales_estimate_data_no_future_dates": lambda s: s.execute(
         f"INSERT INTO {SALES} (asin, marketplace, date) VALUES ('B0DATATST2', 'us', %s)",
-        (YESTERDAY + dt.timedelta(days=1),)),
+        (YESTERDAY + dt.timedelta(days=1),),
+    ),
     "sales_estimate_data_daily_series_complete": lambda s: s.execute(
-        f"DELETE FROM {SALES} WHERE date = %s", (YESTERDAY - dt.timedelta(days=1),)),
+        f"DELETE FROM {SALES} WHERE date = %s", (YESTERDAY - dt.timedelta(days=1),)
+    ),
     "sync_status_has_data_agrees": lambda s: s.execute(
-        'UPDATE "{p}jungle_scout_sync_status" SET has_sales_data = false'),
+        'UPDATE "{p}jungle_scout_sync_status" SET has_sales_data = false'
+    ),
 }
 
 
@@ -90,8 +106,10 @@ def test_exit_code_follows_severity(migrated, staging, production, env):
     clean(staging, production)
     BREAKERS["sales_estimate_data_daily_series_complete"](staging)
     warned = run_cli(["data-tests", "--target", "staging"], env)
-    assert warned.returncode == 0 and "WARN sales_estimate_data_daily_series_complete [staging] severity=warn: 1" \
-        in warned.stdout
+    assert (
+        warned.returncode == 0
+        and "WARN sales_estimate_data_daily_series_complete [staging] severity=warn: 1" in warned.stdout
+    )
     BREAKERS["product_data_not_negative"](production)
     failed = run_cli(["data-tests", "--target", "production"], env)
     assert failed.returncode == 1 and "FAIL product_data_not_negative [production] severity=error: 1" in failed.stdout

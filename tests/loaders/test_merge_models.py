@@ -21,8 +21,13 @@ def merge(db: Db, model: str, table: str, columns: list[str], rows: list[list[st
     """Load `rows` (CSV values, in landing order) into the model's input table and run it, in one
     staging transaction as loaders/merge.py does."""
     settings = db.settings
-    conn = psycopg2.connect(host=settings.host, port=settings.port, user=settings.user,
-                            password=settings.password or None, dbname=settings.name)
+    conn = psycopg2.connect(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password or None,
+        dbname=settings.name,
+    )
     try:
         with conn, conn.cursor() as cur:
             run_model(cur, "input_tables", "staging", db.prefix)
@@ -32,30 +37,37 @@ def merge(db: Db, model: str, table: str, columns: list[str], rows: list[list[st
         conn.close()
 
 
-@pytest.mark.parametrize(("landed", "error", "failures"), [
-    ([FAILED, FOUND], None, 0),
-    ([FOUND, FAILED], "HTTP 503", 1),
-])
+@pytest.mark.parametrize(
+    ("landed", "error", "failures"),
+    [
+        ([FAILED, FOUND], None, 0),
+        ([FOUND, FAILED], "HTTP 503", 1),
+    ],
+)
 def test_sync_status_takes_the_last_landed_outcome_of_an_asin(staging, landed, error, failures):
-    merge(staging, "sync_status", "in_asin_outcomes", OUTCOME_INPUT, landed,
-          run_id="00000000-0000-4000-8000-00000000000a")
-    assert staging.rows('SELECT error, failure_count FROM "{p}jungle_scout_sync_status" WHERE asin = %s',
-                        (ASIN,)) == [(error, failures)]
+    merge(
+        staging, "sync_status", "in_asin_outcomes", OUTCOME_INPUT, landed, run_id="00000000-0000-4000-8000-00000000000a"
+    )
+    assert staging.rows('SELECT error, failure_count FROM "{p}jungle_scout_sync_status" WHERE asin = %s', (ASIN,)) == [
+        (error, failures)
+    ]
 
 
 def product_row(title: str, updated_at: str) -> list[str]:
-    values = {"asin": ASIN, "report_date": "2026-01-01", "id": f"us/{ASIN}", "title": title,
-              "updated_at": updated_at}
+    values = {"asin": ASIN, "report_date": "2026-01-01", "id": f"us/{ASIN}", "title": title, "updated_at": updated_at}
     return [values.get(column, "") for column in PRODUCT_INPUT]
 
 
-@pytest.mark.parametrize(("landed", "title"), [
-    # The newest record wins, whatever order it landed in.
-    ([product_row("new", "2026-01-02 00:00:00"), product_row("old", "2026-01-01 00:00:00")], "new"),
-    ([product_row("old", "2026-01-01 00:00:00"), product_row("new", "2026-01-02 00:00:00")], "new"),
-    # The same updated_at: the last landed wins.
-    ([product_row("first", "2026-01-01 00:00:00"), product_row("last", "2026-01-01 00:00:00")], "last"),
-])
+@pytest.mark.parametrize(
+    ("landed", "title"),
+    [
+        # The newest record wins, whatever order it landed in.
+        ([product_row("new", "2026-01-02 00:00:00"), product_row("old", "2026-01-01 00:00:00")], "new"),
+        ([product_row("old", "2026-01-01 00:00:00"), product_row("new", "2026-01-02 00:00:00")], "new"),
+        # The same updated_at: the last landed wins.
+        ([product_row("first", "2026-01-01 00:00:00"), product_row("last", "2026-01-01 00:00:00")], "last"),
+    ],
+)
 def test_product_data_takes_the_newest_then_the_last_landed_row(staging, landed, title):
     merge(staging, "product_data", "in_product_data", PRODUCT_INPUT, landed)
     assert staging.rows('SELECT title FROM "{p}jungle_scout_product_data" WHERE asin = %s', (ASIN,)) == [(title,)]

@@ -12,12 +12,18 @@ def add_status(db: Db, count: int, kind: str, start: int = 0) -> list[str]:
     asins = [f"B0{kind[:2].upper()}{i:06d}" for i in range(start, start + count)]
     for n, asin in enumerate(asins):
         if kind == "new":
-            db.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, created_at) VALUES '
-                       "(%s, timestamp '2026-01-01' + make_interval(secs => %s))", (asin, n))
+            db.execute(
+                'INSERT INTO "{p}jungle_scout_sync_status" (asin, created_at) VALUES '
+                "(%s, timestamp '2026-01-01' + make_interval(secs => %s))",
+                (asin, n),
+            )
         else:
-            db.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                       "product_data_synced_at) VALUES (%s, true, true, (now() AT TIME ZONE 'UTC') - "
-                       "make_interval(days => 40 + %s))", (asin, n))
+            db.execute(
+                'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+                "product_data_synced_at) VALUES (%s, true, true, (now() AT TIME ZONE 'UTC') - "
+                "make_interval(days => 40 + %s))",
+                (asin, n),
+            )
     return asins
 
 
@@ -25,19 +31,24 @@ def select(db: Db) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in db.rows('SELECT asin, kind FROM "{p}jssync_select_asins_v1"(100, 30, 15)')]
 
 
-@pytest.mark.parametrize(("new", "stale", "want_new", "want_stale"), [
-    (120, 0, 100, 0),
-    (60, 100, 60, 40),
-    (0, 150, 0, 100),
-    (30, 30, 30, 30),
-    (0, 0, 0, 0),
-])
+@pytest.mark.parametrize(
+    ("new", "stale", "want_new", "want_stale"),
+    [
+        (120, 0, 100, 0),
+        (60, 100, 60, 40),
+        (0, 150, 0, 100),
+        (30, 30, 30, 30),
+        (0, 0, 0, 0),
+    ],
+)
 def test_selection_scenarios(staging: Db, new: int, stale: int, want_new: int, want_stale: int):
     new_asins = add_status(staging, new, "new")
     stale_asins = add_status(staging, stale, "stale")
     # fresh data is never selected ("All data fresh")
-    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, product_data_synced_at) '
-                    "VALUES ('B0FRESH001', true, now() AT TIME ZONE 'UTC')")
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, product_data_synced_at) '
+        "VALUES ('B0FRESH001', true, now() AT TIME ZONE 'UTC')"
+    )
     chosen = select(staging)
     assert [a for a, k in chosen if k == "new"] == new_asins[:want_new]  # oldest created_at first
     # stale: oldest product_data_synced_at first (the highest index was synced longest ago)
@@ -47,10 +58,14 @@ def test_selection_scenarios(staging: Db, new: int, stale: int, want_new: int, w
 
 def test_not_found_within_retry_period_is_skipped(staging: Db):
     add_status(staging, 2, "new")
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
-                    "(now() AT TIME ZONE 'UTC') - interval '14 days' WHERE asin = 'B0NE000000'")
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
-                    "(now() AT TIME ZONE 'UTC') - interval '16 days' WHERE asin = 'B0NE000001'")
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
+        "(now() AT TIME ZONE 'UTC') - interval '14 days' WHERE asin = 'B0NE000000'"
+    )
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
+        "(now() AT TIME ZONE 'UTC') - interval '16 days' WHERE asin = 'B0NE000001'"
+    )
     assert select(staging) == [("B0NE000001", "new")]
 
 

@@ -33,8 +33,10 @@ FROM generate_series(1, 600) AS i
 
 
 def tiers(db: Db, version: str, limit: int, stale_days: int, now: dt.datetime) -> list[tuple]:
-    return db.rows(f'SELECT asin, kind, sales_synced_at FROM "{{p}}jssync_select_asins_{version}"'
-                   "(%s, %s, 15, %s)", (limit, stale_days, now))
+    return db.rows(
+        f'SELECT asin, kind, sales_synced_at FROM "{{p}}jssync_select_asins_{version}"(%s, %s, 15, %s)',
+        (limit, stale_days, now),
+    )
 
 
 @pytest.mark.parametrize("limit", [0, 1, 37, 100, 250, 1000])

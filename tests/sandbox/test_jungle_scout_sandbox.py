@@ -14,18 +14,24 @@ import requests
 from sandbox.jungle_scout import Sandbox, _RateLimiter, is_known, product_attributes, sales_points
 from tests.helpers import wait_for
 
-HEADERS = {"Authorization": "KEY:secret", "Accept": "application/vnd.junglescout.v1+json",
-           "X-API-Type": "junglescout"}
+HEADERS = {"Authorization": "KEY:secret", "Accept": "application/vnd.junglescout.v1+json", "X-API-Type": "junglescout"}
 KNOWN = ["B0AAAAAAA1", "B0AAAAAAA2", "B0NR000001", "B0AAAAAAA3", "B0NS000001"]
 SALES = {"marketplace": "us", "asin": "B0AAAAAAA1", "start_date": "2025-11-28", "end_date": "2026-11-28"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def query_body(asins: list[str]) -> dict:
-    return {"data": {"type": "product_database_query",
-                     "attributes": {"include_keywords": asins, "exclude_keywords": [],
-                                    "product_tiers": ["oversize", "standard"],
-                                    "seller_types": ["amz", "fba", "fbm"]}}}
+    return {
+        "data": {
+            "type": "product_database_query",
+            "attributes": {
+                "include_keywords": asins,
+                "exclude_keywords": [],
+                "product_tiers": ["oversize", "standard"],
+                "seller_types": ["amz", "fba", "fbm"],
+            },
+        }
+    }
 
 
 @pytest.fixture
@@ -42,8 +48,9 @@ def http():
         yield session
 
 
-def products(http: requests.Session, sb: Sandbox, asins: list[str], query: str = "marketplace=us",
-             **kw) -> requests.Response:
+def products(
+    http: requests.Session, sb: Sandbox, asins: list[str], query: str = "marketplace=us", **kw
+) -> requests.Response:
     return http.post(f"{sb.base_url}/product_database_query?{query}", json=query_body(asins), timeout=5, **kw)
 
 
@@ -63,8 +70,16 @@ def error_of(resp: requests.Response) -> dict:
 
 def test_products_paging_follows_next_and_drops_unknown(sb, http):
     sb.unknown_asins = {"B0GONE0001"}
-    asked = ["B0AAAAAAA1", "B0ZZ000001", "B0AAAAAAA2", "B0GONE0001", "B0NR000001", "B0AAAAAAA3",
-             "not-an-asin", "B0NS000001"]
+    asked = [
+        "B0AAAAAAA1",
+        "B0ZZ000001",
+        "B0AAAAAAA2",
+        "B0GONE0001",
+        "B0NR000001",
+        "B0AAAAAAA3",
+        "not-an-asin",
+        "B0NS000001",
+    ]
     ids, urls = [], []
     resp = products(http, sb, asked, "marketplace=us&page[size]=2")
     while True:
@@ -97,9 +112,21 @@ def test_products_cursor_must_match_query(sb, http):
 def test_product_attributes_are_realistic_and_sometimes_null():
     asins = [f"B0TEST{n:04d}" for n in range(300)]
     rows = [product_attributes(a, "us") for a in asins]
-    assert set(rows[0]) >= {"title", "price", "rating", "parent_asin", "variants", "fee_breakdown",
-                            "ean_list", "isbn_list", "upc_list", "gtin_list", "updated_at",
-                            "approximate_30_day_revenue", "buy_box_owner_seller_id"}
+    assert set(rows[0]) >= {
+        "title",
+        "price",
+        "rating",
+        "parent_asin",
+        "variants",
+        "fee_breakdown",
+        "ean_list",
+        "isbn_list",
+        "upc_list",
+        "gtin_list",
+        "updated_at",
+        "approximate_30_day_revenue",
+        "buy_box_owner_seller_id",
+    }
     for row in rows:
         if row["price"] is not None:
             assert 0 < row["price"] <= 9999.99 and round(row["price"], 2) == row["price"]
@@ -157,23 +184,32 @@ def test_sales_special_asins(sb, http):
 
 
 def test_auth_is_required(sb, http):
-    resp = http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, timeout=5,
-                    headers={"Authorization": None})
+    resp = http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, timeout=5, headers={"Authorization": None})
     assert resp.status_code == 401 and error_of(resp)["code"] == "UNAUTHORIZED"
     with Sandbox(api_key="KEY:right") as keyed:
         assert sales(http, keyed).status_code == 401
-        assert http.get(f"{keyed.base_url}/sales_estimates_query", params=SALES, timeout=5,
-                        headers={"Authorization": "KEY:right"}).status_code == 200
+        assert (
+            http.get(
+                f"{keyed.base_url}/sales_estimates_query",
+                params=SALES,
+                timeout=5,
+                headers={"Authorization": "KEY:right"},
+            ).status_code
+            == 200
+        )
 
 
-@pytest.mark.parametrize(("params", "words"), [
-    ({"marketplace": "xx"}, "marketplace"),
-    ({"marketplace": None}, "marketplace"),
-    ({"start_date": "2026-02-30"}, "start_date"),
-    ({"end_date": "yesterday"}, "end_date"),
-    ({"start_date": "2026-01-02", "end_date": "2026-01-01"}, "after"),
-    ({"asin": "B0SHORT"}, "asin"),
-])
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"marketplace": "xx"}, "marketplace"),
+        ({"marketplace": None}, "marketplace"),
+        ({"start_date": "2026-02-30"}, "start_date"),
+        ({"end_date": "yesterday"}, "end_date"),
+        ({"start_date": "2026-01-02", "end_date": "2026-01-01"}, "after"),
+        ({"asin": "B0SHORT"}, "asin"),
+    ],
+)
 def test_sales_bad_parameters_answer_400(sb, http, params, words):
     resp = sales(http, sb, **params)
     assert resp.status_code == 400
@@ -182,15 +218,19 @@ def test_sales_bad_parameters_answer_400(sb, http, params, words):
 
 def test_bad_requests(sb, http):
     for header in ("Accept", "X-API-Type"):
-        resp = http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, headers={header: None},
-                        timeout=5)
+        resp = http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, headers={header: None}, timeout=5)
         assert resp.status_code == 400 and header in error_of(resp)["detail"]
     url = f"{sb.base_url}/product_database_query?marketplace=us"
     assert http.post(url, data="{}", headers={"Content-Type": "text/plain"}, timeout=5).status_code == 415
-    assert http.post(url, data="{nope", headers={"Content-Type": "application/vnd.api+json"},
-                     timeout=5).status_code == 400
-    assert http.post(url, json={"data": {"type": "product_database_query", "attributes": {
-        "include_keywords": []}}}, timeout=5).status_code == 400
+    assert (
+        http.post(url, data="{nope", headers={"Content-Type": "application/vnd.api+json"}, timeout=5).status_code == 400
+    )
+    assert (
+        http.post(
+            url, json={"data": {"type": "product_database_query", "attributes": {"include_keywords": []}}}, timeout=5
+        ).status_code
+        == 400
+    )
     assert products(http, sb, KNOWN, "marketplace=us&page[size]=0").status_code == 400
     assert products(http, sb, KNOWN, "marketplace=us&page[size]=101").status_code == 400
     assert http.get(url, timeout=5).status_code == 405
@@ -210,15 +250,15 @@ def test_burst_limit_answers_429_with_retry_after(http):
         assert resp.headers["Retry-After"] == "1"
         err = error_of(resp)
         assert err["code"] == "RATE_LIMIT_EXCEEDED"
-        match = re.fullmatch(r"Rate limit exceeded, retry again at (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)",
-                             err["detail"])
+        match = re.fullmatch(r"Rate limit exceeded, retry again at (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)", err["detail"])
         assert match
         at = datetime.datetime.strptime(match[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
         now = datetime.datetime.now(datetime.UTC)
         assert now - datetime.timedelta(seconds=1) <= at <= now + datetime.timedelta(seconds=2)
         # Limits are per key.
-        other = http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, timeout=5,
-                         headers={"Authorization": "OTHER:key"})
+        other = http.get(
+            f"{sb.base_url}/sales_estimates_query", params=SALES, timeout=5, headers={"Authorization": "OTHER:key"}
+        )
         assert other.status_code == 200
         stats = sb.stats()
         assert stats["rate_limited"] == 1 and stats["by_status"] == {"200": 4, "429": 1}
@@ -359,8 +399,14 @@ def test_stats_count_api_requests_only(sb, http):
     log = stats["log"]
     assert [e["status"] for e in log] == [200, 200, 422, 401]
     assert log[0]["asins"] == KNOWN and log[0]["method"] == "POST" and log[0]["endpoint"] == "products"
-    assert log[2] | {"t": 0} == {"t": 0, "method": "GET", "endpoint": "sales", "marketplace": "us",
-                                 "asins": ["B0NR000001"], "status": 422}
+    assert log[2] | {"t": 0} == {
+        "t": 0,
+        "method": "GET",
+        "endpoint": "sales",
+        "marketplace": "us",
+        "asins": ["B0NR000001"],
+        "status": 422,
+    }
     assert all(a["t"] <= b["t"] for a, b in zip(log, log[1:], strict=False))
 
 

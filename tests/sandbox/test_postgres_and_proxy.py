@@ -40,9 +40,7 @@ def _wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
     return predicate()
 
 
-def _scalar(
-    server: PgServer, query: str, params: tuple[object, ...] = (), dbname: str = "postgres"
-) -> object:
+def _scalar(server: PgServer, query: str, params: tuple[object, ...] = (), dbname: str = "postgres") -> object:
     conn = server.connect(dbname)
     try:
         with conn.cursor() as cur:

@@ -31,8 +31,9 @@ def empty_targets(pg_server: PgServer) -> Iterator[dict[str, DbSettings]]:
     for target, prefix in PREFIXES.items():
         name = f"jssync_schema_{os.getpid()}_{target}"
         create_database(pg_server, name)
-        settings[target] = DbSettings(target, pg_server.host, pg_server.port, pg_server.user, name, prefix,
-                                      password=pg_server.password or "")
+        settings[target] = DbSettings(
+            target, pg_server.host, pg_server.port, pg_server.user, name, prefix, password=pg_server.password or ""
+        )
     yield settings
     for target in settings.values():
         drop_database(pg_server, target.name)
@@ -48,10 +49,12 @@ def test_migrations_on_empty_databases_give_schema_sql(empty_targets: dict[str, 
     if check_snapshot_mode(os.environ):  # refused under CI=true
         SCHEMA.write_text(actual)
     expected = SCHEMA.read_text()
-    diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
-                                        "sql/schema.sql", "migrated databases"))
-    assert actual == expected, ("the migrations no longer give sql/schema.sql; if intended, run "
-                                "`make snapshots` and commit the file\n" + diff)
+    diff = "".join(
+        difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "sql/schema.sql", "migrated databases")
+    )
+    assert actual == expected, (
+        "the migrations no longer give sql/schema.sql; if intended, run `make snapshots` and commit the file\n" + diff
+    )
 
 
 def test_schema_sql_is_stable_when_migrated_again(empty_targets: dict[str, DbSettings]) -> None:
@@ -67,12 +70,17 @@ def test_schema_sql_is_stable_when_migrated_again(empty_targets: dict[str, DbSet
         assert first in SCHEMA.read_text()
 
 
-@pytest.mark.parametrize(("deparsed", "expected"), [
-    ("timezone('UTC'::text, now())", "(now() AT TIME ZONE 'UTC'::text)"),
-    ("(now() AT TIME ZONE 'UTC'::text)", "(now() AT TIME ZONE 'UTC'::text)"),
-    ("p_now timestamp without time zone DEFAULT timezone('UTC'::text, now())",
-     "p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text)"),
-    ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
-])
+@pytest.mark.parametrize(
+    ("deparsed", "expected"),
+    [
+        ("timezone('UTC'::text, now())", "(now() AT TIME ZONE 'UTC'::text)"),
+        ("(now() AT TIME ZONE 'UTC'::text)", "(now() AT TIME ZONE 'UTC'::text)"),
+        (
+            "p_now timestamp without time zone DEFAULT timezone('UTC'::text, now())",
+            "p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text)",
+        ),
+        ("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"),
+    ],
+)
 def test_normalize_writes_one_form_for_every_version(deparsed: str, expected: str) -> None:
     assert normalize(deparsed) == expected

@@ -24,16 +24,19 @@ UPDATE = check_snapshot_mode(os.environ)  # refused under CI=true
 
 
 def _cases() -> list[tuple[PurePosixPath, str]]:
-    return [(path, target) for path in list_templates() if path.parts[0] in ("models", "queries")
-            for target in targets_of(path)]
+    return [
+        (path, target)
+        for path in list_templates()
+        if path.parts[0] in ("models", "queries")
+        for target in targets_of(path)
+    ]
 
 
 def snapshot_path(template: PurePosixPath, target: str) -> Path:
     return SNAPSHOTS / f"{template.stem}.{target}.sql"
 
 
-@pytest.mark.parametrize(("template", "target"), _cases(),
-                         ids=[f"{p.parent.name}/{p.stem}[{t}]" for p, t in _cases()])
+@pytest.mark.parametrize(("template", "target"), _cases(), ids=[f"{p.parent.name}/{p.stem}[{t}]" for p, t in _cases()])
 def test_rendered_sql_matches_snapshot(template: PurePosixPath, target: str) -> None:
     rendered = render_for(template.stem, target, PREFIXES[target])
     path = snapshot_path(template, target)
@@ -43,7 +46,8 @@ def test_rendered_sql_matches_snapshot(template: PurePosixPath, target: str) -> 
     assert path.is_file(), f"no snapshot {path.name}: run `make snapshots` and review it"
     assert rendered == path.read_text(), (
         f"sql/{template} [{target}] renders differently from "
-        f"tests/snapshots/{path.name}; if the change is intended, run `make snapshots`")
+        f"tests/snapshots/{path.name}; if the change is intended, run `make snapshots`"
+    )
 
 
 def test_no_snapshot_without_a_template() -> None:
@@ -64,12 +68,16 @@ def test_snapshots_use_only_their_target_prefix() -> None:
         assert other not in text, f"{template.name} [{target}] mentions {other}"
 
 
-@pytest.mark.parametrize(("model", "publish", "copied", "extra"), [
-    ("product_data", "publish_product_data", PRODUCT_INPUT, ["created_at"]),
-    ("sales_estimate_data", "publish_sales_estimate_data", SALES_INPUT, ["updated_at", "created_at"]),
-])
-def test_models_spell_out_the_columns_the_code_copies(model: str, publish: str, copied: list[str],
-                                                      extra: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("model", "publish", "copied", "extra"),
+    [
+        ("product_data", "publish_product_data", PRODUCT_INPUT, ["created_at"]),
+        ("sales_estimate_data", "publish_sales_estimate_data", SALES_INPUT, ["updated_at", "created_at"]),
+    ],
+)
+def test_models_spell_out_the_columns_the_code_copies(
+    model: str, publish: str, copied: list[str], extra: list[str]
+) -> None:
     """The column lists written in the model files are the ones loaders/merge.py COPYs, in order."""
     for target in ("staging", "production"):
         insert = sqlglot.parse_one(render_for(model, target, PREFIXES[target]), read="postgres")

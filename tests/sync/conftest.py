@@ -57,8 +57,7 @@ class Webhook:
                 parts = urlsplit(self.path)
                 payload = json.loads(body or b"{}")
                 with receiver._lock:
-                    receiver.received.append({"path": parts.path, "query": parse_qs(parts.query),
-                                              "payload": payload})
+                    receiver.received.append({"path": parts.path, "query": parse_qs(parts.query), "payload": payload})
                     status, answer, delay = receiver.answers.popleft() if receiver.answers else (200, None, 0.0)
                 if delay:
                     receiver._stop.wait(delay)
@@ -80,8 +79,7 @@ class Webhook:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = False  # server_close() joins handlers: no socket left open
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -134,6 +132,7 @@ class LogCapture:
 def capture_logs() -> Iterator[callable]:
     """`capture_logs(debug=..., json_lines=..., secrets=...)` sets up logging into a buffer;
     the logger is put back as it was afterwards."""
+
     def start(*, debug: bool = False, json_lines: bool = True, secrets: list[str] | tuple = ()) -> LogCapture:
         capture = LogCapture()
         logs.setup(debug=debug, secrets=secrets, stream=capture.stream, json_lines=json_lines)

@@ -19,11 +19,14 @@ def synced_ago(db: Db, asins: list[str], minutes: int) -> None:
     """Track `asins` as synced `minutes` ago (product and sales)."""
     for asin in asins:
         db.execute('INSERT INTO "{p}product" (asin, product_visibility) VALUES (%s, true)', (asin,))
-        db.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                   "product_data_synced_at, sales_estimate_data_synced_at, created_at) VALUES (%s, true, true, "
-                   "(now() AT TIME ZONE 'UTC') - make_interval(mins => %s), "
-                   "(now() AT TIME ZONE 'UTC') - make_interval(mins => %s), "
-                   "(now() AT TIME ZONE 'UTC') - interval '400 days')", (asin, minutes, minutes))
+        db.execute(
+            'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+            "product_data_synced_at, sales_estimate_data_synced_at, created_at) VALUES (%s, true, true, "
+            "(now() AT TIME ZONE 'UTC') - make_interval(mins => %s), "
+            "(now() AT TIME ZONE 'UTC') - make_interval(mins => %s), "
+            "(now() AT TIME ZONE 'UTC') - interval '400 days')",
+            (asin, minutes, minutes),
+        )
 
 
 def asins(stem: str, n: int) -> list[str]:
@@ -32,9 +35,9 @@ def asins(stem: str, n: int) -> list[str]:
 
 DAY = 24 * 60
 NEW = asins("NEWA", 5)
-OVERDUE = asins("OVRD", 3)          # 31 days old: due now
-DUE_SOON = asins("SOON", 2)         # 30 days less 20 minutes old: due before the next run (1 h)
-NOT_DUE = asins("LATE", 2)          # 29 days and 2 hours old: due in 22 hours
+OVERDUE = asins("OVRD", 3)  # 31 days old: due now
+DUE_SOON = asins("SOON", 2)  # 30 days less 20 minutes old: due before the next run (1 h)
+NOT_DUE = asins("LATE", 2)  # 29 days and 2 hours old: due in 22 hours
 
 
 @pytest.fixture
@@ -47,8 +50,13 @@ def catalogue(staging: Db) -> Db:
 
 
 def processed(db: Db) -> set[str]:
-    return {r[0] for r in db.rows('SELECT asin FROM "{p}jungle_scout_sync_status" '
-                                  "WHERE product_data_synced_at > (now() AT TIME ZONE 'UTC') - interval '1 hour'")}
+    return {
+        r[0]
+        for r in db.rows(
+            'SELECT asin FROM "{p}jungle_scout_sync_status" '
+            "WHERE product_data_synced_at > (now() AT TIME ZONE 'UTC') - interval '1 hour'"
+        )
+    }
 
 
 def test_the_default_takes_what_is_due_now_up_to_100(migrated, catalogue):
@@ -84,7 +92,8 @@ def test_threshold_and_retry_days_are_settings(migrated, catalogue):
 
 
 def test_a_batch_above_100_is_fetched_in_product_calls_of_100_and_merged_in_batches(
-        migrated, staging, sandbox, monkeypatch):
+    migrated, staging, sandbox, monkeypatch
+):
     # Merge batches of 150 instead of 1,000 keep the test small; the logic is the same.
     monkeypatch.setattr(hourly, "MERGE_BATCH_ASINS", 150)
     many = asins("MANY", 170)
@@ -97,16 +106,19 @@ def test_a_batch_above_100_is_fetched_in_product_calls_of_100_and_merged_in_batc
     assert left == 10  # 170 tracked, 160 taken
 
 
-@pytest.mark.parametrize(("name", "value", "allowed"), [
-    ("HOURLY_SYNC_ASIN_LIMIT", "0", "or auto"),
-    ("HOURLY_SYNC_ASIN_LIMIT", "many", "or auto"),
-    ("STALE_DATA_THRESHOLD_DAYS", "-1", "an integer from 1 to 3650"),
-    ("PRODUCT_NOT_FOUND_RETRY_DAYS", "x", "an integer from 1 to 3650"),
-    ("SYNC_RUNS_PER_DAY", "0", "an integer from 1 to 1440"),
-    ("SYNC_RUN_TIME_LIMIT_SECONDS", "5", "an integer from 10 to 86400"),
-    ("JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", "lots", "unset for no budget"),
-    ("FRESHNESS_SLA_PERCENT", "101", "a number from 0 to 100"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("HOURLY_SYNC_ASIN_LIMIT", "0", "or auto"),
+        ("HOURLY_SYNC_ASIN_LIMIT", "many", "or auto"),
+        ("STALE_DATA_THRESHOLD_DAYS", "-1", "an integer from 1 to 3650"),
+        ("PRODUCT_NOT_FOUND_RETRY_DAYS", "x", "an integer from 1 to 3650"),
+        ("SYNC_RUNS_PER_DAY", "0", "an integer from 1 to 1440"),
+        ("SYNC_RUN_TIME_LIMIT_SECONDS", "5", "an integer from 10 to 86400"),
+        ("JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET", "lots", "unset for no budget"),
+        ("FRESHNESS_SLA_PERCENT", "101", "a number from 0 to 100"),
+    ],
+)
 def test_bad_cadence_settings_say_what_is_allowed(env, name, value, allowed):
     with pytest.raises(config_mod.ConfigError) as caught:
         config_mod.load({**env, name: value})
@@ -121,14 +133,33 @@ def test_every_bad_cadence_setting_is_reported_at_once(env):
 
 
 def test_cadence_settings_are_read(env):
-    cfg = config_mod.load({**env, "HOURLY_SYNC_ASIN_LIMIT": "AUTO", "STALE_DATA_THRESHOLD_DAYS": "7",
-                           "PRODUCT_NOT_FOUND_RETRY_DAYS": "3", "SYNC_RUNS_PER_DAY": "6",
-                           "SYNC_RUN_TIME_LIMIT_SECONDS": "1200",
-                           "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET": "500000", "FRESHNESS_SLA_PERCENT": "95.5"})
-    assert (cfg.hourly_sync_asin_limit, cfg.stale_data_threshold_days, cfg.product_not_found_retry_days,
-            cfg.sync_runs_per_day, cfg.sync_run_time_limit_seconds, cfg.monthly_request_budget,
-            cfg.freshness_sla_percent) == ("auto", 7, 3, 6, 1200, 500_000, 95.5)
+    cfg = config_mod.load(
+        {
+            **env,
+            "HOURLY_SYNC_ASIN_LIMIT": "AUTO",
+            "STALE_DATA_THRESHOLD_DAYS": "7",
+            "PRODUCT_NOT_FOUND_RETRY_DAYS": "3",
+            "SYNC_RUNS_PER_DAY": "6",
+            "SYNC_RUN_TIME_LIMIT_SECONDS": "1200",
+            "JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET": "500000",
+            "FRESHNESS_SLA_PERCENT": "95.5",
+        }
+    )
+    assert (
+        cfg.hourly_sync_asin_limit,
+        cfg.stale_data_threshold_days,
+        cfg.product_not_found_retry_days,
+        cfg.sync_runs_per_day,
+        cfg.sync_run_time_limit_seconds,
+        cfg.monthly_request_budget,
+        cfg.freshness_sla_percent,
+    ) == ("auto", 7, 3, 6, 1200, 500_000, 95.5)
     default = config_mod.load(env)
-    assert (default.hourly_sync_asin_limit, default.monthly_request_budget, default.sync_runs_per_day,
-            default.sync_run_time_limit_seconds, default.product_not_found_retry_days,
-            default.freshness_sla_percent) == (100, None, 24, 3000, 15, 99.0)
+    assert (
+        default.hourly_sync_asin_limit,
+        default.monthly_request_budget,
+        default.sync_runs_per_day,
+        default.sync_run_time_limit_seconds,
+        default.product_not_found_retry_days,
+        default.freshness_sla_percent,
+    ) == (100, None, 24, 3000, 15, 99.0)

@@ -11,12 +11,12 @@ INF, NAN = float("inf"), float("nan")
 
 # ASIN -> (attributes the API sends for it, the field its error must name)
 BAD_PRODUCTS = {
-    "B0BADREV01": ({"reviews": INF}, "reviews"),              # sent as the JSON token 1e400
-    "B0BADNAN01": ({"reviews": NAN}, "reviews"),              # sent as NaN
+    "B0BADREV01": ({"reviews": INF}, "reviews"),  # sent as the JSON token 1e400
+    "B0BADNAN01": ({"reviews": NAN}, "reviews"),  # sent as NaN
     "B0BADUNI01": ({"approximate_30_day_units_sold": INF}, "approximate_30_day_units_sold"),
     "B0BADRAT01": ({"rating": NAN}, "rating"),
     "B0BADTS001": ({"updated_at": "0001-01-01T00:00:00+01:00"}, "updated_at"),  # overflows in UTC
-    "B0BADRAW01": ({"not_a_column": INF}, "not_a_column"),    # only the raw copy holds it
+    "B0BADRAW01": ({"not_a_column": INF}, "not_a_column"),  # only the raw copy holds it
 }
 
 # ASIN -> (keys of every sales point, the field its error must name)
@@ -27,8 +27,14 @@ BAD_SALES = {
 
 
 def status_of(db: Db, asin: str) -> dict:
-    cols = ["has_product_data", "has_sales_data", "error", "product_data_synced_at",
-            "sales_estimate_data_synced_at", "product_fetch_attempted_at"]
+    cols = [
+        "has_product_data",
+        "has_sales_data",
+        "error",
+        "product_data_synced_at",
+        "sales_estimate_data_synced_at",
+        "product_fetch_attempted_at",
+    ]
     row = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
     return dict(zip(cols, row[0], strict=True)) if row else {}
 

@@ -16,23 +16,32 @@ MONTHLY = 10_000
 
 
 def ledger(db: Db, day: dt.date, requests: int) -> None:
-    db.execute('INSERT INTO "{p}jssync_api_usage" (day, endpoint, marketplace, requests) '
-               "VALUES (%s, 'sales', 'us', %s)", (day, requests))
+    db.execute(
+        "INSERT INTO \"{p}jssync_api_usage\" (day, endpoint, marketplace, requests) VALUES (%s, 'sales', 'us', %s)",
+        (day, requests),
+    )
 
 
 def month_total(db: Db) -> int:
-    return int(db.scalar('SELECT COALESCE(sum(requests), 0) FROM "{p}jssync_api_usage" '
-                         "WHERE day >= date_trunc('month', now() AT TIME ZONE 'UTC')"))
+    return int(
+        db.scalar(
+            'SELECT COALESCE(sum(requests), 0) FROM "{p}jssync_api_usage" '
+            "WHERE day >= date_trunc('month', now() AT TIME ZONE 'UTC')"
+        )
+    )
 
 
 def spend_all_but(db: Db, left: int) -> None:
     """This month holds MONTHLY - left requests (on its first day); last month's do not count."""
     today = dt.datetime.now(dt.UTC).date()
     first = today.replace(day=1)
-    ledger(db, first - dt.timedelta(days=1), 5 * MONTHLY)   # last month: another month's budget
+    ledger(db, first - dt.timedelta(days=1), 5 * MONTHLY)  # last month: another month's budget
     ledger(db, first, MONTHLY - left - 1)
-    db.execute('INSERT INTO "{p}jssync_api_usage" (day, endpoint, marketplace, requests) '
-               "VALUES (%s, 'products', 'uk', 1) ON CONFLICT DO NOTHING", (today,))
+    db.execute(
+        'INSERT INTO "{p}jssync_api_usage" (day, endpoint, marketplace, requests) '
+        "VALUES (%s, 'products', 'uk', 1) ON CONFLICT DO NOTHING",
+        (today,),
+    )
     assert month_total(db) == MONTHLY - left
 
 
@@ -84,8 +93,9 @@ def test_auto_spreads_what_is_left_over_the_runs_left_in_the_month(migrated, sta
     # Each run's share: 31 requests, which pay for 30 ASINs (one product call, 30 sales calls).
     spend_all_but(staging, 31 * runs_left)
     seed(staging, [f"B0SPRD{i:04d}" for i in range(50)])
-    daily = dataclasses.replace(migrated, monthly_request_budget=MONTHLY, hourly_sync_asin_limit="auto",
-                                sync_runs_per_day=1)
+    daily = dataclasses.replace(
+        migrated, monthly_request_budget=MONTHLY, hourly_sync_asin_limit="auto", sync_runs_per_day=1
+    )
     status = run_hourly(daily, "us")
     assert status.plan["capped_by"] == "budget" and status.plan["limit"] == 30
     assert status.total_asins_processed == 30 and status.total_api_calls == 31
@@ -93,11 +103,15 @@ def test_auto_spreads_what_is_left_over_the_runs_left_in_the_month(migrated, sta
 
 
 def test_the_status_says_which_threshold_the_budget_holds(migrated, staging, sandbox):
-    staging.execute('INSERT INTO "{p}product" (asin, product_visibility) '
-                    "SELECT 'B' || lpad(i::text, 9, '0'), true FROM generate_series(1, 3000) AS i")
-    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                    "product_data_synced_at, sales_estimate_data_synced_at) SELECT 'B' || lpad(i::text, 9, '0'), "
-                    "true, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM generate_series(1, 3000) AS i")
+    staging.execute(
+        'INSERT INTO "{p}product" (asin, product_visibility) '
+        "SELECT 'B' || lpad(i::text, 9, '0'), true FROM generate_series(1, 3000) AS i"
+    )
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at) SELECT 'B' || lpad(i::text, 9, '0'), "
+        "true, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' FROM generate_series(1, 3000) AS i"
+    )
     # 3,000 ASINs within 30 days cost 3,000 x 1.01 = 3,030 requests a month; 1,000 hold 91 days.
     status = run_hourly(dataclasses.replace(migrated, monthly_request_budget=1_000), "us")
     assert status.total_api_calls == 0  # everything is fresh
@@ -110,8 +124,9 @@ def test_the_status_says_which_threshold_the_budget_holds(migrated, staging, san
 def test_a_master_sync_never_spends_past_the_budget_either(migrated, staging, sandbox):
     seed(staging, [f"B0MAST{i:04d}" for i in range(5)])
     spend_all_but(staging, 3)
-    status = run_master(dataclasses.replace(migrated, monthly_request_budget=MONTHLY), "us",
-                        date_range="1month", mode="fresh")
+    status = run_master(
+        dataclasses.replace(migrated, monthly_request_budget=MONTHLY), "us", date_range="1month", mode="fresh"
+    )
     # One product call and two sales calls fit; the other three sales requests are never sent.
     assert sandbox.stats()["requests"] == 3
     assert month_total(staging) == MONTHLY

@@ -7,10 +7,18 @@ import pytest
 from sync import config
 
 VALID = {
-    "DB_STAGING_HOST": "localhost", "DB_STAGING_PORT": "5432", "DB_STAGING_USER": "u",
-    "DB_STAGING_PASS": "pw-staging", "DB_STAGING_NAME": "s", "DB_STAGING_TABLE_PREFIX": "dev_az_",
-    "DB_PROD_HOST": "localhost", "DB_PROD_PORT": "5432", "DB_PROD_USER": "u",
-    "DB_PROD_PASS": "pw-prod", "DB_PROD_NAME": "p", "DB_PROD_TABLE_PREFIX": "prod_az_",
+    "DB_STAGING_HOST": "localhost",
+    "DB_STAGING_PORT": "5432",
+    "DB_STAGING_USER": "u",
+    "DB_STAGING_PASS": "pw-staging",
+    "DB_STAGING_NAME": "s",
+    "DB_STAGING_TABLE_PREFIX": "dev_az_",
+    "DB_PROD_HOST": "localhost",
+    "DB_PROD_PORT": "5432",
+    "DB_PROD_USER": "u",
+    "DB_PROD_PASS": "pw-prod",
+    "DB_PROD_NAME": "p",
+    "DB_PROD_TABLE_PREFIX": "prod_az_",
     "JUNGLE_SCOUT_API_KEY": "key-123456",
 }
 
@@ -36,8 +44,16 @@ def test_every_problem_is_listed_at_once():
     with pytest.raises(config.ConfigError) as err:
         config.load(env)
     text = str(err.value)
-    for name in ("DB_PROD_HOST", "DB_PROD_PORT", "DB_PROD_USER", "DB_PROD_PASS", "DB_PROD_NAME",
-                 "DB_PROD_TABLE_PREFIX", "JUNGLE_SCOUT_RATE_PER_MINUTE", "DB_STAGING_PORT"):
+    for name in (
+        "DB_PROD_HOST",
+        "DB_PROD_PORT",
+        "DB_PROD_USER",
+        "DB_PROD_PASS",
+        "DB_PROD_NAME",
+        "DB_PROD_TABLE_PREFIX",
+        "JUNGLE_SCOUT_RATE_PER_MINUTE",
+        "DB_STAGING_PORT",
+    ):
         assert name in text
     assert "1 to 65535" in text
 

@@ -22,12 +22,24 @@ START = dt.datetime(2024, 1, 15, 10, 0, 0, tzinfo=dt.UTC)
 
 def finished(**changes: object) -> SyncStatus:
     """A finished hourly status like the Go service's notification example."""
-    status = SyncStatus(kind="hourly", run_id="00000000-0000-4000-8000-000000000001", marketplace="us",
-                        started_at=START, completed_at=START + dt.timedelta(minutes=2, seconds=15))
-    values = dict(total_asins_processed=50, new_asins_synced=12, stale_asins_synced=38,
-                  successful_product_sync=50, successful_sales_sync=50, cleaned_up_asins=5,
-                  new_asins_added=3, total_api_calls=51,
-                  api_usage={"requests": 51, "retries": 0, "rate_limited": 0})
+    status = SyncStatus(
+        kind="hourly",
+        run_id="00000000-0000-4000-8000-000000000001",
+        marketplace="us",
+        started_at=START,
+        completed_at=START + dt.timedelta(minutes=2, seconds=15),
+    )
+    values = dict(
+        total_asins_processed=50,
+        new_asins_synced=12,
+        stale_asins_synced=38,
+        successful_product_sync=50,
+        successful_sales_sync=50,
+        cleaned_up_asins=5,
+        new_asins_added=3,
+        total_api_calls=51,
+        api_usage={"requests": 51, "retries": 0, "rate_limited": 0},
+    )
     values.update(changes)
     for name, value in values.items():
         setattr(status, name, value)
@@ -44,8 +56,11 @@ def with_failures(status: SyncStatus) -> SyncStatus:
 
 
 def cfg(url: str = "", on_change: bool = False) -> config_mod.Config:
-    env = {"JUNGLE_SCOUT_API_KEY": API_KEY, "DISCORD_WEBHOOK_URL": url,
-           "DISCORD_NOTIFY_ON_CHANGE": "true" if on_change else "false"}
+    env = {
+        "JUNGLE_SCOUT_API_KEY": API_KEY,
+        "DISCORD_WEBHOOK_URL": url,
+        "DISCORD_NOTIFY_ON_CHANGE": "true" if on_change else "false",
+    }
     return config_mod.load(env, needs=["api"])
 
 
@@ -65,8 +80,16 @@ def test_success_is_green_with_the_go_fields(webhook):
     assert embed["description"].startswith("Status: Completed successfully")
     assert embed["timestamp"] == "2024-01-15T10:02:15Z"
     assert fields_of(request["payload"]) == {
-        "Processed": "50 ASINs", "New": "12", "Stale": "38", "Product": "50/50", "Sales": "50",
-        "Duration": "2m 15s", "Cleaned": "5", "Added": "3", "API Calls": "51"}
+        "Processed": "50 ASINs",
+        "New": "12",
+        "Stale": "38",
+        "Product": "50/50",
+        "Sales": "50",
+        "Duration": "2m 15s",
+        "Cleaned": "5",
+        "Added": "3",
+        "API Calls": "51",
+    }
     assert request["payload"]["allowed_mentions"] == {"parse": []}
 
 
@@ -105,9 +128,18 @@ def test_stopped_is_red_with_the_reason(webhook):
 
 
 def test_master_sync_shows_the_master_fields(webhook):
-    status = finished(kind="master", total_asins=1500, current_batch=15, total_batches=15,
-                      date_range="1year", sync_mode="fresh", total_asins_processed=1500,
-                      successful_product_sync=1490, successful_sales_sync=1480, failed_asins=10)
+    status = finished(
+        kind="master",
+        total_asins=1500,
+        current_batch=15,
+        total_batches=15,
+        date_range="1year",
+        sync_mode="fresh",
+        total_asins_processed=1500,
+        successful_product_sync=1490,
+        successful_sales_sync=1480,
+        failed_asins=10,
+    )
     status.errors.add("api", "Sales fetch for B0MASTER01 failed: timeout")
     report.notify(cfg(webhook.url), status)
     embed = webhook.payloads[0]["embeds"][0]
@@ -136,9 +168,13 @@ def test_very_long_errors_are_cut_to_discords_limits_never_refused(webhook):
 
 
 def test_fit_embed_keeps_every_limit():
-    embed = {"title": "t" * 1000, "description": "d" * 10_000, "footer": {"text": "f" * 3000},
-             "fields": [{"name": "n" * 300, "value": "v" * 3000, "inline": True} for _ in range(40)]
-             + [{"name": "", "value": ""}]}
+    embed = {
+        "title": "t" * 1000,
+        "description": "d" * 10_000,
+        "footer": {"text": "f" * 3000},
+        "fields": [{"name": "n" * 300, "value": "v" * 3000, "inline": True} for _ in range(40)]
+        + [{"name": "", "value": ""}],
+    }
     fitted = report.fit_embed(embed)
     assert limit_problems({"embeds": [fitted]}) == []
     assert len(fitted["fields"]) == 25
@@ -255,6 +291,5 @@ def test_duration_text(seconds, text):
 
 
 def test_existing_query_of_the_webhook_url_is_kept(webhook):
-    report.notify(dataclasses.replace(cfg(webhook.url), discord_webhook_url=webhook.url + "?thread_id=42"),
-                  finished())
+    report.notify(dataclasses.replace(cfg(webhook.url), discord_webhook_url=webhook.url + "?thread_id=42"), finished())
     assert webhook.received[0]["query"] == {"thread_id": ["42"], "wait": ["true"]}

@@ -30,7 +30,7 @@ def test_production_unreachable_keeps_staging_and_catches_up(migrated, staging, 
     assert again["production_catch_up"] == {"ran": True, "applied": 1}
     assert again["production_pending"] == 0
     for table in ("jungle_scout_product_data", "jungle_scout_sales_estimate_data"):
-        query = f'SELECT md5(string_agg(t::text, \'|\' ORDER BY t::text)) FROM "{{p}}{table}" t'
+        query = f"SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM \"{{p}}{table}\" t"
         assert staging.scalar(query) == production.scalar(query)
 
 

@@ -32,7 +32,7 @@ def kill(process: subprocess.Popen) -> None:
 
 
 def checksum(db: Db, table: str) -> str:
-    return db.scalar(f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{{p}}{table}" t')
+    return db.scalar(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{{p}}{table}\" t")
 
 
 def assert_complete(staging: Db, production: Db, asins: list[str]) -> None:
@@ -69,8 +69,9 @@ def test_sigkill_between_staging_and_production(migrated, env, staging, producti
     seed(staging, ASINS)
     with TcpProxy(pg_server.host, pg_server.port, delay=5.0) as slow:
         process = jssync_process(["hourly"], production_through(env, slow))
-        wait_for(lambda: staging.scalar('SELECT count(*) FROM "{p}jssync_production_outbox"') == 1,
-                 what="the staging merge")
+        wait_for(
+            lambda: staging.scalar('SELECT count(*) FROM "{p}jssync_production_outbox"') == 1, what="the staging merge"
+        )
         kill(process)
     assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 0
     status = run_hourly(migrated, "us")
@@ -83,14 +84,27 @@ def test_sigkill_during_production_merge(migrated, env, staging, production, san
     seed(staging, ASINS)
     with TcpProxy(pg_server.host, pg_server.port, delay=0.25) as slow:
         process = jssync_process(["hourly"], production_through(env, slow))
-        wait_for(lambda: production.scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jssync-publish' "
-            "AND datname = current_database() AND xact_start IS NOT NULL") == 1,
-            what="the production transaction")
+        wait_for(
+            lambda: (
+                production.scalar(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jssync-publish' "
+                    "AND datname = current_database() AND xact_start IS NOT NULL"
+                )
+                == 1
+            ),
+            what="the production transaction",
+        )
         kill(process)
-    wait_for(lambda: production.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                                       "'jssync-publish' AND datname = current_database()") == 0,
-             what="the dead connection to go")
+    wait_for(
+        lambda: (
+            production.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                "'jssync-publish' AND datname = current_database()"
+            )
+            == 0
+        ),
+        what="the dead connection to go",
+    )
     assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 0
     status = run_hourly(migrated, "us")
     assert status.production_catch_up["ran"] is True
@@ -104,8 +118,7 @@ def test_production_down_for_a_whole_run_then_back(migrated, env, staging, produ
         down = run_hourly(load(production_through(env, proxy)), "us")
         assert down.production_pending == 1 and not down.stopped_early
         seed(staging, ASINS[3:])
-        still_down = run_hourly(load(production_through(env, proxy)),
-                                "us")
+        still_down = run_hourly(load(production_through(env, proxy)), "us")
         assert still_down.production_pending == 2
         proxy.restore()
         back = run_hourly(load(production_through(env, proxy)), "us")
@@ -139,8 +152,10 @@ def test_lock_of_a_killed_sync_is_released_by_postgres(migrated, env, staging, p
         kill(process)
     finally:
         sandbox.set_faults(hold=False)
-    advisory = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    advisory = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
     wait_for(lambda: staging.scalar(advisory) == 0, what="PostgreSQL to end the dead session")
     status = run_hourly(migrated, "us")
     assert not status.stopped_early
@@ -152,10 +167,17 @@ def test_landing_file_held_by_an_analyst(migrated, env, staging, production, san
     assert not run_hourly(migrated, "us").stopped_early
     landing = Path(env["LANDING_DIR"]) / "jssync.duckdb"
     analyst = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time\n"
-         f"con = duckdb.connect({str(landing)!r}, read_only=True)\n"
-         "print(con.sql('select count(*) from landing.products').fetchall()[0][0], flush=True)\n"
-         "time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"con = duckdb.connect({str(landing)!r}, read_only=True)\n"
+            "print(con.sql('select count(*) from landing.products').fetchall()[0][0], flush=True)\n"
+            "time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert analyst.stdout.readline().strip() == "1"
         seed(staging, ASINS[1:3])
@@ -180,8 +202,13 @@ def test_deadlock_is_retried_as_a_whole_transaction(migrated, staging):
     settings = migrated.staging
 
     def connect():
-        return psycopg2.connect(host=settings.host, port=settings.port, user=settings.user,
-                                password=settings.password or None, dbname=settings.name)
+        return psycopg2.connect(
+            host=settings.host,
+            port=settings.port,
+            user=settings.user,
+            password=settings.password or None,
+            dbname=settings.name,
+        )
 
     a, b = connect(), connect()
     b_waits_for_row_1 = threading.Event()
@@ -196,6 +223,7 @@ def test_deadlock_is_retried_as_a_whole_transaction(migrated, staging):
             cur.execute("UPDATE deadlock_demo SET n = n + 1 WHERE id = 2")
             b_waits_for_row_1.set()
             cur.execute("UPDATE deadlock_demo SET n = n + 1 WHERE id = 1")
+
         try:
             in_transaction(b, work, what="test")
         except BaseException as exc:  # surfaced below
@@ -247,8 +275,10 @@ def test_a_run_that_lost_its_lock_session_never_merges(migrated, env, staging, p
     try:
         wait_for(lambda: sandbox.stats()["in_flight"] >= 1, what="the first sync's API request")
         # a failover or a DBA ends the session that holds the lock
-        staging.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-                        "'jssync-lock' AND datname = current_database()")
+        staging.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+            "'jssync-lock' AND datname = current_database()"
+        )
     finally:
         sandbox.set_faults(hold=False)
     second = run_hourly(migrated, "us")  # the lock is free: this one runs

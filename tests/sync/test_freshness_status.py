@@ -11,15 +11,20 @@ from tests.helpers import Db, seed
 
 
 def track_old(db: Db, n: int, days: int) -> None:
-    db.execute('INSERT INTO "{p}product" (asin, product_visibility) '
-               "SELECT 'B' || lpad(i::text, 9, '0'), true FROM generate_series(1, %s) AS i", (n,))
-    db.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-               "product_data_synced_at, sales_estimate_data_synced_at, created_at) "
-               "SELECT 'B' || lpad(i::text, 9, '0'), true, true, "
-               "(now() AT TIME ZONE 'UTC') - make_interval(days => %s), "
-               "(now() AT TIME ZONE 'UTC') - make_interval(days => %s + 1), "
-               "(now() AT TIME ZONE 'UTC') - interval '400 days' FROM generate_series(1, %s) AS i",
-               (days, days, n))
+    db.execute(
+        'INSERT INTO "{p}product" (asin, product_visibility) '
+        "SELECT 'B' || lpad(i::text, 9, '0'), true FROM generate_series(1, %s) AS i",
+        (n,),
+    )
+    db.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at, created_at) "
+        "SELECT 'B' || lpad(i::text, 9, '0'), true, true, "
+        "(now() AT TIME ZONE 'UTC') - make_interval(days => %s), "
+        "(now() AT TIME ZONE 'UTC') - make_interval(days => %s + 1), "
+        "(now() AT TIME ZONE 'UTC') - interval '400 days' FROM generate_series(1, %s) AS i",
+        (days, days, n),
+    )
 
 
 def fields(payload: dict) -> dict[str, str]:
@@ -32,8 +37,13 @@ def test_below_the_sla_the_report_is_yellow_and_says_how_many_are_overdue(migrat
     status = run_hourly(migrated, "us")
     assert status.total_asins_processed == 100 and status.outcome == "success"
     fig = status.as_dict()["freshness"]
-    assert {k: fig[k] for k in ("visible_asins", "fresh", "overdue", "never_synced", "not_found_waiting")} == \
-        {"visible_asins": 203, "fresh": 100, "overdue": 103, "never_synced": 0, "not_found_waiting": 0}
+    assert {k: fig[k] for k in ("visible_asins", "fresh", "overdue", "never_synced", "not_found_waiting")} == {
+        "visible_asins": 203,
+        "fresh": 100,
+        "overdue": 103,
+        "never_synced": 0,
+        "not_found_waiting": 0,
+    }
     assert 40 <= fig["oldest_product_age_days"] < 40.1 and 41 <= fig["oldest_sales_age_days"] < 41.1
     assert 40 <= fig["p95_product_age_days"] <= fig["oldest_product_age_days"]
     # One product call and 100 sales calls; no budget set.

@@ -19,36 +19,54 @@ STALE = "B0STALE001"
 
 
 def product_rows(db: Db) -> dict[str, tuple]:
-    rows = db.rows('SELECT asin, report_date, id, title, price, brand, variants, fee_breakdown, updated_at '
-                   'FROM "{p}jungle_scout_product_data" ORDER BY asin')
+    rows = db.rows(
+        "SELECT asin, report_date, id, title, price, brand, variants, fee_breakdown, updated_at "
+        'FROM "{p}jungle_scout_product_data" ORDER BY asin'
+    )
     return {r[0]: r for r in rows}
 
 
 def sales_of(db: Db, asin: str) -> list[tuple]:
-    return db.rows('SELECT date, estimated_units_sold, last_known_price FROM '
-                   '"{p}jungle_scout_sales_estimate_data" WHERE asin = %s AND marketplace = %s ORDER BY date',
-                   (asin, "us"))
+    return db.rows(
+        "SELECT date, estimated_units_sold, last_known_price FROM "
+        '"{p}jungle_scout_sales_estimate_data" WHERE asin = %s AND marketplace = %s ORDER BY date',
+        (asin, "us"),
+    )
 
 
 def expected_sales(asin: str, start: dt.date, end: dt.date, revision: int = 0) -> list[tuple]:
-    return [(dt.date.fromisoformat(p["date"]), p["estimated_units_sold"],
-             None if p["last_known_price"] is None else Decimal(str(p["last_known_price"])).quantize(Decimal("0.01")))
-            for p in sales_points(asin, "us", start, end, revision)]
+    return [
+        (
+            dt.date.fromisoformat(p["date"]),
+            p["estimated_units_sold"],
+            None if p["last_known_price"] is None else Decimal(str(p["last_known_price"])).quantize(Decimal("0.01")),
+        )
+        for p in sales_points(asin, "us", start, end, revision)
+    ]
 
 
 def status_of(db: Db, asin: str) -> dict:
-    cols = ["has_product_data", "has_sales_data", "error", "product_data_synced_at",
-            "sales_estimate_data_synced_at", "product_fetch_attempted_at"]
+    cols = [
+        "has_product_data",
+        "has_sales_data",
+        "error",
+        "product_data_synced_at",
+        "sales_estimate_data_synced_at",
+        "product_fetch_attempted_at",
+    ]
     row = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
     return dict(zip(cols, row[0], strict=True)) if row else {}
 
 
 def make_stale(db: Db, asin: str, product_days: int, sales_days: int) -> None:
-    db.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-               'product_data_synced_at, sales_estimate_data_synced_at, created_at) VALUES '
-               "(%s, true, true, (now() AT TIME ZONE 'UTC') - make_interval(days => %s), "
-               "(now() AT TIME ZONE 'UTC') - make_interval(days => %s), "
-               "(now() AT TIME ZONE 'UTC') - interval '90 days')", (asin, product_days, sales_days))
+    db.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at, created_at) VALUES "
+        "(%s, true, true, (now() AT TIME ZONE 'UTC') - make_interval(days => %s), "
+        "(now() AT TIME ZONE 'UTC') - make_interval(days => %s), "
+        "(now() AT TIME ZONE 'UTC') - interval '90 days')",
+        (asin, product_days, sales_days),
+    )
 
 
 def test_full_hourly_run_writes_both_databases(migrated, staging, production, sandbox):
@@ -116,8 +134,11 @@ def test_second_run_takes_next_asins_and_skips_not_found(migrated, staging, prod
     assert third["total_asins_processed"] == 0 and third["total_api_calls"] == 0  # all fresh; not-found waits 15 days
 
     # 16 days later the not-found ASIN is asked again
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
-                    "product_fetch_attempted_at - interval '16 days' WHERE asin = %s", (UNKNOWN,))
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
+        "product_fetch_attempted_at - interval '16 days' WHERE asin = %s",
+        (UNKNOWN,),
+    )
     fourth = run_hourly(migrated, "us").as_dict()
     assert fourth["total_asins_processed"] == 1 and fourth["failed_asins"] == 1
 
@@ -140,9 +161,11 @@ def test_same_day_rerun_updates_without_duplicates(migrated, staging, production
 
     # The API now answers different values; make the ASINs due again, sales 5 days back.
     sandbox.set_faults(revision=1)
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET '
-                    "product_data_synced_at = (now() AT TIME ZONE 'UTC') - interval '31 days', "
-                    "sales_estimate_data_synced_at = (now() AT TIME ZONE 'UTC') - interval '5 days'")
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET '
+        "product_data_synced_at = (now() AT TIME ZONE 'UTC') - interval '31 days', "
+        "sales_estimate_data_synced_at = (now() AT TIME ZONE 'UTC') - interval '5 days'"
+    )
     status = run_hourly(migrated, "us")
     assert status.stale_asins_synced == 3 and status.failed_asins == 0
 
@@ -159,9 +182,12 @@ def test_same_day_rerun_updates_without_duplicates(migrated, staging, production
 def test_already_current_sales_make_no_call(migrated, staging, sandbox):
     asin = "B0TEST0009"
     seed(staging, [asin])
-    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                    "product_data_synced_at, sales_estimate_data_synced_at) VALUES (%s, true, true, "
-                    "(now() AT TIME ZONE 'UTC') - interval '40 days', (now() AT TIME ZONE 'UTC'))", (asin,))
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at) VALUES (%s, true, true, "
+        "(now() AT TIME ZONE 'UTC') - interval '40 days', (now() AT TIME ZONE 'UTC'))",
+        (asin,),
+    )
     status = run_hourly(migrated, "us")
     assert status.stale_asins_synced == 1 and status.successful_sales_sync == 1
     assert sandbox.stats()["by_endpoint"].get("sales", 0) == 0

@@ -37,8 +37,9 @@ def examples() -> list[str]:
 def landed(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[tuple[Path, list]]:
     """A landing file after two runs that fetched the same ASINs (a same-day rerun). Built once for
     the module (two hourly runs): every test here only reads it, or copies it."""
-    env = environment(pg_server, databases, sandbox_api.base_url, new_prefix(),
-                      tmp_path_factory.mktemp("landed") / "landing")
+    env = environment(
+        pg_server, databases, sandbox_api.base_url, new_prefix(), tmp_path_factory.mktemp("landed") / "landing"
+    )
     migrated = migrate_targets(config_mod.load(env, needs=["db", "api", "http"]))
     staging = Db(migrated, "staging")
     sandbox_api.reset()
@@ -46,9 +47,11 @@ def landed(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[tupl
         logs.setup(stream=io.StringIO())
         seed(staging, ASINS)
         first = run_hourly(migrated, "us")
-        staging.execute('UPDATE "{p}jungle_scout_sync_status" SET '
-                        "product_data_synced_at = now() - interval '40 days', "
-                        "sales_estimate_data_synced_at = now() - interval '5 days'")
+        staging.execute(
+            'UPDATE "{p}jungle_scout_sync_status" SET '
+            "product_data_synced_at = now() - interval '40 days', "
+            "sales_estimate_data_synced_at = now() - interval '5 days'"
+        )
         sandbox_api.set_faults(revision=1)
         second = run_hourly(migrated, "us")
     sandbox_api.reset()
@@ -118,7 +121,8 @@ def test_snapshot_is_a_readable_copy_with_the_views(landed, tmp_path, monkeypatc
     assert cli.main(["landing", "--snapshot", str(copy)]) == cli.EXIT_OK
     assert f"Snapshot written: {copy}" in capsys.readouterr().out
     assert query(copy, "SELECT count(*) FROM landing.latest_products") == query(
-        file, "SELECT count(*) FROM landing.latest_products")
+        file, "SELECT count(*) FROM landing.latest_products"
+    )
 
 
 def test_a_file_held_by_a_writer(landed, tmp_path, monkeypatch, capsys, capture_logs):
@@ -127,9 +131,17 @@ def test_a_file_held_by_a_writer(landed, tmp_path, monkeypatch, capsys, capture_
     monkeypatch.setenv("LANDING_DIR", str(file.parent))
     # Another process holds the file read-write, as a sync landing a batch does.
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-         "sys.stdin.read(); c.close()", str(file)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+            "sys.stdin.read(); c.close()",
+            str(file),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         assert cli.main(["landing"]) == cli.EXIT_OK

@@ -22,7 +22,7 @@ SECRETS = {
     "DB_STAGING_PASS": "staging-pass-77aa",
     "DB_PROD_PASS": "prod-pass-88bb",
     "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/123456789012345678/"
-                           "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOpQrSt",
+    "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOpQrSt",
 }
 TOKEN = SECRETS["DISCORD_WEBHOOK_URL"].rsplit("/", 1)[-1]
 log = logging.getLogger("jssync.test")
@@ -39,9 +39,15 @@ def test_json_lines_carry_severity_message_run_id_and_step(capture_logs):
     log.warning("production is down")
     lines = logged.json()
     assert len(lines) == len(logged.lines) == 2
-    assert lines[0] | {"time": None} == {"severity": "DEBUG", "message": "Staging: 0 rows deleted",
-                                         "time": None, "flow": "HOURLY_SYNC", "run_id": "run-1234",
-                                         "step": "Cleanup", "logger": "jssync.test"}
+    assert lines[0] | {"time": None} == {
+        "severity": "DEBUG",
+        "message": "Staging: 0 rows deleted",
+        "time": None,
+        "flow": "HOURLY_SYNC",
+        "run_id": "run-1234",
+        "step": "Cleanup",
+        "logger": "jssync.test",
+    }
     assert lines[1]["severity"] == "WARNING" and lines[1]["step"] == ""
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", lines[0]["time"])
 
@@ -52,9 +58,11 @@ def test_terminal_lines_read_like_the_go_service(capture_logs):
     log.debug("Staging: 0 rows deleted", extra={"step": "Cleanup"})
     log.error("Staging merge failed", extra={"step": "SyncASINs"})
     log.info("hourly sync completed")
-    assert logged.lines == ["[HOURLY_SYNC] [Cleanup] Staging: 0 rows deleted",
-                            "[HOURLY_SYNC] [SyncASINs] ERROR: Staging merge failed",
-                            "[HOURLY_SYNC] hourly sync completed"]
+    assert logged.lines == [
+        "[HOURLY_SYNC] [Cleanup] Staging: 0 rows deleted",
+        "[HOURLY_SYNC] [SyncASINs] ERROR: Staging merge failed",
+        "[HOURLY_SYNC] hourly sync completed",
+    ]
 
 
 @pytest.mark.parametrize("json_lines", [True, False])
@@ -63,8 +71,9 @@ def test_no_secret_in_messages_or_tracebacks(capture_logs, json_lines):
 
     cfg = config_mod.load({**SECRETS, "JUNGLE_SCOUT_API_KEY_NAME": "acme"}, needs=["api", "http"])
     secrets = list(SECRETS.values()) + [TOKEN, cfg.js_authorization]
-    logged = capture_logs(secrets=cfg.secrets() + [SECRETS["DB_STAGING_PASS"], SECRETS["DB_PROD_PASS"]],
-                          json_lines=json_lines)
+    logged = capture_logs(
+        secrets=cfg.secrets() + [SECRETS["DB_STAGING_PASS"], SECRETS["DB_PROD_PASS"]], json_lines=json_lines
+    )
     for name, value in SECRETS.items():
         log.info("%s is %s", name, value)
     log.warning("POST failed: url: /api/webhooks/123456789012345678/%s?wait=true", TOKEN)
@@ -102,8 +111,7 @@ def test_an_unexpected_crash_is_logged_scrubbed(monkeypatch, capsys, capture_log
     assert leaked(err, list(SECRETS.values()) + [TOKEN]) == []
 
 
-def test_a_real_debug_run_prints_the_go_step_prefixes_and_no_secret(migrated, staging, sandbox, webhook,
-                                                                     capture_logs):
+def test_a_real_debug_run_prints_the_go_step_prefixes_and_no_secret(migrated, staging, sandbox, webhook, capture_logs):
     cfg = dataclasses.replace(migrated, discord_webhook_url=webhook.url)
     seed(staging, ["B0LOG00001", "B0LOG00002", "B0ZZLOG001"])
     sandbox.set_faults(fail_asins={"B0LOG00002": 500})
@@ -112,11 +120,18 @@ def test_a_real_debug_run_prints_the_go_step_prefixes_and_no_secret(migrated, st
     logged = capture_logs(debug=True, json_lines=False, secrets=cfg.secrets())
     status = run_hourly(cfg, "us", debug=True)
     text = logged.text
-    for prefix in ("[HOURLY_SYNC] ========== DEBUG MODE ENABLED ==========", "[HOURLY_SYNC] [Cleanup] ",
-                   "[HOURLY_SYNC] [AddNew] ", "[HOURLY_SYNC] [Select] ", "[HOURLY_SYNC] [SyncASINs] ",
-                   "[HOURLY_SYNC] [Worker 0] ", "[HOURLY_SYNC] [NotFound] Marked ASIN B0ZZLOG001",
-                   "ERROR: Sales fetch for B0LOG00002 failed", "Sending Discord notification...",
-                   "Discord notification failed"):
+    for prefix in (
+        "[HOURLY_SYNC] ========== DEBUG MODE ENABLED ==========",
+        "[HOURLY_SYNC] [Cleanup] ",
+        "[HOURLY_SYNC] [AddNew] ",
+        "[HOURLY_SYNC] [Select] ",
+        "[HOURLY_SYNC] [SyncASINs] ",
+        "[HOURLY_SYNC] [Worker 0] ",
+        "[HOURLY_SYNC] [NotFound] Marked ASIN B0ZZLOG001",
+        "ERROR: Sales fetch for B0LOG00002 failed",
+        "Sending Discord notification...",
+        "Discord notification failed",
+    ):
         assert prefix in text, prefix
     assert all(line.startswith("[HOURLY_SYNC] ") for line in logged.lines)
     assert leaked(text, cfg.secrets()) == [] and "1234567890/" not in text

@@ -9,8 +9,16 @@ from sync.hourly import run_hourly
 from sync.manual import run_manual
 from tests.helpers import Db, seed
 
-COLUMNS = ["has_product_data", "has_sales_data", "error", "product_data_synced_at",
-           "sales_estimate_data_synced_at", "product_fetch_attempted_at", "created_at", "updated_at"]
+COLUMNS = [
+    "has_product_data",
+    "has_sales_data",
+    "error",
+    "product_data_synced_at",
+    "sales_estimate_data_synced_at",
+    "product_fetch_attempted_at",
+    "created_at",
+    "updated_at",
+]
 
 
 def state(db: Db, asin: str) -> dict:
@@ -46,8 +54,13 @@ def test_sales_only_sync_keeps_product_not_found(migrated, staging, production, 
     new = state(staging, fresh)
     assert new["error"] is None and (new["has_product_data"], new["has_sales_data"]) == (False, True)
     assert new["sales_estimate_data_synced_at"] is not None and new["product_fetch_attempted_at"] is None
-    assert production.scalar('SELECT count(DISTINCT asin) FROM "{p}jungle_scout_sales_estimate_data" '
-                             "WHERE asin = ANY(%s)", ([missing, fresh],)) == 2
+    assert (
+        production.scalar(
+            'SELECT count(DISTINCT asin) FROM "{p}jungle_scout_sales_estimate_data" WHERE asin = ANY(%s)',
+            ([missing, fresh],),
+        )
+        == 2
+    )
 
     # A product sync that finds it is the newest word: the error is cleared.
     found = run_manual(migrated, "product", "us", [missing])
@@ -81,8 +94,11 @@ def test_hourly_sync_still_overwrites_the_error(migrated, staging, sandbox):
 
     # The hourly sync asks for product data too: finding it now clears the error.
     sandbox.set_faults(unknown_asins=[])
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
-                    "product_fetch_attempted_at - interval '16 days' WHERE asin = %s", (asin,))
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET product_fetch_attempted_at = '
+        "product_fetch_attempted_at - interval '16 days' WHERE asin = %s",
+        (asin,),
+    )
     status = run_hourly(migrated, "us")
     assert (status.total_asins_processed, status.failed_asins) == (1, 0)
     after = state(staging, asin)

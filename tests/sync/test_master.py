@@ -47,8 +47,9 @@ def queue(db: Db) -> dict[str, bool]:
 
 
 def sales_dates(db: Db, asin: str) -> tuple[dt.date, dt.date, int]:
-    return db.rows('SELECT min(date), max(date), count(*) FROM "{p}jungle_scout_sales_estimate_data" '
-                   "WHERE asin = %s", (asin,))[0]
+    return db.rows(
+        'SELECT min(date), max(date), count(*) FROM "{p}jungle_scout_sales_estimate_data" WHERE asin = %s', (asin,)
+    )[0]
 
 
 def test_fresh_master_syncs_every_visible_asin_in_batches(migrated, staging, production, sandbox):
@@ -57,14 +58,21 @@ def test_fresh_master_syncs_every_visible_asin_in_batches(migrated, staging, pro
     seed(staging, [*visible, unknown])
     seed(staging, asins(2, letter="H"), visible=False)
     # Synced a week ago: fresh resets its flags, so it is fetched again with the chosen range.
-    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                    "product_data_synced_at, sales_estimate_data_synced_at) VALUES (%s, true, true, "
-                    "(now() AT TIME ZONE 'UTC') - interval '7 days', (now() AT TIME ZONE 'UTC') - interval '7 days')",
-                    (visible[0],))
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at) VALUES (%s, true, true, "
+        "(now() AT TIME ZONE 'UTC') - interval '7 days', (now() AT TIME ZONE 'UTC') - interval '7 days')",
+        (visible[0],),
+    )
     seen: list[tuple[int, int, int]] = []
 
-    status = run_master(migrated, "us", date_range="1month", mode="fresh",
-                        on_progress=lambda s: seen.append((s.current_batch, s.total_batches, s.total_asins_processed)))
+    status = run_master(
+        migrated,
+        "us",
+        date_range="1month",
+        mode="fresh",
+        on_progress=lambda s: seen.append((s.current_batch, s.total_batches, s.total_asins_processed)),
+    )
     body = status.as_master_dict()
 
     assert body["stopped_early"] is False and body["is_running"] is False
@@ -133,8 +141,9 @@ def restore_logging():
     logger.propagate = True
 
 
-def test_cli_master_prints_the_status_and_maps_exit_codes(migrated, env, staging, sandbox, monkeypatch, capsys,
-                                                          restore_logging):
+def test_cli_master_prints_the_status_and_maps_exit_codes(
+    migrated, env, staging, sandbox, monkeypatch, capsys, restore_logging
+):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     seed(staging, asins(2))
@@ -162,8 +171,9 @@ def test_manual_syncs_fetch_one_side_only(migrated, staging, production, sandbox
     assert (product.total_asins_processed, product.successful_product_sync, product.failed_asins) == (3, 3, 0)
     assert sorted(asked(sandbox, "products")) == sorted(listed) and asked(sandbox, "sales") == []
     assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 3
-    flags = staging.rows('SELECT has_product_data, has_sales_data FROM "{p}jungle_scout_sync_status" '
-                         "WHERE asin = ANY(%s)", (listed,))
+    flags = staging.rows(
+        'SELECT has_product_data, has_sales_data FROM "{p}jungle_scout_sync_status" WHERE asin = ANY(%s)', (listed,)
+    )
     assert flags == [(True, False)] * 3
 
     sandbox.reset()
@@ -171,8 +181,12 @@ def test_manual_syncs_fetch_one_side_only(migrated, staging, production, sandbox
     assert (sales.total_asins_processed, sales.successful_sales_sync, sales.new_asins_added) == (4, 4, 4)
     assert asked(sandbox, "products") == [] and sorted(asked(sandbox, "sales")) == asins(4)
     assert production.scalar('SELECT count(DISTINCT asin) FROM "{p}jungle_scout_sales_estimate_data"') == 4
-    assert staging.scalar('SELECT count(*) FROM "{p}jungle_scout_sync_status" WHERE has_sales_data '
-                          "AND NOT has_product_data") == 4
+    assert (
+        staging.scalar(
+            'SELECT count(*) FROM "{p}jungle_scout_sync_status" WHERE has_sales_data AND NOT has_product_data'
+        )
+        == 4
+    )
 
 
 def test_killed_master_resumes_without_refetching_finished_asins(migrated, env, staging, sandbox, tmp_path):
@@ -183,13 +197,27 @@ def test_killed_master_resumes_without_refetching_finished_asins(migrated, env, 
     child_env = {**env, "JUNGLE_SCOUT_MAX_CONCURRENCY": "4"}
     log_file = tmp_path / "master.log"
     with log_file.open("w") as sink:
-        child = jssync_process(["master", "--mode", "fresh", "--date-range", "1month"], child_env, cwd=ROOT,
-                               stdout=sink, stderr=subprocess.STDOUT)
+        child = jssync_process(
+            ["master", "--mode", "fresh", "--date-range", "1month"],
+            child_env,
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
         try:
             # Batch 1 merged (queue), its status saved (jssync_runs) and its progress line logged.
-            wait_for(lambda: staging.scalar('SELECT coalesce(max((status->>\'processed_asins\')::int), 0) '
-                                            'FROM "{p}jssync_runs" WHERE kind = \'master\'') >= 100
-                     and "master sync batch 1/3" in log_file.read_text(), timeout=40, interval=0.02)
+            wait_for(
+                lambda: (
+                    staging.scalar(
+                        "SELECT coalesce(max((status->>'processed_asins')::int), 0) "
+                        "FROM \"{p}jssync_runs\" WHERE kind = 'master'"
+                    )
+                    >= 100
+                    and "master sync batch 1/3" in log_file.read_text()
+                ),
+                timeout=40,
+                interval=0.02,
+            )
             sandbox.set_faults(hold=True)  # the next batch waits on its answers: killed mid-run
             child.send_signal(signal.SIGKILL)
         finally:

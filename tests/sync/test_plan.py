@@ -55,8 +55,12 @@ def plan_json(env: dict, *args: str, **settings: str) -> dict:
 def test_plan_of_a_300k_catalogue_under_the_go_policy_then_auto_and_a_budget(env, big):
     plan = plan_json(env)
     assert list(plan) == list(JSON_KEYS)
-    assert (plan["visible_asins"], plan["never_synced"], plan["overdue"], plan["not_found_waiting"]) == \
-        (300_000, 105_000, 40_000, 5_000)
+    assert (plan["visible_asins"], plan["never_synced"], plan["overdue"], plan["not_found_waiting"]) == (
+        300_000,
+        105_000,
+        40_000,
+        5_000,
+    )
     assert plan["next_batch"] == 100
     # 100 an hour: 72,000 ASINs in 30 days, at 1.01 requests each; 300,000 need 125 days.
     assert plan["projected_requests_per_month"] == 72_720

@@ -36,39 +36,49 @@ def test_only_on_change_against_the_run_history(migrated, staging, sandbox, webh
     colours = lambda: [p["embeds"][0]["color"] for p in webhook.payloads]  # noqa: E731
 
     seed(staging, ["B0CHG00001"])
-    run_hourly(cfg, "us")                      # first run: nothing to compare with, sent
+    run_hourly(cfg, "us")  # first run: nothing to compare with, sent
     assert colours() == [GREEN]
-    run_hourly(cfg, "us")                      # green again (nothing due): not sent
+    run_hourly(cfg, "us")  # green again (nothing due): not sent
     assert colours() == [GREEN]
 
     seed(staging, ["B0CHG00002"])
     sandbox.set_faults(fail_asins={"B0CHG00002": 500})
-    run_hourly(cfg, "us")                      # yellow: sent
+    run_hourly(cfg, "us")  # yellow: sent
     assert colours() == [GREEN, YELLOW]
 
     # (last_failure_at moved back: the failing ASIN's backoff has passed, as on the next hour's run)
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET has_sales_data = false, '
-                    "sales_estimate_data_synced_at = NULL, product_data_synced_at = now() - interval '40 days', "
-                    "last_failure_at = last_failure_at - interval '1 day' WHERE asin = 'B0CHG00002'")
-    run_hourly(cfg, "us")                      # yellow again: not sent
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET has_sales_data = false, '
+        "sales_estimate_data_synced_at = NULL, product_data_synced_at = now() - interval '40 days', "
+        "last_failure_at = last_failure_at - interval '1 day' WHERE asin = 'B0CHG00002'"
+    )
+    run_hourly(cfg, "us")  # yellow again: not sent
     assert colours() == [GREEN, YELLOW]
 
     sandbox.set_faults(fail_asins={})
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET '
-                    "product_data_synced_at = now() - interval '40 days', "
-                    "last_failure_at = last_failure_at - interval '1 day' WHERE asin = 'B0CHG00002'")
-    run_hourly(cfg, "us")                      # green: sent
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET '
+        "product_data_synced_at = now() - interval '40 days', "
+        "last_failure_at = last_failure_at - interval '1 day' WHERE asin = 'B0CHG00002'"
+    )
+    run_hourly(cfg, "us")  # green: sent
     assert colours() == [GREEN, YELLOW, GREEN]
 
     saved = staging.rows('SELECT kind, outcome FROM "{p}jssync_runs" ORDER BY seq')  # started_at: whole seconds
-    assert saved == [("hourly", "success"), ("hourly", "success"), ("hourly", "failures"),
-                     ("hourly", "failures"), ("hourly", "success")]
+    assert saved == [
+        ("hourly", "success"),
+        ("hourly", "success"),
+        ("hourly", "failures"),
+        ("hourly", "failures"),
+        ("hourly", "success"),
+    ]
 
 
 def test_staging_unreachable_still_sends_the_red_report(migrated, sandbox, webhook, capture_logs):
     capture_logs()
-    down = dataclasses.replace(migrated, discord_webhook_url=webhook.url,
-                               staging=dataclasses.replace(migrated.staging, port=free_port()))
+    down = dataclasses.replace(
+        migrated, discord_webhook_url=webhook.url, staging=dataclasses.replace(migrated.staging, port=free_port())
+    )
     status = run_hourly(down, "us")
     assert status.stopped_early
     [payload] = webhook.payloads
@@ -91,8 +101,7 @@ def test_runs_prints_the_latest_runs(migrated, env, staging, sandbox, monkeypatc
     assert cli.main(["runs"]) == cli.EXIT_OK
     lines = capsys.readouterr().out.splitlines()
     header = lines[1].split()
-    assert header[:8] == ["started_at", "kind", "marketplace", "outcome", "seconds", "processed", "failed",
-                          "api_calls"]
+    assert header[:8] == ["started_at", "kind", "marketplace", "outcome", "seconds", "processed", "failed", "api_calls"]
     rows = [line.split() for line in lines if first.run_id in line or second.run_id in line]
     assert [row[9] for row in rows] == [second.run_id, first.run_id]  # newest first
     assert [row[2:5] for row in rows] == [["hourly", "us", "success"]] * 2
@@ -107,8 +116,9 @@ def test_runs_before_migrate_says_what_to_do(env, monkeypatch, capsys, capture_l
     assert "run `jssync migrate`" in capsys.readouterr().err
 
 
-def test_a_webhook_down_or_rate_limiting_never_fails_the_sync(migrated, staging, production, sandbox, webhook,
-                                                              capture_logs):
+def test_a_webhook_down_or_rate_limiting_never_fails_the_sync(
+    migrated, staging, production, sandbox, webhook, capture_logs
+):
     logged = capture_logs()
     down = dataclasses.replace(migrated, discord_webhook_url=f"http://127.0.0.1:{free_port()}/api/webhooks/1/x")
     seed(staging, ["B0HOOK0001"])

@@ -31,32 +31,47 @@ def fast(cfg: Config, **changes: int) -> Config:
 
 
 def sales_of(db: Db, asin: str) -> list[tuple]:
-    return db.rows('SELECT date, estimated_units_sold, last_known_price FROM '
-                   '"{p}jungle_scout_sales_estimate_data" WHERE asin = %s AND marketplace = %s ORDER BY date',
-                   (asin, "us"))
+    return db.rows(
+        "SELECT date, estimated_units_sold, last_known_price FROM "
+        '"{p}jungle_scout_sales_estimate_data" WHERE asin = %s AND marketplace = %s ORDER BY date',
+        (asin, "us"),
+    )
 
 
 def expected_sales(asin: str, start: dt.date, end: dt.date) -> list[tuple]:
-    return [(dt.date.fromisoformat(p["date"]), p["estimated_units_sold"],
-             None if p["last_known_price"] is None else Decimal(str(p["last_known_price"])).quantize(Decimal("0.01")))
-            for p in sales_points(asin, "us", start, end)]
+    return [
+        (
+            dt.date.fromisoformat(p["date"]),
+            p["estimated_units_sold"],
+            None if p["last_known_price"] is None else Decimal(str(p["last_known_price"])).quantize(Decimal("0.01")),
+        )
+        for p in sales_points(asin, "us", start, end)
+    ]
 
 
 def state_of(db: Db, asin: str) -> dict:
-    cols = ["has_product_data", "has_sales_data", "error", "product_data_synced_at",
-            "sales_estimate_data_synced_at", "failure_count", "last_failure_at"]
+    cols = [
+        "has_product_data",
+        "has_sales_data",
+        "error",
+        "product_data_synced_at",
+        "sales_estimate_data_synced_at",
+        "failure_count",
+        "last_failure_at",
+    ]
     row = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
     return dict(zip(cols, row[0], strict=True))
 
 
 def an_hour_later(db: Db) -> None:
     """Travel one hour: the failing run started an hour before the next one (the hourly schedule)."""
-    db.execute('UPDATE "{p}jungle_scout_sync_status" SET last_failure_at = last_failure_at - interval \'1 hour\'')
+    db.execute("UPDATE \"{p}jungle_scout_sync_status\" SET last_failure_at = last_failure_at - interval '1 hour'")
 
 
 def selected(db: Db, now: dt.datetime) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in db.rows('SELECT asin, kind FROM "{p}jssync_select_asins_v2"(100, 30, 15, %s)',
-                                          (now,))]
+    return [
+        (r[0], r[1]) for r in db.rows('SELECT asin, kind FROM "{p}jssync_select_asins_v2"(100, 30, 15, %s)', (now,))
+    ]
 
 
 class Lines(logging.Handler):
@@ -115,11 +130,13 @@ def test_sales_down_for_three_asins_then_one_run_fills_them(migrated, staging, p
 def test_stale_refresh_that_loses_its_sales_fills_from_the_last_sales_date(migrated, staging, production, sandbox):
     asin = "B0STALEGP1"
     seed(staging, [asin])
-    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                    'product_data_synced_at, sales_estimate_data_synced_at, created_at) VALUES '
-                    "(%s, true, true, (now() AT TIME ZONE 'UTC') - interval '40 days', "
-                    "(now() AT TIME ZONE 'UTC') - interval '10 days', (now() AT TIME ZONE 'UTC') - interval '90 days')",
-                    (asin,))
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at, created_at) VALUES "
+        "(%s, true, true, (now() AT TIME ZONE 'UTC') - interval '40 days', "
+        "(now() AT TIME ZONE 'UTC') - interval '10 days', (now() AT TIME ZONE 'UTC') - interval '90 days')",
+        (asin,),
+    )
     sandbox.set_faults(fail_asins={asin: 503})
     first = run_hourly(fast(migrated), "us")
     assert (first.stale_asins_synced, first.successful_product_sync, first.successful_sales_sync) == (1, 1, 0)
@@ -156,14 +173,19 @@ def test_a_failing_asin_backs_off_1h_2h_4h_to_24h_and_is_never_forgotten(migrate
             assert picks == [(asin, "sales_gap")]  # product data synced on the first run
             asked.append(hour)
             # The real run happens now: move the stored failure back by the travelled time.
-            staging.execute('UPDATE "{p}jungle_scout_sync_status" SET last_failure_at = '
-                            "last_failure_at - %s WHERE asin = %s", (since, asin))
+            staging.execute(
+                'UPDATE "{p}jungle_scout_sync_status" SET last_failure_at = last_failure_at - %s WHERE asin = %s',
+                (since, asin),
+            )
             if len(asked) <= 2:
                 status = run_hourly(fast(migrated), "us")  # fails again, for real
                 assert status.sales_gap_asins_synced == 1 and status.failed_asins == 1
             else:  # the same write as a failing run's merge, without its time (the suite's budget)
-                staging.execute('UPDATE "{p}jungle_scout_sync_status" SET failure_count = failure_count + 1, '
-                                "last_failure_at = now() AT TIME ZONE 'UTC' WHERE asin = %s", (asin,))
+                staging.execute(
+                    'UPDATE "{p}jungle_scout_sync_status" SET failure_count = failure_count + 1, '
+                    "last_failure_at = now() AT TIME ZONE 'UTC' WHERE asin = %s",
+                    (asin,),
+                )
             failures, failed_at = failures + 1, hour
             assert state_of(staging, asin)["failure_count"] == failures
     # 1 h, then 2 h, 4 h, 8 h, 16 h, then every 24 h: still asked after a week.
@@ -175,18 +197,20 @@ def test_a_go_created_sync_status_migrates_in_place_with_its_rows(cfg):
     product data and no sales (the flaw of issue 9) are sales gaps at once."""
     staging = Db(cfg, "staging")
     staging.execute(GO_SYNC_STATUS)
-    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
-                    "product_data_synced_at, sales_estimate_data_synced_at, error) VALUES "
-                    "('B0GOROW001', true, false, (now() AT TIME ZONE 'UTC') - interval '2 days', NULL, "
-                    "'Sales fetch for B0GOROW001 failed after 3 attempts: HTTP 503'), "
-                    "('B0GOROW002', true, true, (now() AT TIME ZONE 'UTC') - interval '2 days', "
-                    "(now() AT TIME ZONE 'UTC') - interval '2 days', NULL), "
-                    "('B0GOROW003', false, false, NULL, NULL, NULL)")
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at, error) VALUES "
+        "('B0GOROW001', true, false, (now() AT TIME ZONE 'UTC') - interval '2 days', NULL, "
+        "'Sales fetch for B0GOROW001 failed after 3 attempts: HTTP 503'), "
+        "('B0GOROW002', true, true, (now() AT TIME ZONE 'UTC') - interval '2 days', "
+        "(now() AT TIME ZONE 'UTC') - interval '2 days', NULL), "
+        "('B0GOROW003', false, false, NULL, NULL, NULL)"
+    )
     before = staging.rows('SELECT * FROM "{p}jungle_scout_sync_status" ORDER BY asin')
     migrate(cfg.staging)
     after = staging.rows('SELECT * FROM "{p}jungle_scout_sync_status" ORDER BY asin')
-    assert [row[:len(before[0])] for row in after] == before  # every row kept, unchanged
-    assert [row[len(before[0]):] for row in after] == [(0, None)] * 3  # no failure on record
+    assert [row[: len(before[0])] for row in after] == before  # every row kept, unchanged
+    assert [row[len(before[0]) :] for row in after] == [(0, None)] * 3  # no failure on record
     now = staging.scalar("SELECT now() AT TIME ZONE 'UTC'")
     assert selected(staging, now) == [("B0GOROW003", "new"), ("B0GOROW001", "sales_gap")]
 

@@ -12,8 +12,9 @@ ASINS = ["B0USE00001", "B0USE00002", "B0USE00003"]
 
 
 def ledger(db) -> dict[str, tuple]:
-    rows = db.rows('SELECT endpoint, marketplace, day, requests, retries, rate_limited, errors '
-                   'FROM "{p}jssync_api_usage"')
+    rows = db.rows(
+        'SELECT endpoint, marketplace, day, requests, retries, rate_limited, errors FROM "{p}jssync_api_usage"'
+    )
     return {r[0]: r[1:] for r in rows}
 
 
@@ -21,8 +22,10 @@ def test_ledger_equals_the_sandbox_counts_with_retries(migrated, staging, produc
     capture_logs()
     seed(staging, ASINS)
     # One 429 on the product query and one 503 on a sales query: each costs a retry.
-    sandbox.set_faults(rate_limit_next={"count": 1, "endpoint": "products", "retry_after": 0},
-                       fail_next={"count": 1, "endpoint": "sales", "status": 503})
+    sandbox.set_faults(
+        rate_limit_next={"count": 1, "endpoint": "products", "retry_after": 0},
+        fail_next={"count": 1, "endpoint": "sales", "status": 503},
+    )
     status = run_hourly(migrated, "us")
     stats = sandbox.stats()
     assert stats["by_endpoint"] == {"products": 2, "sales": 4} and stats["rate_limited"] == 1
@@ -32,16 +35,23 @@ def test_ledger_equals_the_sandbox_counts_with_retries(migrated, staging, produc
     assert usage["products"] == ("us", today, 2, 1, 1, 0)
     assert usage["sales"] == ("us", today, 4, 1, 0, 1)
     assert sum(r[2] for r in usage.values()) == stats["requests"] == status.total_api_calls
-    counts = {k: status.api_usage[k] for k in ("requests", "product_requests", "sales_requests",
-                                              "retries", "rate_limited", "errors")}
-    assert counts == {"requests": 6, "product_requests": 2, "sales_requests": 4,
-                      "retries": 2, "rate_limited": 1, "errors": 1}
+    counts = {
+        k: status.api_usage[k]
+        for k in ("requests", "product_requests", "sales_requests", "retries", "rate_limited", "errors")
+    }
+    assert counts == {
+        "requests": 6,
+        "product_requests": 2,
+        "sales_requests": 4,
+        "retries": 2,
+        "rate_limited": 1,
+        "errors": 1,
+    }
     # The 429 cut the limiter's rate to 70 % (AIMD); clean spells may raise it again.
     assert status.api_usage["configured_rate_per_minute"] == 100_000
     assert status.api_usage["lowest_rate_per_minute"] == 70_000
     assert 70_000 <= status.api_usage["effective_rate_per_minute"] <= 100_000
-    saved = staging.scalar('SELECT status -> \'api_usage\' FROM "{p}jssync_runs" WHERE run_id = %s',
-                           (status.run_id,))
+    saved = staging.scalar("SELECT status -> 'api_usage' FROM \"{p}jssync_runs\" WHERE run_id = %s", (status.run_id,))
     assert saved == status.api_usage
 
     # A second run adds to the same day's rows.

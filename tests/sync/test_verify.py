@@ -22,8 +22,10 @@ OLD_DAY = YESTERDAY.replace(year=YESTERDAY.year - 3)
 
 def checksums(db: Db) -> tuple:
     """Every row of both tables, as md5s of their text: equal on both targets when in sync."""
-    return (db.rows(f"SELECT md5(string_agg(t::text, '|' ORDER BY asin, report_date)) FROM {PRODUCTS} t"),
-            db.rows(f"SELECT md5(string_agg(t::text, '|' ORDER BY asin, marketplace, date)) FROM {SALES} t"))
+    return (
+        db.rows(f"SELECT md5(string_agg(t::text, '|' ORDER BY asin, report_date)) FROM {PRODUCTS} t"),
+        db.rows(f"SELECT md5(string_agg(t::text, '|' ORDER BY asin, marketplace, date)) FROM {SALES} t"),
+    )
 
 
 @pytest.fixture
@@ -39,13 +41,18 @@ def synced(migrated, staging, production, sandbox):
 def tamper(production: Db) -> None:
     """Five drifts: missing sales rows, a different sales day, a different product title, an
     extra sales row, a missing product row."""
-    production.execute(f"DELETE FROM {SALES} WHERE asin = %s AND date > %s",
-                       (ASINS[0], YESTERDAY - dt.timedelta(days=5)))
-    production.execute(f"UPDATE {SALES} SET estimated_units_sold = estimated_units_sold + 7 "
-                       "WHERE asin = %s AND date = %s", (ASINS[1], YESTERDAY))
+    production.execute(
+        f"DELETE FROM {SALES} WHERE asin = %s AND date > %s", (ASINS[0], YESTERDAY - dt.timedelta(days=5))
+    )
+    production.execute(
+        f"UPDATE {SALES} SET estimated_units_sold = estimated_units_sold + 7 WHERE asin = %s AND date = %s",
+        (ASINS[1], YESTERDAY),
+    )
     production.execute(f"UPDATE {PRODUCTS} SET title = 'tampered' WHERE asin = %s", (ASINS[2],))
-    production.execute(f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold) VALUES (%s, 'us', %s, 3)",
-                       (ASINS[3], OLD_DAY))
+    production.execute(
+        f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold) VALUES (%s, 'us', %s, 3)",
+        (ASINS[3], OLD_DAY),
+    )
     production.execute(f"DELETE FROM {PRODUCTS} WHERE asin = %s", (ASINS[4],))
 
 
@@ -56,8 +63,10 @@ def test_in_sync_after_a_sync(synced, staging, production, env):
     assert list(body) == ["in_sync", "compared", "drift", "repaired", "seconds"]
     assert body["in_sync"] is True and body["drift"] == [] and body["repaired"] == 0
     sales_rows = staging.scalar(f"SELECT count(*) FROM {SALES}")
-    assert body["compared"] == {"jungle_scout_product_data": {"rows": 5, "asins": 5},
-                                "jungle_scout_sales_estimate_data": {"rows": sales_rows, "asins": 5}}
+    assert body["compared"] == {
+        "jungle_scout_product_data": {"rows": 5, "asins": 5},
+        "jungle_scout_sales_estimate_data": {"rows": sales_rows, "asins": 5},
+    }
 
 
 def test_drift_is_named_repaired_and_extra_deleted_only_when_asked(synced, staging, production, env):
@@ -118,11 +127,16 @@ def test_parity_after_publish_names_drifted_asins(synced, staging, production, s
     clean = run_hourly(synced, "us")  # nothing is due: nothing published, nothing checked
     assert clean.as_dict()["parity"] == {"checked_asins": 0, "drifted_asins": []}
     # Production gains a row staging lacks, outside what the next sync of that ASIN rewrites.
-    production.execute(f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold) VALUES (%s, 'us', %s, 3)",
-                       (ASINS[0], OLD_DAY))
-    staging.execute('UPDATE "{p}jungle_scout_sync_status" SET product_data_synced_at = product_data_synced_at '
-                    "- interval '40 days', sales_estimate_data_synced_at = sales_estimate_data_synced_at "
-                    "- interval '40 days' WHERE asin = ANY(%s)", (ASINS[:2],))
+    production.execute(
+        f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold) VALUES (%s, 'us', %s, 3)",
+        (ASINS[0], OLD_DAY),
+    )
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET product_data_synced_at = product_data_synced_at '
+        "- interval '40 days', sales_estimate_data_synced_at = sales_estimate_data_synced_at "
+        "- interval '40 days' WHERE asin = ANY(%s)",
+        (ASINS[:2],),
+    )
     status = run_hourly(synced, "us").as_dict()
     assert status["total_asins_processed"] == 2
     assert status["parity"] == {"checked_asins": 2, "drifted_asins": [ASINS[0]]}
