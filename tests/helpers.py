@@ -97,6 +97,24 @@ def seed(db: Db, asins: list[str], visible: bool = True) -> None:
     )
 
 
+# The sync_status columns the sync tests read; each test names the others it needs.
+SYNC_STATUS_COLUMNS = (
+    "has_product_data",
+    "has_sales_data",
+    "error",
+    "product_data_synced_at",
+    "sales_estimate_data_synced_at",
+)
+
+
+def sync_status(db: Db, asin: str, *more: str) -> dict:
+    """The ASIN's jungle_scout_sync_status row by column name (SYNC_STATUS_COLUMNS, then `more`);
+    {} when it has none."""
+    cols = (*SYNC_STATUS_COLUMNS, *more)
+    rows = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
+    return dict(zip(cols, rows[0], strict=True)) if rows else {}
+
+
 def check_snapshot_mode(environ) -> bool:
     """Whether snapshot tests rewrite their snapshots (UPDATE_SNAPSHOTS=1). Refused under CI (CI set
     and not false/0): a rewritten snapshot always matches, so CI would pass by construction."""
