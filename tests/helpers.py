@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 
 import psycopg2
 
+from loaders import connections
 from sync import config as config_mod
+
+# Tests' own sessions, told apart from the service's (jssync-*) in pg_stat_activity.
+APPLICATION_NAME = "pytest"
 
 
 class Db:
@@ -25,14 +31,7 @@ class Db:
         return f'"{self.prefix}{name}"'
 
     def _connect(self):
-        conn = psycopg2.connect(
-            host=self.settings.host,
-            port=self.settings.port,
-            user=self.settings.user,
-            password=self.settings.password or None,
-            dbname=self.settings.name,
-            options="-c TimeZone=UTC",
-        )
+        conn = connections.connect(self.settings, application_name=APPLICATION_NAME)
         conn.autocommit = True
         return conn
 
@@ -63,29 +62,13 @@ class Db:
         return self.rows(query, params)[0][0]
 
 
-def connect(cfg: config_mod.Config, target: str):
+@contextlib.contextmanager
+def connect(cfg: config_mod.Config, target: str) -> Iterator[psycopg2.extensions.connection]:
+    """An autocommit connection to the target (as the service connects), closed on leaving."""
     settings = cfg.staging if target == "staging" else cfg.production
-    conn = psycopg2.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password or None,
-        dbname=settings.name,
-        options="-c TimeZone=UTC",
-    )
-    conn.autocommit = True
-    return _Closing(conn)
-
-
-class _Closing:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def __enter__(self):
-        return self.conn
-
-    def __exit__(self, *exc):
-        self.conn.close()
+    with connections.connection(settings, application_name=APPLICATION_NAME) as conn:
+        conn.autocommit = True
+        yield conn
 
 
 def seed(db: Db, asins: list[str], visible: bool = True) -> None:
