@@ -18,6 +18,7 @@
 -- One pass over sync_status compares each row's times with cut-offs computed once (a few
 -- comparisons a row), plus an anti-join of the product list for the untracked ASINs.
 -- Target: staging. Parameters: now (NULL: the database's UTC now), threshold_days, retry_days.
+{% import 'macros.sql' as m with context %}
 {# An age in days to two decimals, a negative one (a time in the future) as 0, NULL kept NULL. #}
 {% macro age_days(age) -%}
 CASE WHEN ({{ age }}) IS NOT NULL
@@ -69,13 +70,10 @@ keyed AS (
     FROM groups AS g
 ),
 untracked AS (
-    SELECT count(DISTINCT pr.asin) AS asins
-    FROM {{ table('product') }} AS pr
-    WHERE pr.product_visibility = true
-      AND pr.asin IS NOT NULL
-      AND btrim(pr.asin) <> ''
-      AND NOT EXISTS (
-          SELECT 1 FROM {{ table('jungle_scout_sync_status') }} AS s WHERE s.asin = pr.asin)
+    SELECT count(*) AS asins
+    FROM (
+        {{ m.untracked_asins() | indent(4) }}
+    ) AS u
 ),
 figures AS (
     SELECT

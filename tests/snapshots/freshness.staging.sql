@@ -64,13 +64,16 @@ keyed AS (
     FROM groups AS g
 ),
 untracked AS (
-    SELECT count(DISTINCT pr.asin) AS asins
-    FROM "dev_az_product" AS pr
-    WHERE pr.product_visibility = true
-      AND pr.asin IS NOT NULL
-      AND btrim(pr.asin) <> ''
-      AND NOT EXISTS (
-          SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr.asin)
+    SELECT count(*) AS asins
+    FROM (
+        SELECT DISTINCT pr.asin
+        FROM "dev_az_product" AS pr
+        WHERE pr.product_visibility = true
+          AND pr.asin IS NOT NULL
+          AND btrim(pr.asin) <> ''
+          AND NOT EXISTS (
+              SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr.asin)
+    ) AS u
 ),
 figures AS (
     SELECT
