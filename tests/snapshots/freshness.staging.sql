@@ -86,7 +86,6 @@ figures AS (
         min(g.oldest_product_at) AS oldest_product_at,
         min(g.oldest_sales_at) AS oldest_sales_at,
         min(g.oldest_at) AS oldest_at,
-        -- 0-1 day (bucket 6) first, 60+ days (bucket 0) last.
         ARRAY[
             COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 6), 0)::bigint,
             COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 5), 0)::bigint,
