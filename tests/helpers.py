@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import Iterator
 
 import psycopg2
 
 from loaders import connections
 from sync import config as config_mod
+from sync.status import SyncStatus, utcnow
 
 # Tests' own sessions, told apart from the service's (jssync-*) in pg_stat_activity.
 APPLICATION_NAME = "pytest"
@@ -96,6 +98,16 @@ def sync_status(db: Db, asin: str, *more: str) -> dict:
     cols = (*SYNC_STATUS_COLUMNS, *more)
     rows = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
     return dict(zip(cols, rows[0], strict=True)) if rows else {}
+
+
+def insert_dead_run(db: Db, run_id: str) -> None:
+    """The jssync_runs row of an hourly run whose process was killed: started now, still running."""
+    status = SyncStatus(kind="hourly", run_id=run_id, started_at=utcnow(), is_running=True)
+    db.execute(
+        'INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
+        "VALUES (%s, 'hourly', 'us', now() AT TIME ZONE 'UTC', 'running', %s)",
+        (run_id, json.dumps(status.as_dict())),
+    )
 
 
 def check_snapshot_mode(environ) -> bool:
