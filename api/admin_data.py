@@ -157,14 +157,7 @@ OPENAPI_FRESHNESS = {
                         "schema": {
                             "type": "object",
                             "required": [
-                                "visible_asins",
-                                "fresh",
-                                "overdue",
-                                "never_synced",
-                                "not_found_waiting",
-                                "oldest_product_age_days",
-                                "p95_product_age_days",
-                                "oldest_sales_age_days",
+                                *freshness.KEYS,
                                 "threshold_days",
                                 "sla_percent",
                                 "fresh_percent",

@@ -13,8 +13,7 @@ import socket
 import sys
 from pathlib import Path
 
-import psycopg2
-
+from loaders.connections import connection
 from loaders.migrate import migrate
 from loaders.render import render
 from sandbox.jungle_scout import Sandbox
@@ -67,33 +66,20 @@ def _environment(server: PgServer, sandbox: Sandbox) -> dict[str, str]:
 
 def _seed(cfg: config_mod.Config) -> None:
     s = cfg.staging
-    with (
-        psycopg2.connect(host=s.host, port=s.port, user=s.user, password=s.password or None, dbname=s.name) as conn,
-        conn.cursor() as cur,
-    ):
+    with connection(s, application_name="jssync-demo") as conn, conn, conn.cursor() as cur:
         cur.execute(render("fixtures/product.sql", "staging", s.prefix))
         for asin in VISIBLE + HIDDEN:
             cur.execute(
                 render("fixtures/seed_product.sql", "staging", s.prefix), {"asin": asin, "visible": asin not in HIDDEN}
             )
-    conn.close()
 
 
 def _count(settings, table: str) -> int:
     from psycopg2 import sql
 
-    with psycopg2.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password or None,
-        dbname=settings.name,
-    ) as conn:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(settings.prefix + table)))
-            count = cur.fetchone()[0]
-    conn.close()
-    return count
+    with connection(settings, application_name="jssync-demo") as conn, conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(settings.prefix + table)))
+        return cur.fetchone()[0]
 
 
 def main() -> int:

@@ -13,6 +13,18 @@ SELECT DISTINCT p.asin
       AND btrim(p.asin) <> ''
 {%- endmacro %}
 
+{#- The visible ASINs (as visible_asins) that have no sync_status row yet: the next add-new step
+    tracks them. One row per ASIN. -#}
+{% macro untracked_asins() -%}
+SELECT DISTINCT pr.asin
+    FROM {{ table('product') }} AS pr
+    WHERE pr.product_visibility = true
+      AND pr.asin IS NOT NULL
+      AND btrim(pr.asin) <> ''
+      AND NOT EXISTS (
+          SELECT 1 FROM {{ table('jungle_scout_sync_status') }} AS s WHERE s.asin = pr.asin)
+{%- endmacro %}
+
 {#- The advisory-lock key of one-sync-at-a-time for this prefix (parameter: prefix). -#}
 {% macro sync_lock_key() -%}
 hashtext('jssync-sync:' || %(prefix)s)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
+from collections.abc import Iterator
 
 import psycopg2
 
+from loaders import connections
 from sync import config as config_mod
+from sync.status import SyncStatus, utcnow
+
+# Tests' own sessions, told apart from the service's (jssync-*) in pg_stat_activity.
+APPLICATION_NAME = "pytest"
 
 
 class Db:
@@ -25,14 +33,7 @@ class Db:
         return f'"{self.prefix}{name}"'
 
     def _connect(self):
-        conn = psycopg2.connect(
-            host=self.settings.host,
-            port=self.settings.port,
-            user=self.settings.user,
-            password=self.settings.password or None,
-            dbname=self.settings.name,
-            options="-c TimeZone=UTC",
-        )
+        conn = connections.connect(self.settings, application_name=APPLICATION_NAME)
         conn.autocommit = True
         return conn
 
@@ -63,29 +64,13 @@ class Db:
         return self.rows(query, params)[0][0]
 
 
-def connect(cfg: config_mod.Config, target: str):
+@contextlib.contextmanager
+def connect(cfg: config_mod.Config, target: str) -> Iterator[psycopg2.extensions.connection]:
+    """An autocommit connection to the target (as the service connects), closed on leaving."""
     settings = cfg.staging if target == "staging" else cfg.production
-    conn = psycopg2.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password or None,
-        dbname=settings.name,
-        options="-c TimeZone=UTC",
-    )
-    conn.autocommit = True
-    return _Closing(conn)
-
-
-class _Closing:
-    def __init__(self, conn):
-        self.conn = conn
-
-    def __enter__(self):
-        return self.conn
-
-    def __exit__(self, *exc):
-        self.conn.close()
+    with connections.connection(settings, application_name=APPLICATION_NAME) as conn:
+        conn.autocommit = True
+        yield conn
 
 
 def seed(db: Db, asins: list[str], visible: bool = True) -> None:
@@ -94,6 +79,34 @@ def seed(db: Db, asins: list[str], visible: bool = True) -> None:
         'INSERT INTO "{p}product" (asin, product_visibility) '
         "SELECT asin, %s FROM unnest(%s::text[]) WITH ORDINALITY AS given (asin, n) ORDER BY n",
         (visible, list(asins)),
+    )
+
+
+# The sync_status columns the sync tests read; each test names the others it needs.
+SYNC_STATUS_COLUMNS = (
+    "has_product_data",
+    "has_sales_data",
+    "error",
+    "product_data_synced_at",
+    "sales_estimate_data_synced_at",
+)
+
+
+def sync_status(db: Db, asin: str, *more: str) -> dict:
+    """The ASIN's jungle_scout_sync_status row by column name (SYNC_STATUS_COLUMNS, then `more`);
+    {} when it has none."""
+    cols = (*SYNC_STATUS_COLUMNS, *more)
+    rows = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
+    return dict(zip(cols, rows[0], strict=True)) if rows else {}
+
+
+def insert_dead_run(db: Db, run_id: str) -> None:
+    """The jssync_runs row of an hourly run whose process was killed: started now, still running."""
+    status = SyncStatus(kind="hourly", run_id=run_id, started_at=utcnow(), is_running=True)
+    db.execute(
+        'INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
+        "VALUES (%s, 'hourly', 'us', now() AT TIME ZONE 'UTC', 'running', %s)",
+        (run_id, json.dumps(status.as_dict())),
     )
 
 

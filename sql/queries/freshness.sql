@@ -18,6 +18,16 @@
 -- One pass over sync_status compares each row's times with cut-offs computed once (a few
 -- comparisons a row), plus an anti-join of the product list for the untracked ASINs.
 -- Target: staging. Parameters: now (NULL: the database's UTC now), threshold_days, retry_days.
+{% import 'macros.sql' as m with context %}
+{# An age histogram over keyed (alias g) from one of its bucket columns: ASIN counts, 0-1 day
+   (bucket 6) first, 60+ days (bucket 0) last. #}
+{% macro histogram(column) -%}
+ARRAY[
+{% for bucket in range(6, -1, -1) %}
+            COALESCE(sum(g.asins) FILTER (WHERE g.{{ column }} = {{ bucket }}), 0)::bigint{{ ',' if not loop.last }}
+{% endfor %}
+        ]
+{%- endmacro %}
 {# An age in days to two decimals, a negative one (a time in the future) as 0, NULL kept NULL. #}
 {% macro age_days(age) -%}
 CASE WHEN ({{ age }}) IS NOT NULL
@@ -69,13 +79,10 @@ keyed AS (
     FROM groups AS g
 ),
 untracked AS (
-    SELECT count(DISTINCT pr.asin) AS asins
-    FROM {{ table('product') }} AS pr
-    WHERE pr.product_visibility = true
-      AND pr.asin IS NOT NULL
-      AND btrim(pr.asin) <> ''
-      AND NOT EXISTS (
-          SELECT 1 FROM {{ table('jungle_scout_sync_status') }} AS s WHERE s.asin = pr.asin)
+    SELECT count(*) AS asins
+    FROM (
+        {{ m.untracked_asins() | indent(4) }}
+    ) AS u
 ),
 figures AS (
     SELECT
@@ -88,25 +95,8 @@ figures AS (
         min(g.oldest_product_at) AS oldest_product_at,
         min(g.oldest_sales_at) AS oldest_sales_at,
         min(g.oldest_at) AS oldest_at,
-        -- 0-1 day (bucket 6) first, 60+ days (bucket 0) last.
-        ARRAY[
-            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 6), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 5), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 4), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 3), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 2), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 1), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 0), 0)::bigint
-        ] AS product_histogram,
-        ARRAY[
-            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 6), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 5), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 4), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 3), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 2), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 1), 0)::bigint,
-            COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 0), 0)::bigint
-        ] AS sales_histogram,
+        {{ histogram('product_bucket') }} AS product_histogram,
+        {{ histogram('sales_bucket') }} AS sales_histogram,
         COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 9), 0)::bigint AS product_never,
         COALESCE(sum(g.asins) FILTER (WHERE g.sales_bucket = 9), 0)::bigint AS sales_never
     FROM keyed AS g

@@ -3,6 +3,7 @@
 -- (never synced, overdue, not-found retries that are due, visible ASINs not tracked yet).
 -- `first_due` counts each ASIN once, on its first due day; `due` counts its repeats too.
 -- Target: staging. Parameters: now (NULL: the database's now), stale_days, retry_days.
+{% import 'macros.sql' as m with context %}
 WITH params AS (
     SELECT COALESCE(%(now)s::timestamp, (now() AT TIME ZONE 'UTC')) AS now_at
 ),
@@ -15,13 +16,7 @@ due AS (
     UNION ALL
     SELECT NULL::timestamp
     FROM (
-        SELECT DISTINCT pr.asin
-        FROM {{ table('product') }} AS pr
-        WHERE pr.product_visibility = true
-          AND pr.asin IS NOT NULL
-          AND btrim(pr.asin) <> ''
-          AND NOT EXISTS (
-              SELECT 1 FROM {{ table('jungle_scout_sync_status') }} AS s WHERE s.asin = pr.asin)
+        {{ m.untracked_asins() | indent(4) }}
     ) AS untracked
 ),
 first_due AS (

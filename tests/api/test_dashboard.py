@@ -5,7 +5,6 @@ One browser and one app server for the whole module. Screenshots go to tests/art
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -17,10 +16,9 @@ from werkzeug.serving import make_server
 from api import create_app
 from sync import config as config_mod
 from sync.hourly import run_hourly
-from sync.status import SyncStatus, utcnow
 from tests.api.support import JWT_SECRET, token
 from tests.conftest import ROOT
-from tests.helpers import Db, environment, migrate_targets, new_prefix, seed
+from tests.helpers import Db, environment, insert_dead_run, migrate_targets, new_prefix, seed
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
@@ -62,14 +60,7 @@ def site(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[dict]:
     seed(staging, [f"B0DASH{n:04d}" for n in range(6)])
     run_hourly(cfg, "us")
     # A process killed mid-run leaves a row saying running: the page shows it stopped (red).
-    dead = SyncStatus(
-        kind="hourly", run_id="00000000-0000-4000-8000-0000000dead1", started_at=utcnow(), is_running=True
-    )
-    staging.execute(
-        'INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
-        "VALUES (%s, 'hourly', 'us', now() AT TIME ZONE 'UTC', 'running', %s)",
-        (dead.run_id, json.dumps(dead.as_dict())),
-    )
+    insert_dead_run(staging, "00000000-0000-4000-8000-0000000dead1")
     seed(staging, ["B0DASHNEW1", "B0DASHGONE"])
     sandbox_api.set_faults(
         fail_next={"count": 1, "status": 503, "endpoint": "products"},

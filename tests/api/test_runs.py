@@ -7,9 +7,9 @@ import json
 import pytest
 
 from sync.hourly import run_hourly
-from sync.status import SyncStatus, utcnow
+from sync.status import SyncStatus
 from tests.api.support import admin
-from tests.helpers import seed
+from tests.helpers import insert_dead_run, seed
 
 HOURLY_FIELDS = list(SyncStatus().as_dict())[:15]
 
@@ -32,16 +32,10 @@ def test_runs_newest_first_with_their_status_objects(client, migrated, staging, 
 
 
 def test_a_run_left_running_by_a_dead_process_shows_stopped(client, migrated, staging):
-    dead = SyncStatus(
-        kind="hourly", run_id="00000000-0000-4000-8000-00000000dead", started_at=utcnow(), is_running=True
-    )
-    staging.execute(
-        'INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, outcome, status) '
-        "VALUES (%s, 'hourly', 'us', now(), 'running', %s)",
-        (dead.run_id, json.dumps(dead.as_dict())),
-    )
+    dead = "00000000-0000-4000-8000-00000000dead"
+    insert_dead_run(staging, dead)
     [run] = client.get("/admin/runs", headers=admin()).get_json()["runs"]
-    assert run["run_id"] == dead.run_id
+    assert run["run_id"] == dead
     assert run["is_running"] is False and run["stopped_early"] is True and run["outcome"] == "stopped"
 
 

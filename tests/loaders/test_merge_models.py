@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 
-import psycopg2
 import pytest
 
+from loaders.connections import connection
 from loaders.execute import copy_in, run_model
 from loaders.merge import OUTCOME_INPUT, PRODUCT_INPUT
-from tests.helpers import Db
+from tests.helpers import APPLICATION_NAME, Db
 
 ASIN = "B0WIN00001"
 FAILED = [ASIN, "us", "hourly", "failed", "failed", "", "", "0", "api", "HTTP 503"]
@@ -20,21 +20,10 @@ FOUND = [ASIN, "us", "hourly", "found", "synced", "2026-01-01", "2026-01-02", "2
 def merge(db: Db, model: str, table: str, columns: list[str], rows: list[list[str]], **params: str) -> None:
     """Load `rows` (CSV values, in landing order) into the model's input table and run it, in one
     staging transaction as loaders/merge.py does."""
-    settings = db.settings
-    conn = psycopg2.connect(
-        host=settings.host,
-        port=settings.port,
-        user=settings.user,
-        password=settings.password or None,
-        dbname=settings.name,
-    )
-    try:
-        with conn, conn.cursor() as cur:
-            run_model(cur, "input_tables", "staging", db.prefix)
-            copy_in(cur, table, columns, io.StringIO("".join(",".join(row) + "\n" for row in rows)))
-            run_model(cur, model, "staging", db.prefix, params or None)
-    finally:
-        conn.close()
+    with connection(db.settings, application_name=APPLICATION_NAME) as conn, conn, conn.cursor() as cur:
+        run_model(cur, "input_tables", "staging", db.prefix)
+        copy_in(cur, table, columns, io.StringIO("".join(",".join(row) + "\n" for row in rows)))
+        run_model(cur, model, "staging", db.prefix, params or None)
 
 
 @pytest.mark.parametrize(

@@ -64,13 +64,16 @@ keyed AS (
     FROM groups AS g
 ),
 untracked AS (
-    SELECT count(DISTINCT pr.asin) AS asins
-    FROM "dev_az_product" AS pr
-    WHERE pr.product_visibility = true
-      AND pr.asin IS NOT NULL
-      AND btrim(pr.asin) <> ''
-      AND NOT EXISTS (
-          SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr.asin)
+    SELECT count(*) AS asins
+    FROM (
+        SELECT DISTINCT pr.asin
+        FROM "dev_az_product" AS pr
+        WHERE pr.product_visibility = true
+          AND pr.asin IS NOT NULL
+          AND btrim(pr.asin) <> ''
+          AND NOT EXISTS (
+              SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr.asin)
+    ) AS u
 ),
 figures AS (
     SELECT
@@ -83,7 +86,6 @@ figures AS (
         min(g.oldest_product_at) AS oldest_product_at,
         min(g.oldest_sales_at) AS oldest_sales_at,
         min(g.oldest_at) AS oldest_at,
-        -- 0-1 day (bucket 6) first, 60+ days (bucket 0) last.
         ARRAY[
             COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 6), 0)::bigint,
             COALESCE(sum(g.asins) FILTER (WHERE g.product_bucket = 5), 0)::bigint,

@@ -4,7 +4,7 @@ and the bad ASIN is not asked for again before the retry period (15 days) has pa
 from __future__ import annotations
 
 from sync.hourly import run_hourly
-from tests.helpers import Db, seed
+from tests.helpers import Db, seed, sync_status
 
 GOOD = ["B0GOOD0001", "B0GOOD0002", "B0GOOD0003"]
 INF, NAN = float("inf"), float("nan")
@@ -27,16 +27,7 @@ BAD_SALES = {
 
 
 def status_of(db: Db, asin: str) -> dict:
-    cols = [
-        "has_product_data",
-        "has_sales_data",
-        "error",
-        "product_data_synced_at",
-        "sales_estimate_data_synced_at",
-        "product_fetch_attempted_at",
-    ]
-    row = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
-    return dict(zip(cols, row[0], strict=True)) if row else {}
+    return sync_status(db, asin, "product_fetch_attempted_at")
 
 
 def asins_in(db: Db, table: str) -> set[str]:

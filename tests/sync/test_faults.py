@@ -12,13 +12,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg2
-
+from loaders.connections import connect
 from loaders.execute import in_transaction
 from sandbox.tcpproxy import TcpProxy
 from sync.config import load
 from sync.hourly import run_hourly
-from tests.helpers import Db, jssync_process, run_cli, seed, wait_for
+from tests.helpers import APPLICATION_NAME, Db, jssync_process, run_cli, seed, wait_for
 
 TODAY = dt.datetime.now(dt.UTC).date()
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -199,18 +198,7 @@ def test_landing_file_held_by_an_analyst(migrated, env, staging, production, san
 def test_deadlock_is_retried_as_a_whole_transaction(migrated, staging):
     staging.execute("CREATE TABLE IF NOT EXISTS deadlock_demo (id int PRIMARY KEY, n int)")
     staging.execute("INSERT INTO deadlock_demo VALUES (1, 0), (2, 0) ON CONFLICT DO NOTHING")
-    settings = migrated.staging
-
-    def connect():
-        return psycopg2.connect(
-            host=settings.host,
-            port=settings.port,
-            user=settings.user,
-            password=settings.password or None,
-            dbname=settings.name,
-        )
-
-    a, b = connect(), connect()
+    a, b = (connect(migrated.staging, application_name=APPLICATION_NAME) for _ in range(2))
     b_waits_for_row_1 = threading.Event()
     attempts: list[int] = []
     errors: list[BaseException] = []

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sandbox.jungle_scout import product_attributes, sales_points
 from sync.hourly import run_hourly
-from tests.helpers import Db, seed
+from tests.helpers import Db, seed, sync_status
 
 TODAY = dt.datetime.now(dt.UTC).date()
 YESTERDAY = TODAY - dt.timedelta(days=1)
@@ -46,16 +46,7 @@ def expected_sales(asin: str, start: dt.date, end: dt.date, revision: int = 0) -
 
 
 def status_of(db: Db, asin: str) -> dict:
-    cols = [
-        "has_product_data",
-        "has_sales_data",
-        "error",
-        "product_data_synced_at",
-        "sales_estimate_data_synced_at",
-        "product_fetch_attempted_at",
-    ]
-    row = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
-    return dict(zip(cols, row[0], strict=True)) if row else {}
+    return sync_status(db, asin, "product_fetch_attempted_at")
 
 
 def make_stale(db: Db, asin: str, product_days: int, sales_days: int) -> None:

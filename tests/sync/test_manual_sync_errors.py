@@ -7,23 +7,11 @@ from __future__ import annotations
 from extract.settings import NOT_FOUND_ERROR
 from sync.hourly import run_hourly
 from sync.manual import run_manual
-from tests.helpers import Db, seed
-
-COLUMNS = [
-    "has_product_data",
-    "has_sales_data",
-    "error",
-    "product_data_synced_at",
-    "sales_estimate_data_synced_at",
-    "product_fetch_attempted_at",
-    "created_at",
-    "updated_at",
-]
+from tests.helpers import Db, seed, sync_status
 
 
 def state(db: Db, asin: str) -> dict:
-    rows = db.rows(f'SELECT {", ".join(COLUMNS)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
-    return dict(zip(COLUMNS, rows[0], strict=True)) if rows else {}
+    return sync_status(db, asin, "product_fetch_attempted_at", "created_at", "updated_at")
 
 
 def test_sales_only_sync_keeps_product_not_found(migrated, staging, production, sandbox):

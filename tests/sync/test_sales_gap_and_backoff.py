@@ -13,7 +13,7 @@ from loaders.migrate import migrate
 from sandbox.jungle_scout import sales_points
 from sync.config import Config
 from sync.hourly import run_hourly
-from tests.helpers import Db, seed
+from tests.helpers import Db, seed, sync_status
 
 GO_SYNC_STATUS = """CREATE TABLE "{p}jungle_scout_sync_status" (
     asin VARCHAR(20) PRIMARY KEY, has_product_data BOOLEAN DEFAULT false,
@@ -50,17 +50,9 @@ def expected_sales(asin: str, start: dt.date, end: dt.date) -> list[tuple]:
 
 
 def state_of(db: Db, asin: str) -> dict:
-    cols = [
-        "has_product_data",
-        "has_sales_data",
-        "error",
-        "product_data_synced_at",
-        "sales_estimate_data_synced_at",
-        "failure_count",
-        "last_failure_at",
-    ]
-    row = db.rows(f'SELECT {", ".join(cols)} FROM "{{p}}jungle_scout_sync_status" WHERE asin = %s', (asin,))
-    return dict(zip(cols, row[0], strict=True))
+    state = sync_status(db, asin, "failure_count", "last_failure_at")
+    assert state, f"{asin} has no sync_status row"
+    return state
 
 
 def an_hour_later(db: Db) -> None:
