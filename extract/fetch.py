@@ -12,10 +12,10 @@ import contextvars
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import islice
 
 from extract import settings
 from extract.client import ApiError, JungleScoutClient, SalesAnswer
@@ -95,6 +95,18 @@ def sales_range(
 def _days_in_month(day: dt.date) -> int:
     nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return (nxt - dt.timedelta(days=1)).day
+
+
+@dataclass(frozen=True)
+class SalesCall:
+    """One sales request: the ASIN asked for, the range, why (for the step log), and what the
+    caller needs back with the answer (`tag`)."""
+
+    asin: str
+    start: dt.date
+    end: dt.date
+    why: str
+    tag: object = None
 
 
 @dataclass
@@ -186,7 +198,7 @@ class BatchFetcher:
                 log.debug("Not found list: [%s]", " ".join(missing), extra={"step": "SyncASINs"})
 
     def _sales(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
-        todo: list[tuple[AsinWork, dt.date, dt.date]] = []
+        calls: deque[SalesCall] = deque()
         for w in work:
             outcome = self.outcomes[w.asin]
             span = sales_range(w.sales_synced_at, self.run_date, self.date_range)
@@ -194,13 +206,22 @@ class BatchFetcher:
                 outcome.sales_status = "current"
                 continue
             outcome.sales_start, outcome.sales_end = span
-            todo.append((w, *span))
-        if not todo:
+            why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
+            calls.append(SalesCall(w.asin, *span, why, w))
+        yield from self.pooled(calls, self._sales_result)
+
+    def pooled(
+        self, calls: deque[SalesCall], handle: Callable[[SalesCall, SalesAnswer | ApiError], Iterable[tuple[str, dict]]]
+    ) -> Iterator[tuple[str, dict]]:
+        """Make the sales `calls` concurrently, as many in flight as the rate limiter lets through
+        (up to max_concurrency), and yield what `handle` makes of each answer (or ApiError) as it
+        arrives. `handle` may append more calls to `calls`; they go through the same pool."""
+        if not calls:
             return
-        workers = max(1, min(self.max_concurrency, len(todo)))
+        workers = max(1, min(self.max_concurrency, len(calls)))
         log.debug(
             "Fetching sales data for %d ASINs, up to %d requests in flight as the rate limit allows...",
-            len(todo),
+            len(calls),
             workers,
             extra={"step": "SyncASINs"},
         )
@@ -208,63 +229,72 @@ class BatchFetcher:
         counter = iter(range(workers))
         counter_lock = threading.Lock()
 
-        def fetch(w: AsinWork, start: dt.date, end: dt.date) -> tuple[AsinWork, SalesAnswer | ApiError]:
+        def fetch(call: SalesCall) -> tuple[SalesCall, SalesAnswer | ApiError]:
             if not hasattr(names, "n"):
                 with counter_lock:
                     names.n = next(counter)
             step = {"step": f"Worker {names.n}"}
-            why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
-            log.debug("Fetching sales for ASIN %s: %s to %s (%s)", w.asin, start, end, why, extra=step)
+            log.debug(
+                "Fetching sales for ASIN %s: %s to %s (%s)", call.asin, call.start, call.end, call.why, extra=step
+            )
             try:
-                answer = self.client.sales_estimates(w.asin, self.marketplace, start, end)
+                answer = self.client.sales_estimates(call.asin, self.marketplace, call.start, call.end)
             except ApiError as exc:
                 log.debug("ERROR: %s", exc, extra=step)
-                return w, exc
+                return call, exc
             log.debug(
                 "Sales API returned %s for ASIN %s",
                 "no rank data" if answer.no_data else f"{_points(answer)} data points",
-                w.asin,
+                call.asin,
                 extra=step,
             )
-            return w, answer
+            return call, answer
 
         # Workers log with the sync's context (flow, run id): each task runs in a copy of it.
         context = contextvars.copy_context()
 
-        def submit(pool: ThreadPoolExecutor, item: tuple[AsinWork, dt.date, dt.date]) -> Future:
-            return pool.submit(context.copy().run, fetch, *item)
+        def submit(pool: ThreadPoolExecutor, call: SalesCall) -> Future:
+            return pool.submit(context.copy().run, fetch, call)
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
             # Submit as workers free up: if the consumer gives up on this generator (a failed
             # landing), closing the pool waits for the requests in flight, not for every ASIN.
-            queue = iter(todo)
-            pending: set[Future] = {submit(pool, item) for item in islice(queue, workers)}
+            pending: set[Future] = set()
+            while calls and len(pending) < workers:
+                pending.add(submit(pool, calls.popleft()))
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    yield from self._sales_result(future)
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(submit(pool, nxt))
+                    call, answer = future.result()  # anything but an ApiError is a bug and must surface
+                    yield from handle(call, answer)
+                while calls and len(pending) < workers:
+                    pending.add(submit(pool, calls.popleft()))
 
-    def _sales_result(self, future: Future) -> Iterator[tuple[str, dict]]:
-        w, answer = future.result()  # anything but an ApiError is a bug and must surface
-        outcome = self.outcomes[w.asin]
+    def _sales_result(self, call: SalesCall, answer: SalesAnswer | ApiError) -> Iterator[tuple[str, dict]]:
+        outcome = self.outcomes[call.asin]
         if isinstance(answer, ApiError):
             outcome.sales_status = "failed"
             outcome.fail(answer.category, str(answer))
             return
         try:
-            rows = sales_rows(w.asin, self.marketplace, answer.items, outcome.sales_start, outcome.sales_end)
-        except Exception as exc:  # noqa: BLE001 - one bad answer fails its ASIN only
+            rows = self.answer_rows(call.asin, answer, outcome.sales_start, outcome.sales_end)
+        except RecordError as exc:
             outcome.sales_status = "failed"
-            outcome.fail("parse", _record_error(f"sales for {w.asin}", exc))
+            outcome.fail("parse", str(exc))
             log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
             return
         outcome.sales_points = len(rows)
         outcome.sales_status = "synced" if rows else "no_data"
         for row in rows:
             yield SALES, row
+
+    def answer_rows(self, asin: str, answer: SalesAnswer, start: dt.date, end: dt.date) -> list[dict]:
+        """The daily rows of one ASIN's own sales answer within [start, end]; raises RecordError
+        (naming the ASIN) for an answer that cannot be read."""
+        try:
+            return sales_rows(asin, self.marketplace, answer.items, start, end)
+        except Exception as exc:  # noqa: BLE001 - one bad answer fails its ASIN only
+            raise RecordError(_record_error(f"sales for {asin}", exc)) from exc
 
 
 def _record_error(what: str, exc: Exception) -> str:
