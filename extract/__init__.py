@@ -47,6 +47,32 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("sales_points", pa.int64()),
             ("error_category", pa.string()),
             ("error", pa.string()),
+            ("sales_synced_at", pa.timestamp("us")),
+        ]
+    ),
+    # Variation families (extract.families): the copied ranges of shared members' sales rows,
+    # and the audits of shared members fetched on their own.
+    "sales_provenance": pa.schema(
+        [
+            ("asin", pa.string()),
+            ("marketplace", pa.string()),
+            ("first_date", pa.date32()),
+            ("last_date", pa.date32()),
+            ("source_asin", pa.string()),
+        ]
+    ),
+    "family_audits": pa.schema(
+        [
+            ("marketplace", pa.string()),
+            ("asin", pa.string()),
+            ("source_asin", pa.string()),
+            ("parent_asin", pa.string()),
+            ("product_rank", pa.int64()),
+            ("first_date", pa.date32()),
+            ("last_date", pa.date32()),
+            ("days_compared", pa.int64()),
+            ("days_differing", pa.int64()),
+            ("first_differing_date", pa.date32()),
         ]
     ),
     "sync_batches": pa.schema(
@@ -66,7 +92,8 @@ FLUSH_ROWS = 5000  # rows per Arrow table: bounded memory, few files
 @dlt.source(name="jungle_scout", max_table_nesting=0)
 def jungle_scout_source(rows: Iterable[tuple[str, dict]], batch: dict) -> object:
     """One batch of API answers as landing tables: products, sales_estimates, asin_outcomes,
-    and a sync_batches row naming the run. `rows` yields (table, row) pairs."""
+    (with family sharing) sales_provenance and family_audits, and a sync_batches row naming the
+    run. `rows` yields (table, row) pairs."""
 
     @dlt.resource(name="jungle_scout", write_disposition="append")
     def responses() -> Iterator[object]:

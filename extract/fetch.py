@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from extract import settings
 from extract.client import ApiError, JungleScoutClient, SalesAnswer
+from extract.families import FamilySales, FamilyTally, Identity, Sharing
 from extract.records import RecordError, product_asin, product_row, sales_rows, valid_asin
 
 log = logging.getLogger("jssync.extract")
@@ -50,6 +51,9 @@ class AsinOutcome:
     sales_points: int = 0
     error_category: str | None = None  # db | api | parse | other
     error: str | None = None
+    # The sales sync time to record when it is not the merge's: a member that got its group's
+    # history from staging takes the time of the rows it copied (extract.families).
+    sales_synced_at: dt.datetime | None = None
 
     @property
     def failed(self) -> bool:
@@ -72,6 +76,7 @@ class AsinOutcome:
             "sales_points": self.sales_points,
             "error_category": self.error_category,
             "error": self.error,
+            "sales_synced_at": self.sales_synced_at,
         }
 
 
@@ -120,7 +125,15 @@ class BatchFetcher:
     fetch_products: bool = True
     fetch_sales: bool = True
     date_range: str = "1year"
+    # SALES_FAMILY_SHARING on: one sales call per shared-rank group (extract.families); None: one per ASIN.
+    sharing: Sharing | None = None
     outcomes: dict[str, AsinOutcome] = field(default_factory=dict)
+    family: FamilyTally = field(default_factory=FamilyTally)
+    identities: dict[str, Identity] = field(default_factory=dict)  # this batch's product data, with sharing
+
+    def span(self, w: AsinWork) -> tuple[dt.date, dt.date] | None:
+        """The sales range `w` needs in this batch (None: already current)."""
+        return sales_range(w.sales_synced_at, self.run_date, self.date_range)
 
     def run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
         """Yield (table, row) for products, sales and, last, one outcome per ASIN."""
@@ -141,7 +154,9 @@ class BatchFetcher:
         if self.fetch_products:
             yield from self._products([w for w in valid if w.kind != SALES_GAP])
         found = [w for w in valid if self.outcomes[w.asin].product_status in ("found", "skipped")]
-        if self.fetch_sales:
+        if self.fetch_sales and self.sharing is not None:
+            yield from FamilySales(self, self.sharing, self.identities).run(found)
+        elif self.fetch_sales:
             yield from self._sales(found)
         for outcome in self.outcomes.values():
             yield OUTCOMES, outcome.row(self.marketplace)
@@ -164,6 +179,8 @@ class BatchFetcher:
                             continue  # not asked for, or already seen on an earlier page
                         try:
                             rows[asin] = product_row(item, self.marketplace, self.run_date)
+                            if self.sharing is not None:
+                                self.identities[asin] = Identity.of_row(rows[asin])
                         except Exception as exc:  # noqa: BLE001 - one bad record fails its ASIN only
                             outcome = self.outcomes[asin]
                             outcome.product_status = "invalid"
@@ -208,7 +225,7 @@ class BatchFetcher:
             outcome.sales_start, outcome.sales_end = span
             why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
             calls.append(SalesCall(w.asin, *span, why, w))
-        yield from self.pooled(calls, self._sales_result)
+        yield from self.pooled(calls, self.sales_result)
 
     def pooled(
         self, calls: deque[SalesCall], handle: Callable[[SalesCall, SalesAnswer | ApiError], Iterable[tuple[str, dict]]]
@@ -270,7 +287,8 @@ class BatchFetcher:
                 while calls and len(pending) < workers:
                     pending.add(submit(pool, calls.popleft()))
 
-    def _sales_result(self, call: SalesCall, answer: SalesAnswer | ApiError) -> Iterator[tuple[str, dict]]:
+    def sales_result(self, call: SalesCall, answer: SalesAnswer | ApiError) -> Iterator[tuple[str, dict]]:
+        """The rows of an ASIN's own answer (its outcome says the range), or its failure."""
         outcome = self.outcomes[call.asin]
         if isinstance(answer, ApiError):
             outcome.sales_status = "failed"

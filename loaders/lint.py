@@ -18,7 +18,15 @@ CONTEXT.update(verify_context())  # jssync verify's queries and the data-test wr
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).
-STAGING_ONLY = {"sync_status", "production_outbox", "publish_product_data", "publish_sales_estimate_data"}
+STAGING_ONLY = {
+    "sync_status",
+    "production_outbox",
+    "publish_product_data",
+    "publish_sales_estimate_data",
+    "asin_family",
+    "sales_provenance",
+    "family_audits",
+}
 
 
 def targets_of(path) -> tuple[str, ...]:

@@ -97,6 +97,10 @@ class SyncStatus:
     warnings: list[str] = field(default_factory=list)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
+    # Variation families (issue 18): ASINs whose sales rows this run copied from their shared-rank
+    # group's one call, and the audit of shared members fetched on their own.
+    sales_shared_asins: int = 0
+    family_audit: dict = field(default_factory=lambda: {"checked": 0, "mismatched": 0, "demoted_groups": 0})
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
@@ -188,4 +192,6 @@ class SyncStatus:
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
             },
+            "sales_shared_asins": self.sales_shared_asins,
+            "family_audit": dict(self.family_audit),
         }
