@@ -86,6 +86,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
+# The family tables exist from the first load on, with sharing off too, so the views and example
+# queries over them always run.
+ALWAYS_CREATED = frozenset({"sales_provenance", "family_audits"})
 FLUSH_ROWS = 5000  # rows per Arrow table: bounded memory, few files
 
 
@@ -100,15 +103,20 @@ def jungle_scout_source(rows: Iterable[tuple[str, dict]], batch: dict) -> object
         """Every row of the batch, routed to its table."""
         yield _table("sync_batches", [batch])
         buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+        sent: set[str] = set()
         for table, row in rows:
             buffer = buffers[table]
             buffer.append(row)
             if len(buffer) >= FLUSH_ROWS:
                 yield _table(table, buffer)
+                sent.add(table)
                 buffer.clear()
         for table, buffer in buffers.items():
             if buffer:
                 yield _table(table, buffer)
+                sent.add(table)
+        for table in ALWAYS_CREATED - sent:  # dlt creates a table with its first rows: none here
+            yield _table(table, [])
 
     return responses
 

@@ -10,6 +10,9 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+import duckdb
+
+from extract.landing import FILE_NAME
 from sandbox.jungle_scout import product_attributes
 from sync.hourly import run_hourly
 from tests.helpers import Db, seed, sync_status
@@ -91,6 +94,16 @@ def test_one_sales_call_per_shared_group_plus_the_audit(migrated, staging, sandb
         (first, last, source), *more = ranges
         assert not more and source in calls and source[:-2] == asin[:-2]
         assert last == YESTERDAY and (last - first).days in (365, 366)
+    # The landing file says the same: the copied ranges, the days they cover, the audit.
+    with duckdb.connect(str(migrated.landing_dir / FILE_NAME), read_only=True) as con:
+        landed = con.execute(
+            "SELECT asin, first_date, last_date, source_asin FROM landing.sales_provenance ORDER BY asin"
+        ).fetchall()
+        days = con.execute("SELECT asin, count(*), min(source_asin) FROM landing.shared_sales GROUP BY 1").fetchall()
+        audits = con.execute("SELECT asin, days_differing FROM landing.family_audits").fetchall()
+    assert {a: [tuple(r)] for a, *r in landed} == shared
+    assert sorted(days) == sorted((a, (r[0][1] - r[0][0]).days + 1, r[0][2]) for a, r in shared.items())
+    assert len(audits) == 1 and audits[0][1] == 0 and audits[0][0] in calls
 
 
 def test_default_off_is_one_sales_call_per_asin(migrated, staging, sandbox):
@@ -156,9 +169,7 @@ def test_a_lying_family_is_caught_by_a_full_audit_and_ends_exact(migrated, stagi
     assert provenance(staging) == {}
     demoted = staging.rows('SELECT parent_asin, days_differing > 300 FROM "{p}jssync_family_demotions"')
     assert demoted == [("B0FLLIE100", True)]
-    audits = staging.rows(
-        'SELECT asin, days_compared, days_differing = 0 FROM "{p}jssync_family_audits" ORDER BY asin'
-    )
+    audits = staging.rows('SELECT asin, days_compared, days_differing = 0 FROM "{p}jssync_family_audits" ORDER BY asin')
     assert [(a, ok) for a, _, ok in audits] == [(a, a.startswith("B0FS")) for a, _, _ in audits]
     assert all(days in (366, 367) for _, days, _ in audits) and len(audits) == 4
 
