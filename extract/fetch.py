@@ -26,16 +26,20 @@ log = logging.getLogger("jssync.extract")
 
 PRODUCTS, SALES, OUTCOMES = "products", "sales_estimates", "asin_outcomes"
 SALES_GAP = "sales_gap"  # product data synced, sales not: one sales call, no product call
+FAMILY = "family"  # not due itself: refreshed with the shared-rank group of an ASIN that is
 
 
 @dataclass(frozen=True)
 class AsinWork:
-    """One ASIN to sync: `kind` is new, sales_gap or stale; `sales_synced_at` drives the sales
-    range. A sales_gap ASIN gets its sales only (its product data is current)."""
+    """One ASIN to sync: `kind` is new, sales_gap, stale or family; `sales_synced_at` drives the
+    sales range. A sales_gap ASIN gets its sales only (its product data is current). `sales_group`
+    names the shared-rank group the selection took it with (family sharing), so a batch never
+    splits a group."""
 
     asin: str
     kind: str = "new"
     sales_synced_at: dt.datetime | None = None
+    sales_group: str | None = None
 
 
 @dataclass

@@ -128,7 +128,7 @@ def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutc
     limit = flow.time_limit(run)
     started = time.monotonic()
     outcomes: list[AsinOutcome] = []
-    for number, start in enumerate(range(0, len(work), size), start=1):
+    for number, (start, stop) in enumerate(_chunks(work, size), start=1):
         if number > 1 and limit is not None and time.monotonic() - started > limit:
             left = len(work) - start
             status.warnings.append(f"time allowance used up: {left} selected ASINs left for the next run")
@@ -136,7 +136,7 @@ def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutc
             break
         status.current_batch = number
         run.save()
-        chunk = process_batch(run, work[start : start + size], number, **flow.fetch(run))
+        chunk = process_batch(run, work[start:stop], number, **flow.fetch(run))
         outcomes.extend(o for o in chunk if o.product_status == "not_found" or o.failed)
         flow.after_batch(run, number)
         gate = run.budget
@@ -145,3 +145,16 @@ def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutc
                 status.warnings.append(SPENT_MESSAGE)
             break
     return outcomes
+
+
+def _chunks(work: list[AsinWork], size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each batch: `size` ASINs, a batch going on to the end of the shared-rank
+    group it would otherwise split (the selection lists a group's members together)."""
+    out, start = [], 0
+    while start < len(work):
+        stop = min(start + size, len(work))
+        while 0 < stop < len(work) and work[stop].sales_group and work[stop].sales_group == work[stop - 1].sales_group:
+            stop += 1
+        out.append((start, stop))
+        start = stop
+    return out

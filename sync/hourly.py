@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from extract.fetch import SALES_GAP, AsinWork
+from extract.fetch import FAMILY, SALES_GAP, AsinWork
 from sync import freshness, pacing
 from sync.config import Config
 from sync.flow import Flow, run_flow
@@ -75,18 +75,23 @@ class Hourly(Flow):
                     "stale_days": cfg.stale_data_threshold_days,
                     "retry_days": cfg.product_not_found_retry_days,
                     "now": plan.select_now,
+                    "family_sharing": cfg.sales_family_sharing,
+                    "marketplace": run.marketplace,
                 },
             )
             if plan.limit > 0
             else []
         )
-        work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
+        work = [AsinWork(asin, kind, synced, group) for asin, kind, synced, group in rows]
         new = [w.asin for w in work if w.kind == "new"]
         gaps = [w.asin for w in work if w.kind == SALES_GAP]
-        stale = len(work) - len(new) - len(gaps)
+        family = [w.asin for w in work if w.kind == FAMILY]
+        stale = len(work) - len(new) - len(gaps) - len(family)
         self.step("Select", "Found %d NEW ASINs", len(new))
         self.step("Select", "Found %d SALES-GAP ASINs", len(gaps))
         self.step("Select", "Found %d STALE ASINs", stale)
+        if family:
+            self.step("Select", "Found %d ASINs refreshed with their shared-rank group", len(family))
         log.debug("Selected %d ASINs total:", len(work))
         log.debug("  - New ASINs: %d", len(new))
         log.debug("  - Sales-gap ASINs: %d (sales only)", len(gaps))

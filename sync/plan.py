@@ -31,6 +31,9 @@ JSON_KEYS = (
     "best_threshold_days",
 )
 HORIZON_DAYS = 30
+# The marketplace whose demoted family groups the plan's selection respects (`jssync plan` reads
+# the catalogue, which is the same for every marketplace; the hourly job syncs this one).
+MARKETPLACE = "us"
 
 
 def with_overrides(
@@ -57,6 +60,8 @@ def _select_params(config: Config, run_plan: pacing.RunPlan, now: dt.datetime) -
         "stale_days": config.stale_data_threshold_days,
         "retry_days": config.product_not_found_retry_days,
         "now": run_plan.select_now or now,
+        "family_sharing": config.sales_family_sharing,
+        "marketplace": MARKETPLACE,
     }
 
 
