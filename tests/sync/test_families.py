@@ -15,6 +15,8 @@ import duckdb
 from extract.landing import FILE_NAME
 from sandbox.jungle_scout import product_attributes
 from sync.hourly import run_hourly
+from sync.manual import run_manual
+from sync.master import run_master
 from tests.helpers import Db, seed, sync_status
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -219,3 +221,45 @@ def test_a_new_member_of_a_synced_group_copies_its_history_without_a_call(migrat
     donor = sync_status(staging, source[0])["sales_estimate_data_synced_at"]
     assert sync_status(staging, SHARED[2])["sales_estimate_data_synced_at"] == donor
     assert sales(production, [SHARED[2]])[SHARED[2]] == newcomer
+
+
+def test_a_due_member_refreshes_its_group_in_one_call_and_an_own_rank_leaves_at_once(migrated, staging, sandbox):
+    seed(staging, SHARED)
+    run_hourly(sharing(migrated, audit=0), "us")
+    age = (
+        'UPDATE "{p}jungle_scout_sync_status" SET sales_estimate_data_synced_at = %(at)s, '
+        "product_data_synced_at = CASE WHEN asin = %(due)s THEN %(at)s - interval '40 days' ELSE %(at)s END"
+    )
+    three_days_ago = dt.datetime.combine(TODAY - dt.timedelta(days=3), dt.time(6))
+    staging.execute(age, {"at": three_days_ago, "due": SHARED[0]})
+    sandbox.reset()
+
+    # Only the first is due (its product data are 40 days old): its group comes with it.
+    status = run_hourly(sharing(migrated, audit=0), "us").as_dict()
+    assert status["total_asins_processed"] == 3 and status["stale_asins_synced"] == 1
+    assert len(sales_calls(sandbox)) == 1 and product_calls(sandbox) == 1
+    assert status["sales_shared_asins"] == 2
+    fresh = {sync_status(staging, a)["product_data_synced_at"].date() for a in SHARED}
+    assert fresh == {TODAY}  # refreshed together: they come due together again
+
+    # A variation whose product data now show a rank of its own leaves the group in that run.
+    staging.execute(age, {"at": three_days_ago, "due": SHARED[0]})
+    sandbox.reset()
+    sandbox.set_faults(bad_values={SHARED[1]: {"product_rank": 77}})
+    status = run_hourly(sharing(migrated, audit=0), "us").as_dict()
+    calls = sales_calls(sandbox)
+    assert len(calls) == 2 and SHARED[1] in calls and status["sales_shared_asins"] == 1
+    assert staging.scalar('SELECT product_rank FROM "{p}jssync_asin_family" WHERE asin = %s', (SHARED[1],)) == 77
+
+
+def test_master_and_manual_syncs_share_too(migrated, staging, sandbox):
+    seed(staging, [*SHARED, *STANDALONE])
+    cfg = sharing(migrated, audit=0)
+    assert run_manual(cfg, "product", "us").successful_product_sync == 5 and sales_calls(sandbox) == []
+    # A sales-only sync groups the variations by the product data staging holds.
+    manual = run_manual(cfg, "sales", "us").as_dict()
+    assert len(sales_calls(sandbox)) == 1 + 2 and manual["sales_shared_asins"] == 2
+    sandbox.reset()
+    master = run_master(cfg, "us", mode="fresh", date_range="1month").as_master_dict()
+    assert len(sales_calls(sandbox)) == 1 + 2 and master["sales_shared_asins"] == 2
+    assert master["processed_asins"] == 5 and master["failed_asins"] == 0
