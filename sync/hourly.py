@@ -145,8 +145,7 @@ def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> p
     cfg, status = run.config, run.status
     rpa = pacing.DEFAULT_REQUESTS_PER_ASIN
     if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
-        rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)
-        rpa = max(rpa, pacing.DEFAULT_REQUESTS_PER_ASIN)
+        rpa = pacing.measured_requests_per_asin(run.query, cfg, marketplace=run.marketplace)
     plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit)
     status.plan = {
         "limit": plan.limit,
@@ -154,6 +153,8 @@ def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> p
         "capped_by": plan.capped_by,
         "requests_per_asin": round(rpa, 4),
     }
+    if cfg.sales_family_sharing:  # the requests per ASIN are measured over runs that shared alike
+        status.plan["family_sharing"] = True
     log.debug(
         "Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)",
         plan.limit,
