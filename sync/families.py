@@ -77,3 +77,12 @@ def add_tally(status, tally: FamilyTally) -> None:
     audit["checked"] += tally.checked
     audit["mismatched"] += tally.mismatched
     audit["demoted_groups"] += tally.demoted_groups
+    if audit["mismatched"]:  # the owner's signal that the sharing does not hold everywhere: a yellow report
+        warning = (
+            f"family audit: {audit['mismatched']} of {audit['checked']} shared ASINs checked sold differently "
+            f"from their group; {audit['demoted_groups']} groups now get a sales call per ASIN"
+        )
+        status.warnings[:] = [w for w in status.warnings if not w.startswith(AUDIT_WARNING)] + [warning]
+
+
+AUDIT_WARNING = "family audit: "

@@ -12,11 +12,15 @@ from decimal import Decimal
 
 import duckdb
 
+from extract.families import FamilyTally
 from extract.landing import FILE_NAME
 from sandbox.jungle_scout import product_attributes
+from sync.families import add_tally
 from sync.hourly import run_hourly
 from sync.manual import run_manual
 from sync.master import run_master
+from sync.report import YELLOW, build_payload
+from sync.status import SyncStatus, utcnow
 from tests.helpers import Db, seed, sync_status
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -263,3 +267,24 @@ def test_master_and_manual_syncs_share_too(migrated, staging, sandbox):
     master = run_master(cfg, "us", mode="fresh", date_range="1month").as_master_dict()
     assert len(sales_calls(sandbox)) == 1 + 2 and master["sales_shared_asins"] == 2
     assert master["processed_asins"] == 5 and master["failed_asins"] == 0
+
+
+def test_the_report_shows_the_shared_asins_and_the_audit():
+    status = SyncStatus(kind="hourly", run_id="r", started_at=utcnow(), completed_at=utcnow())
+    assert not {"Shared sales", "Family audit"} & {f["name"] for f in build_payload(status)["embeds"][0]["fields"]}
+    add_tally(status, FamilyTally(shared=40, checked=2))
+    add_tally(status, FamilyTally(shared=10, checked=1, mismatched=1, demoted_groups=1))
+    assert (status.sales_shared_asins, status.family_audit) == (
+        50,
+        {"checked": 3, "mismatched": 1, "demoted_groups": 1},
+    )
+    embed = build_payload(status)["embeds"][0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Shared sales"] == "50 ASINs"
+    assert fields["Family audit"] == "3 checked, 1 mismatched, 1 groups demoted"
+    # A mismatch is the owner's news that the sharing does not hold there: the report is yellow.
+    assert status.warnings == [
+        "family audit: 1 of 3 shared ASINs checked sold differently from their group; 1 groups now get a sales "
+        "call per ASIN"
+    ]
+    assert embed["color"] == YELLOW
