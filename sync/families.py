@@ -80,7 +80,8 @@ def add_tally(status, tally: FamilyTally) -> None:
     if audit["mismatched"]:  # the owner's signal that the sharing does not hold everywhere: a yellow report
         warning = (
             f"family audit: {audit['mismatched']} of {audit['checked']} shared ASINs checked sold differently "
-            f"from their group; {audit['demoted_groups']} groups now get a sales call per ASIN"
+            f"from their group; the members of {audit['demoted_groups']} "
+            f"{'group' if audit['demoted_groups'] == 1 else 'groups'} now get a sales call each"
         )
         status.warnings[:] = [w for w in status.warnings if not w.startswith(AUDIT_WARNING)] + [warning]
 

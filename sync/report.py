@@ -152,7 +152,7 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("Shared sales", f"{status.sales_shared_asins} ASINs"))
         verdict = f"{audit['checked']} checked, {audit['mismatched']} mismatched"
         if audit["demoted_groups"]:
-            verdict += f", {audit['demoted_groups']} groups demoted"
+            verdict += f", {audit['demoted_groups']} {'group' if audit['demoted_groups'] == 1 else 'groups'} demoted"
         fields.append(field("Family audit", verdict))
     if lowered := _rate_lowered(status):
         fields.append(field("API rate", lowered, False))

@@ -281,10 +281,10 @@ def test_the_report_shows_the_shared_asins_and_the_audit():
     embed = build_payload(status)["embeds"][0]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Shared sales"] == "50 ASINs"
-    assert fields["Family audit"] == "3 checked, 1 mismatched, 1 groups demoted"
+    assert fields["Family audit"] == "3 checked, 1 mismatched, 1 group demoted"
     # A mismatch is the owner's news that the sharing does not hold there: the report is yellow.
     assert status.warnings == [
-        "family audit: 1 of 3 shared ASINs checked sold differently from their group; 1 groups now get a sales "
-        "call per ASIN"
+        "family audit: 1 of 3 shared ASINs checked sold differently from their group; the members of 1 group "
+        "now get a sales call each"
     ]
     assert embed["color"] == YELLOW
