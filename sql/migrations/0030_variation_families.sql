@@ -148,9 +148,13 @@ BEGIN
         FROM keyed AS k
         GROUP BY 1
     ),
+    brought AS (
+        SELECT m.grp, count(*) AS asins FROM companions AS m GROUP BY m.grp
+    ),
     sized AS (
-        SELECT u.unit, u.pos, u.asins + (SELECT count(*) FROM companions AS m WHERE m.grp = u.unit) AS asins
+        SELECT u.unit, u.pos, u.asins + COALESCE(b.asins, 0) AS asins
         FROM units AS u
+        LEFT JOIN brought AS b ON b.grp = u.unit
     ),
     running AS (
         SELECT z.unit, z.pos, sum(z.asins) OVER (ORDER BY z.pos) AS total FROM sized AS z
