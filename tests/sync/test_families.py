@@ -288,3 +288,31 @@ def test_the_report_shows_the_shared_asins_and_the_audit():
         "now get a sales call each"
     ]
     assert embed["color"] == YELLOW
+
+
+def test_an_audit_of_a_copied_history_demotes_and_the_members_outside_the_batch_follow(
+    migrated, staging, production, sandbox
+):
+    seed(staging, LYING)
+    run_hourly(sharing(migrated, audit=0), "us")  # unaudited: two members hold copies
+    assert len(provenance(staging)) == 2
+    sandbox.reset()
+    newcomer = "B0FLLIE104"
+    seed(staging, [newcomer])
+    status = run_hourly(sharing(migrated, audit=100), "us").as_dict()
+    # The newcomer would copy the group's history; audited on its own, it differs: demoted.
+    assert sales_calls(sandbox) == [newcomer]
+    assert status["family_audit"] == {"checked": 1, "mismatched": 1, "demoted_groups": 1}
+    # The members holding copies were not in the batch: they are sales gaps now, due from their first shared day.
+    gaps = [a for a in LYING if a in provenance(staging)]
+    for asin in gaps:
+        assert sync_status(staging, asin)["sales_estimate_data_synced_at"].date() == provenance(staging)[asin][0][0]
+    sandbox.reset()
+    later = run_hourly(sharing(migrated, audit=100), "us").as_dict()
+    assert sorted(sales_calls(sandbox)) == sorted(gaps) and later["sales_gap_asins_synced"] == 2
+    assert provenance(staging) == {}
+    everyone = [*LYING, newcomer]
+    exact = sales(staging, everyone)
+    forget_syncs(staging, production)
+    run_hourly(migrated, "us")
+    assert sales(staging, everyone) == exact  # as per-ASIN calls give them
