@@ -208,7 +208,7 @@ class FamilySales:
         for w in work:  # standalone, own rank, no rank, demoted group: a call of its own
             if w.asin not in in_groups:
                 demoted_member = self.identities.get(w.asin) is not None and self.identities[w.asin].key in demoted
-                self._own_call(w, "its group was demoted" if demoted_member else None)
+                self._own_call(w, demoted=demoted_member)
         self._plan(groups)
         shared = [w for g in groups for w in g.shared]
         if shared:
@@ -269,17 +269,21 @@ class FamilySales:
         starts = [d for d in (span[0] if span else None, self.since.get(w.asin)) if d is not None]
         return min(starts)
 
-    def _own_call(self, w: AsinWork, why: str | None = None) -> None:
+    def _own_call(self, w: AsinWork, *, demoted: bool = False) -> None:
+        """A call of its own for `w`, reaching back over its shared rows (free: the call is made
+        anyway); a current member of a demoted group is called only to fetch its copies again."""
         from extract.fetch import SalesCall
 
         span = self.spans.get(w.asin)
-        if span is None and w.asin not in self.since:
-            return  # current, and nothing shared to fetch again
+        if span is None and not (demoted and w.asin in self.since):
+            return  # current
         start = self._refetch_start(w)
         end = self.fetcher.run_date - dt.timedelta(days=1)
         outcome = self.fetcher.outcomes[w.asin]
         outcome.sales_start, outcome.sales_end = start, end
-        if why is None:
+        if demoted:
+            why = "its group was demoted"
+        else:
             why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
         if w.asin in self.since:
             why += "; its shared rows fetched again"
