@@ -15,6 +15,7 @@ from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
 from loaders.merge import StagingTransaction, merge_staging
+from sync import archiving
 from sync.publishing import publish_pending
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus, utcnow
@@ -62,7 +63,10 @@ def process_batch(
     status.landing["load_id"] = load.load_id
     log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id, extra={"step": "SyncASINs"})
     txn = StagingTransaction(
-        run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None, mark_master_queue=mark_master_queue
+        run_id=status.run_id,
+        lock_pid=run.lock.pid if run.lock else None,
+        mark_master_queue=mark_master_queue,
+        archive=archiving.prepare(run, load),  # LANDING_ARCHIVE_URL: the load's files, kept with the merge
     )
     try:
         merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
@@ -82,6 +86,7 @@ def process_batch(
     status.total_api_calls = run.usage.total
     run.record_usage()
     publish_pending(run)
+    archiving.upload_pending(run)
     run.save()
     return outcomes
 

@@ -21,7 +21,7 @@ from extract.ratelimit import RateLimiter
 from extract.text import Scrubber, first_line
 from loaders.connections import DatabaseUnavailable, connect
 from loaders.execute import run_model
-from sync import logs, report
+from sync import archiving, logs, report
 from sync.config import Config
 from sync.guard import SyncLock
 from sync.status import SyncStatus, utcnow
@@ -62,6 +62,7 @@ class SyncRun:
         self.production_ok = True
         self.lock: SyncLock | None = None
         self.budget: object = None  # extract.budget.RequestBudget: the monthly budget's gate, if armed
+        self.archive: object = None  # sync.archiving.ArchiveRun: the landing archive's part of the run
         self.status = SyncStatus(
             kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace, started_at=utcnow(), is_running=True
         )
@@ -157,6 +158,7 @@ class SyncRun:
         """Finish the status, save it and the API usage, release everything, then send the
         Discord report (after the lock is released: a slow webhook must not hold up the next sync).
         Never raises: each step that fails is logged and the rest still happen."""
+        self._quietly("closing the landing archive", archiving.close, self)
         self.status.is_running = False
         self.status.completed_at = utcnow()
         self.status.total_api_calls = self.usage.total
