@@ -227,7 +227,7 @@ class Archive:
                 for statement in statements(render_landing_sql(sources, "TABLE")):
                     con.execute(statement)
                 for landing in sources:
-                    counts[landing] = con.table(f"{DATASET}.{landing}").aggregate("count(*)").fetchone()[0]
+                    counts[landing] = con.table(f"{DATASET}.{landing}").aggregate("count(*)").fetchall()[0][0]
         create_views(target)
         return counts
 
