@@ -72,7 +72,7 @@ def parse(raw: str) -> ArchiveUrl:
         if not path:
             raise ArchiveUrlError(f"file:// needs an absolute directory, not the filesystem root; use {allowed}")
         return ArchiveUrl(url=raw.strip(), scheme=scheme, bucket="", path=path, secrets=secrets)
-    bucket = (parts.hostname or "").lower()
+    bucket = parts.netloc.rpartition("@")[2]  # as given: a bucket name is lower-case, never folded
     if port is not None or not 3 <= len(bucket) <= 222 or not set(bucket) <= _BUCKET_CHARS:
         raise ArchiveUrlError(f"{scheme}:// needs a bucket name (3-222 of a-z 0-9 - _ .); use {allowed}")
     return ArchiveUrl(url=raw.strip(), scheme=scheme, bucket=bucket, path=path, secrets=secrets)
