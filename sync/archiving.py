@@ -50,7 +50,7 @@ def _work_dir(run: SyncRun) -> Path:
 
 
 def _state(run: SyncRun) -> ArchiveRun | None:
-    if run.config.landing_archive is None:
+    if run.config.landing_archive is None or run.kind == "verify":  # a verify run lands nothing
         return None
     if run.archive is None:
         try:
