@@ -59,8 +59,7 @@ def run(args: argparse.Namespace, cfg: config_mod.Config) -> int:
         return EXIT_CONFIG
     if cfg.landing_archive is None:
         print(
-            "jssync: LANDING_ARCHIVE_URL is not set (the file://, gs:// or s3:// URL the syncs archive "
-            "every load to)",
+            "jssync: LANDING_ARCHIVE_URL is not set (the file://, gs:// or s3:// URL the syncs archive every load to)",
             file=sys.stderr,
         )
         return EXIT_CONFIG

@@ -222,6 +222,11 @@ def cmd_landing(args: argparse.Namespace) -> int:
         return archive_cli.run(args, cfg)
     file = (cfg.landing_dir / FILE_NAME).resolve()
     print(f"Landing file: {file}")
+    if cfg.landing_archive is not None:
+        print(
+            f"Archive: {cfg.landing_archive.public} (LANDING_ARCHIVE_URL; `jssync landing --archive` prints "
+            "DuckDB SQL over it, `--from-archive PATH` builds a DuckDB file from it)"
+        )
     if not file.exists():
         print("It does not exist yet: the first sync creates it (LANDING_DIR sets the directory).")
         return EXIT_OK

@@ -102,6 +102,8 @@ class Archive:
         self.url = url
         self.work_dir = Path(work_dir)  # dlt's state of the archive pipeline
         self._fs = None
+        self._dlt = None
+        self._load_id = ""
         _register_filesystem(url.scheme)
 
     @property
@@ -120,20 +122,12 @@ class Archive:
     def upload(self, load_id: str, files: Sequence[ArchiveFile], *, replace: bool = False) -> int:
         """Put one load's files into the archive through dlt; returns the files written. `replace`
         first removes what an earlier, failed attempt at this load may have left."""
-        import dlt
-
         if replace:
             self.remove(load_id)
-        destination = dlt.destinations.filesystem(
-            bucket_url=self.url.root,
-            credentials=_credentials(self.url),
-            kwargs=_fs_kwargs(self.url),
-            layout=LAYOUT,
-            extra_placeholders={"landing_load_id": load_id},
-        )
-        pipeline = self._pipeline(destination)
+        pipeline = self._pipeline()
         if pipeline.has_pending_data:  # a killed attempt's package: the files come again from staging
-            pipeline = self._pipeline(destination, forget=True)
+            pipeline = self._pipeline(forget=True)
+        self._load_id = load_id  # the layout's {landing_load_id} for every file of this run
         try:
             pipeline.run(_source(files))
         except Exception as exc:
@@ -141,17 +135,33 @@ class Archive:
             raise ArchiveError(f"the archive did not take load {load_id}: {_root_cause(exc)}") from exc
         return len(files)
 
-    def _pipeline(self, destination: object, *, forget: bool = False) -> object:
+    def _pipeline(self, *, forget: bool = False) -> object:
+        """dlt's pipeline into the archive, made once: each upload names its load through the
+        layout's placeholder, which reads the load being uploaded."""
         import dlt
 
         if forget:
             self._forget()
-        return dlt.pipeline(
-            pipeline_name=PIPELINE, pipelines_dir=str(self.work_dir), destination=destination, dataset_name=DATASET
-        )
+        if self._dlt is None:
+            # Ours, not the user's to set: the archive keeps no state dlt must restore, and a run
+            # trace per upload would only cost time.
+            os.environ[f"{PIPELINE.upper()}__RESTORE_FROM_DESTINATION"] = "false"
+            os.environ[f"{PIPELINE.upper()}__ENABLE_RUNTIME_TRACE"] = "false"
+            destination = dlt.destinations.filesystem(
+                bucket_url=self.url.root,
+                credentials=_credentials(self.url),
+                kwargs=_fs_kwargs(self.url),
+                layout=LAYOUT,
+                extra_placeholders={"landing_load_id": lambda *_: self._load_id},
+            )
+            self._dlt = dlt.pipeline(
+                pipeline_name=PIPELINE, pipelines_dir=str(self.work_dir), destination=destination, dataset_name=DATASET
+            )
+        return self._dlt
 
     def _forget(self) -> None:
         shutil.rmtree(self.work_dir / PIPELINE, ignore_errors=True)
+        self._dlt = None
 
     def remove(self, load_id: str) -> int:
         """Delete every file of one load from the archive; returns how many there were."""

