@@ -112,7 +112,10 @@ class Archive:
         if self._fs is None:
             import fsspec
 
-            self._fs, _ = fsspec.core.url_to_fs(self.url.root, **_fs_kwargs(self.url))
+            # No listing cache: dlt writes through an instance of its own, so a cached listing of
+            # this one would miss its files.
+            options = {**_fs_kwargs(self.url), "use_listings_cache": False, "skip_instance_cache": True}
+            self._fs, _ = fsspec.core.url_to_fs(self.url.root, **options)
         return self._fs
 
     def table_dir(self, table: str) -> str:
@@ -194,10 +197,6 @@ class Archive:
             if paths:
                 found[table] = sorted(paths, key=lambda p: (load_time(_load_of(p)), p))
         return found
-
-    def loads(self) -> list[str]:
-        """The load ids the archive holds (those with a `sync_batches` file), oldest first."""
-        return list(dict.fromkeys(_load_of(p) for p in self.listing().get("sync_batches", [])))
 
     def location(self, path: str) -> str:
         """An fsspec path as DuckDB reads it: a local path, or the URL with its scheme."""
