@@ -59,6 +59,16 @@ _EXTRAS = {
         "items": {"type": "string"},
         "description": "why a completed run is yellow: budget spent, freshness below the SLA",
     },
+    "production": {
+        "type": "string",
+        "enum": ["enabled", "disabled"],
+        "description": "disabled: staging-only (DB_PROD_HOST empty), no production step ran",
+    },
+    "catalogue": {
+        "type": "object",
+        "description": "the catalogue the run read: table, asin_column, visibility_column, "
+        "table_from (the meta table that named it, or null), switched_from (the table a switch left)",
+    },
 }
 
 SCHEMAS: dict[str, dict] = {

@@ -227,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def script() -> None:
     """Console entry point: exceptions become one clear message and an exit code."""
+    from loaders.catalogue import CatalogueError
     from loaders.connections import DatabaseUnavailable
     from loaders.migrate import MigrationError
     from loaders.render import RenderError
@@ -240,7 +241,7 @@ def script() -> None:
     except SyncAlreadyRunning as exc:
         print(f"jssync: {exc}", file=sys.stderr)
         code = EXIT_BUSY
-    except (DatabaseUnavailable, MigrationError, RenderError) as exc:
+    except (DatabaseUnavailable, MigrationError, RenderError, CatalogueError) as exc:
         print(f"jssync: {exc}", file=sys.stderr)
         code = EXIT_FAILED
     except KeyboardInterrupt:
