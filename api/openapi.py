@@ -327,10 +327,13 @@ DOCUMENT: dict = {
                             "properties": {
                                 "message": {"type": "string"},
                                 "staging": {"type": "string"},
-                                "production": {"type": "string"},
+                                "production": {
+                                    "type": "string",
+                                    "description": "ok, or disabled when staging-only (DB_PROD_HOST empty)",
+                                },
                             },
                         },
-                        "both databases answer",
+                        "both databases answer (staging-only: staging answers)",
                     ),
                     "503": _json(
                         {

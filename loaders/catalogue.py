@@ -223,7 +223,8 @@ def resolve(conn, prefix: str, settings: CatalogueSettings, *, record: bool = Fa
         if row is None or row[0] is None:
             return catalogue
         previous = Catalogue(row[0], row[1], row[2])
-        if catalogue.same_place(previous):
+        if catalogue.same_place(previous):  # switched away and back before a cleanup: nothing to do
+            run_model(cur, "catalogue_state_forget_previous", "staging", prefix)
             return catalogue
         try:
             _check_table(cur, prefix, previous, "the catalogue the last cleanup read")

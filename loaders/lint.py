@@ -9,6 +9,7 @@ import sqlglot
 from sqlglot.errors import ParseError
 
 from loaders.catalogue import Catalogue
+from loaders.level import lint_context as level_context
 from loaders.render import TARGETS, list_templates, render
 from loaders.verify import lint_context as verify_context
 
@@ -16,6 +17,7 @@ from loaders.verify import lint_context as verify_context
 # spell out their own column lists).
 CONTEXT: dict[str, dict] = {"catalogue_active_table": {"table_from": "frontend_asin"}}
 CONTEXT.update(verify_context())  # jssync verify's queries and the data-test wrapper
+CONTEXT.update(level_context())  # jssync catch-up --full's copy
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).

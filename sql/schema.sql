@@ -42,6 +42,16 @@ CREATE TABLE dev_az_jssync_master_queue (
 );
 CREATE UNIQUE INDEX dev_az_jssync_master_queue_pkey ON dev_az_jssync_master_queue USING btree (asin);
 
+CREATE TABLE dev_az_jssync_production_missed (
+    id boolean NOT NULL DEFAULT true,
+    missed_since timestamp without time zone,
+    missed_until timestamp without time zone,
+    leveled_at timestamp without time zone,
+    CONSTRAINT dev_az_jssync_production_missed_id_check CHECK (id),
+    CONSTRAINT dev_az_jssync_production_missed_pkey PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX dev_az_jssync_production_missed_pkey ON dev_az_jssync_production_missed USING btree (id);
+
 CREATE TABLE dev_az_jssync_production_outbox (
     id bigint NOT NULL DEFAULT nextval('dev_az_jssync_production_outbox_id_seq'::regclass),
     run_id uuid NOT NULL,

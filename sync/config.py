@@ -22,6 +22,9 @@ from sync import logs
 DEFAULT_BASE_URL = "https://developer.junglescout.com/api"
 DEFAULT_LANDING_DIR = ".local/landing"
 
+# Said wherever a production step is skipped because DB_PROD_HOST is empty or unset.
+STAGING_ONLY = "production is disabled (DB_PROD_HOST is empty): staging only"
+
 # What each command needs; the names are the `needs` of load().
 NEEDS_DB = "db"
 NEEDS_API = "api"
