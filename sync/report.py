@@ -211,8 +211,8 @@ def _colour(status: SyncStatus) -> int:
     return colour(outcome) or YELLOW
 
 
-def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ()) -> dict:
-    """The webhook body for a finished sync, scrubbed of `secrets` and within Discord's limits."""
+def sync_embed(status: SyncStatus) -> dict:
+    """The embed of a finished sync (hourly, master, manual, catch-up), before scrubbing and cutting."""
     outcome = status.outcome
     headline = HEADLINES.get(outcome, outcome.capitalize())
     if outcome == "success" and status.warnings:
@@ -230,9 +230,22 @@ def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ())
     }
     if status.completed_at is not None:
         embed["timestamp"] = iso(status.completed_at)
-    embed = Scrubber(secrets).value(embed)
+    return embed
+
+
+def build_payload(
+    status: SyncStatus,
+    secrets: list[str] | tuple[str, ...] = (),
+    *,
+    embed: Callable[[SyncStatus], dict] | None = None,
+) -> dict:
+    """The webhook body for a finished run: its embed (`embed(status)`, default the sync report),
+    scrubbed of `secrets`, then cut to Discord's limits. The one way a payload is made."""
+    body = (embed or sync_embed)(status)
+    # Scrubbed before it is cut: a cut through a secret would leave part of it behind.
+    body = Scrubber(secrets).value(body)
     # No mentions: an error text holding "@everyone" must not ping the channel.
-    return {"embeds": [fit_embed(embed)], "allowed_mentions": {"parse": []}}
+    return {"embeds": [fit_embed(body)], "allowed_mentions": {"parse": []}}
 
 
 def embed_size(embed: dict) -> int:
@@ -398,9 +411,16 @@ def previous_outcome(conn, prefix: str, status: SyncStatus) -> str | None:
     return row[0] if row else None
 
 
-def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -> Delivery:
-    """Send the report of a finished sync, unless no webhook is set or, with
-    DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous` run's. Never raises."""
+def notify(
+    config: Config,
+    status: SyncStatus,
+    *,
+    previous: str | None = None,
+    embed: Callable[[SyncStatus], dict] | None = None,
+) -> Delivery:
+    """Send the report of a finished run (`embed` builds its embed, default the sync report's),
+    unless no webhook is set or, with DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous`
+    run's. Never raises. Every report goes out here, scrubbed by build_payload."""
     try:
         if not config.discord_webhook_url:
             log.info("DISCORD_WEBHOOK_URL is not set: no Discord notification")
@@ -413,7 +433,7 @@ def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -
             )
             return Delivery(False, "outcome unchanged")
         log.debug("Sending Discord notification...")
-        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets()))
+        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets(), embed=embed))
     except Exception as exc:  # the report must never break the sync it reports on
         log.warning("Discord notification failed: %s", type(exc).__name__)
         return Delivery(False, f"internal error ({type(exc).__name__})")

@@ -1,7 +1,7 @@
 """A sync run's life: `with SyncRun(...) as run:` takes the lock and connects to staging, and at
 the end, whatever happened, finishes the status, releases everything and reports, once.
 
-The flows (hourly, master, manual, catch-up) only say what the run does in between; a step that
+The flows (hourly, master, manual, catch-up, verify) only say what the run does in between; a step that
 cannot go on raises StopSync, which the run turns into a stopped status (not an exception).
 """
 
@@ -54,11 +54,14 @@ class SyncRun:
         on_progress: Callable[[SyncStatus], None] | None = None,
         debug: bool = False,
         summary: Callable[[SyncStatus], None] | None = None,
+        status_class: type[SyncStatus] = SyncStatus,
+        embed: Callable[[SyncStatus], dict] | None = None,
     ):
         self.config, self.kind, self.marketplace, self.flow = config, kind, marketplace, flow
         self.on_progress = on_progress
         self.debug = debug
         self.summary = summary  # the flow's closing log line(s), written before the context ends
+        self.embed = embed  # the flow's own Discord embed (None: the sync report's)
         self.staging = None
         self.landing: Landing | None = None
         self.client: JungleScoutClient | None = None
@@ -67,7 +70,7 @@ class SyncRun:
         self.catalogue: catalogues.Catalogue | None = None
         self.lock: SyncLock | None = None
         self.budget: object = None  # extract.budget.RequestBudget: the monthly budget's gate, if armed
-        self.status = SyncStatus(
+        self.status = status_class(
             kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace, started_at=utcnow(), is_running=True
         )
         if config.staging_only:
@@ -207,7 +210,7 @@ class SyncRun:
             self.lock.release()
         if self.staging is not None:
             self._quietly("closing the staging connection", self.staging.close)
-        report.notify(self.config, self.status, previous=previous)
+        report.notify(self.config, self.status, previous=previous, embed=self.embed)
 
     @staticmethod
     def _quietly(what: str, action: Callable, *args: object) -> object:
