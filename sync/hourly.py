@@ -67,19 +67,7 @@ class Hourly(Flow):
             plan.limit,
             cfg.stale_data_threshold_days,
         )
-        rows = (
-            run.query(
-                "select_asins",
-                {
-                    "limit": plan.limit,
-                    "stale_days": cfg.stale_data_threshold_days,
-                    "retry_days": cfg.product_not_found_retry_days,
-                    "now": plan.select_now,
-                },
-            )
-            if plan.limit > 0
-            else []
-        )
+        rows = run.query("select_asins", pacing.select_params(cfg, plan)) if plan.limit > 0 else []
         work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
         new = [w.asin for w in work if w.kind == "new"]
         gaps = [w.asin for w in work if w.kind == SALES_GAP]

@@ -21,6 +21,7 @@ from sync.config import Config
 DEFAULT_REQUESTS_PER_ASIN = 1 + 1 / settings.PRODUCT_BATCH_SIZE
 
 
+RETRY_SLACK_SHARE = 0.1  # of the run period: the start-time jitter a retry timer tolerates
 EPSILON = 1e-9  # float division must not turn an exact 100.0 into 99
 
 
@@ -76,6 +77,14 @@ def run_period(runs_per_day: int) -> dt.timedelta:
     return dt.timedelta(seconds=86_400 / runs_per_day)
 
 
+def retry_slack_seconds(runs_per_day: int) -> int:
+    """How long after a run's start a retry (backoff, not-found) may come due and still be taken
+    by that run: a tenth of the run period. Backoffs are measured from a run's start to the
+    second, and scheduled runs start seconds early or late (Cloud Scheduler, cold starts), so
+    without it a retry due at the next run could wait a whole period more."""
+    return round(run_period(runs_per_day).total_seconds() * RETRY_SLACK_SHARE)
+
+
 def runs_left_in_month(now: dt.datetime, runs_per_day: int) -> int:
     """Scheduled runs from `now` (this one included) to the end of its calendar month (UTC)."""
     days = calendar.monthrange(now.year, now.month)[1]
@@ -127,6 +136,18 @@ def plan_run(
         chosen, reason = by_budget, "budget"
     # Due now or before the next run: the selection looks one run period ahead.
     return RunPlan(chosen, naive + run_period(config.sync_runs_per_day), True, reason, by_time, by_budget, rpa)
+
+
+def select_params(config: Config, plan: RunPlan, now: dt.datetime | None = None) -> dict:
+    """The parameters of the selection (sql/queries/select_asins.sql) for `plan`; `now` None is
+    the database's now (a plan's own select_now wins)."""
+    return {
+        "limit": plan.limit,
+        "stale_days": config.stale_data_threshold_days,
+        "retry_days": config.product_not_found_retry_days,
+        "now": plan.select_now or now,
+        "retry_slack": retry_slack_seconds(config.sync_runs_per_day),
+    }
 
 
 def per_run_capacity(config: Config, rpa: float, limit: int | str | None = None) -> int:

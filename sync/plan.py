@@ -51,15 +51,6 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _select_params(config: Config, run_plan: pacing.RunPlan, now: dt.datetime) -> dict:
-    return {
-        "limit": run_plan.limit,
-        "stale_days": config.stale_data_threshold_days,
-        "retry_days": config.product_not_found_retry_days,
-        "now": run_plan.select_now or now,
-    }
-
-
 def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     """The plan of the next run and the next 30 days, as the `--json` object (plus `due_by_day`)."""
     now = now or _utcnow()
@@ -72,7 +63,7 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
         run_plan = pacing.plan_run(config, state, rpa, now)
         next_batch = 0
         if not state.spent_out and run_plan.limit > 0:
-            run_model(cur, "plan_next_batch", "staging", prefix, _select_params(config, run_plan, now))
+            run_model(cur, "plan_next_batch", "staging", prefix, pacing.select_params(config, run_plan, now))
             # The next run's add-new step tracks the untracked visible ASINs first; they are new.
             next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
         run_model(cur, "plan_due_by_day", "staging", prefix, {"now": now, "stale_days": stale, "retry_days": retry})
@@ -134,9 +125,8 @@ def simulate(
                     run_plan = pacing.plan_run(config, state, rpa, at)
                     if run_plan.limit <= 0:
                         continue
-                    run_model(
-                        cur, "plan_sim_run", "staging", prefix, {**_select_params(config, run_plan, at), "run_at": at}
-                    )
+                    params = {**pacing.select_params(config, run_plan, at), "run_at": at}
+                    run_model(cur, "plan_sim_run", "staging", prefix, params)
                     cost = math.ceil(cur.rowcount * rpa - pacing.EPSILON)
                     if state.left is not None:
                         cost = min(cost, state.left)  # the gate: never past the budget
