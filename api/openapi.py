@@ -60,6 +60,11 @@ _EXTRAS = {
         "items": {"type": "string"},
         "description": "why a completed run is yellow: budget spent, freshness below the SLA",
     },
+    "not_attempted_asins": {
+        **_INT,
+        "description": "selected ASINs with a request the monthly budget refused: never sent, so no failure "
+        "and no backoff; they stay due",
+    },
 }
 
 SCHEMAS: dict[str, dict] = {

@@ -188,6 +188,8 @@ def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[di
         out.append(
             field("Budget", f"{budget['spent']}/{budget['monthly']} requests this month ({budget['left']} left)")
         )
+    if status.not_attempted_asins:
+        out.append(field("Not attempted", f"{status.not_attempted_asins} ASINs (budget spent; still due)"))
     if status.warnings:
         out.append(field("Warnings", "\n".join(f"• {w}" for w in status.warnings), False))
     return out
