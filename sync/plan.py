@@ -60,7 +60,8 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
         fig = freshness.figures(cur, prefix, stale, retry, now=now, extras=True)
         state = pacing.BudgetState(config.monthly_request_budget, pacing.month_spent(cur, prefix, now))
         rpa = pacing.requests_per_asin(cur, prefix)
-        run_plan = pacing.plan_run(config, state, rpa, now)
+        carry = pacing.budget_carry(cur, prefix, now=now)
+        run_plan = pacing.plan_run(config, state, rpa, now, carry=carry)
         next_batch = 0
         if not state.spent_out and run_plan.limit > 0:
             run_model(cur, "plan_next_batch", "staging", prefix, pacing.select_params(config, run_plan, now))
@@ -108,6 +109,7 @@ def simulate(
     with conn, conn.cursor() as cur:
         rpa = pacing.requests_per_asin(cur, prefix)
         spent = {(now.year, now.month): pacing.month_spent(cur, prefix, now)}
+        carry = {(now.year, now.month): pacing.budget_carry(cur, prefix, now=now)}
         run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now})
     out: list[dict] = []
     conn.readonly = True  # from here on, a real table cannot be written, only pg_temp's copy
@@ -122,7 +124,8 @@ def simulate(
                     state = pacing.BudgetState(config.monthly_request_budget, spent.get(month, 0))
                     if state.spent_out:
                         continue
-                    run_plan = pacing.plan_run(config, state, rpa, at)
+                    run_plan = pacing.plan_run(config, state, rpa, at, carry=carry.get(month, 0.0))
+                    carry[month] = run_plan.budget_carry
                     if run_plan.limit <= 0:
                         continue
                     params = {**pacing.select_params(config, run_plan, at), "run_at": at}

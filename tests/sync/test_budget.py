@@ -7,7 +7,9 @@ import calendar
 import dataclasses
 import datetime as dt
 
-from sync import report
+import pytest
+
+from sync import pacing, report
 from sync.hourly import run_hourly
 from sync.master import run_master
 from tests.helpers import Db, seed, sync_status
@@ -165,3 +167,40 @@ def test_a_master_sync_never_spends_past_the_budget_either(migrated, staging, sa
     assert status.successful_product_sync == 5 and status.successful_sales_sync == 2
     # A master status shows the budget as read at its start.
     assert status.as_master_dict()["budget"] == {"monthly": MONTHLY, "spent": MONTHLY - 3, "left": 3}
+
+
+def test_auto_carries_a_share_below_one_asin_over_to_the_next_runs(migrated, staging, sandbox):
+    """Issue 17 (d): 150 requests left and about 700 runs left (hourly) is 0.21 ASIN a run. Each run
+    carries its unspent fraction over, so ASINs are fetched every few runs from now on instead of
+    0 every run until the month's last hours. (The numbers follow the clock: ~0.3 ASIN a run.)"""
+    now = dt.datetime.now(dt.UTC)
+    per_day = 24 if pacing.runs_left_in_month(now, 24) >= 50 else 1440  # the month's last two days
+    runs_left = pacing.runs_left_in_month(now, per_day)
+    if runs_left < 50:
+        pytest.skip("the month's last 50 minutes: too few runs left for a share of 0.3 ASIN a run")
+    left = round(0.3 * runs_left * pacing.DEFAULT_REQUESTS_PER_ASIN)
+    share = left / runs_left / pacing.DEFAULT_REQUESTS_PER_ASIN
+    assert 0.29 <= share <= 0.31
+    today = now.date()
+    ledger(staging, today.replace(day=1), 1000)
+    monthly = 1000 + left
+    # Sales gaps cost one request each (no product call).
+    asins = [f"B0CARY{i:04d}" for i in range(5)]
+    seed(staging, asins)
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, product_data_synced_at) '
+        "SELECT unnest(%s::text[]), true, now() AT TIME ZONE 'UTC'",
+        (asins,),
+    )
+    paced = dataclasses.replace(
+        migrated, monthly_request_budget=monthly, hourly_sync_asin_limit="auto", sync_runs_per_day=per_day
+    )
+    limits, carries = [], []
+    for _ in range(4):
+        status = run_hourly(paced, "us")
+        assert status.plan["capped_by"] == "budget"
+        limits.append(status.plan["limit"])
+        carries.append(status.plan["budget_carry"])
+    assert limits[:3] == [0, 0, 0] and limits[3] == 1  # 0.3, 0.6, 0.9, then 1.2: one ASIN
+    assert carries[0] == pytest.approx(share, abs=1e-4) and carries[3] < carries[2]
+    assert sandbox.stats()["requests"] == 1 and month_total(staging) == 1000 + 1
