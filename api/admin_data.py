@@ -7,6 +7,8 @@ from flask import Blueprint, request
 from api import validation
 from api.auth import require_admin
 from api.db import config, staging
+from api.errors import ApiProblem
+from loaders import catalogue as catalogues
 from loaders.execute import run_model
 from sync import freshness
 
@@ -54,11 +56,16 @@ def freshness_figures():
     validation.known(request.args, ())
     cfg = config()
     conn = staging()
+    try:  # the catalogue as staging holds it now (CATALOGUE_TABLE_FROM read anew)
+        catalogue = catalogues.resolve(conn, cfg.staging.prefix, cfg.catalogue)
+    except catalogues.CatalogueError as exc:
+        raise ApiProblem(503, f"catalogue: {exc}") from exc
     with conn, conn.cursor() as cur:
         return freshness.overview(
             cur,
             cfg.staging.prefix,
             cfg.stale_data_threshold_days,
+            catalogue=catalogue,
             sla_percent=cfg.freshness_sla_percent,
             retry_days=cfg.product_not_found_retry_days,
         )
@@ -72,7 +79,7 @@ _ERRORS = {
         ("400", "a bad parameter; the message says what is allowed"),
         ("401", "missing, malformed, expired or wrongly signed credentials"),
         ("403", "a valid token without role admin"),
-        ("503", "staging unreachable or not migrated"),
+        ("503", "staging unreachable or not migrated, or its catalogue missing (the message names the setting)"),
     )
 }
 _HISTOGRAM = {

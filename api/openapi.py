@@ -65,6 +65,16 @@ _EXTRAS = {
         "description": "selected ASINs with a request the monthly budget refused: never sent, so no failure "
         "and no backoff; they stay due",
     },
+    "production": {
+        "type": "string",
+        "enum": ["enabled", "disabled"],
+        "description": "disabled: staging-only (DB_PROD_HOST empty), no production step ran",
+    },
+    "catalogue": {
+        "type": "object",
+        "description": "the catalogue the run read: table, asin_column, visibility_column, "
+        "table_from (the meta table that named it, or null), switched_from (the table a switch left)",
+    },
 }
 
 SCHEMAS: dict[str, dict] = {
@@ -323,10 +333,13 @@ DOCUMENT: dict = {
                             "properties": {
                                 "message": {"type": "string"},
                                 "staging": {"type": "string"},
-                                "production": {"type": "string"},
+                                "production": {
+                                    "type": "string",
+                                    "description": "ok, or disabled when staging-only (DB_PROD_HOST empty)",
+                                },
                             },
                         },
-                        "both databases answer",
+                        "both databases answer (staging-only: staging answers)",
                     ),
                     "503": _json(
                         {

@@ -71,11 +71,13 @@ class StagingTransaction:
     run_id: str
     lock_pid: int | None = None  # check that this session still holds the sync lock
     mark_master_queue: bool = False  # mark the batch's master-queue rows done (master sync)
+    record_outbox: bool = True  # False when staging-only: no production will ever read the entry
 
 
 def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: StagingTransaction) -> StagingMerge:
     """Merge one landed load into staging in one transaction: the lock check, the data models,
-    sync_status, the production outbox row and (master sync) the queue mark, all or nothing."""
+    sync_status, the production outbox row (unless staging-only) and (master sync) the queue
+    mark, all or nothing."""
     with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
         inputs = {  # landing table -> (temporary input table, columns, CSV file)
             "products": ("in_product_data", PRODUCT_INPUT, Path(tmp) / "products.csv"),
@@ -95,8 +97,10 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: St
             run_model(cur, "product_data", "staging", prefix)
             run_model(cur, "sales_estimate_data", "staging", prefix)
             run_model(cur, "sync_status", "staging", prefix, {"run_id": txn.run_id})
-            run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})
-            row = cur.fetchone()
+            row = None
+            if txn.record_outbox:
+                run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})
+                row = cur.fetchone()
             if txn.mark_master_queue:
                 run_model(cur, "master_queue_mark_done", "staging", prefix, {"run_id": txn.run_id})
             return row[0] if row else None

@@ -15,7 +15,7 @@ from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
 from loaders.merge import StagingTransaction, merge_staging
-from sync.publishing import publish_pending
+from sync.publishing import note_missed, publish_pending
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus, utcnow
 
@@ -62,7 +62,10 @@ def process_batch(
     status.landing["load_id"] = load.load_id
     log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id, extra={"step": "SyncASINs"})
     txn = StagingTransaction(
-        run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None, mark_master_queue=mark_master_queue
+        run_id=status.run_id,
+        lock_pid=run.lock.pid if run.lock else None,
+        mark_master_queue=mark_master_queue,
+        record_outbox=not run.config.staging_only,  # no outbox piling up for a production that never comes
     )
     try:
         merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
@@ -81,7 +84,10 @@ def process_batch(
     tally(status, outcomes)
     status.total_api_calls = run.usage.total
     run.record_usage()
-    publish_pending(run)
+    if run.config.staging_only:
+        note_missed(run, merged)  # no production step: staging remembers what production lacks
+    else:
+        publish_pending(run)
     run.save()
     return outcomes
 

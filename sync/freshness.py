@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from loaders.catalogue import Catalogue
 from loaders.execute import run_model
 
 # The status's and the report's figures, in the order they are shown.
@@ -32,7 +33,9 @@ BUCKETS = ("0-1", "1-2", "2-7", "7-14", "14-30", "30-60", "60+", "never")
 DEFAULT_RETRY_DAYS = 15  # the Go service's not-found retry period
 
 
-def _read(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int, now: dt.datetime | None) -> dict:
+def _read(
+    cursor_or_conn, prefix: str, threshold_days: int, retry_days: int, now: dt.datetime | None, catalogue: Catalogue
+) -> dict:
     """The query's one row by column name. A connection is used in a transaction of its own; a
     cursor runs in the caller's."""
     params = {
@@ -42,12 +45,12 @@ def _read(cursor_or_conn, prefix: str, threshold_days: int, retry_days: int, now
     }
     if hasattr(cursor_or_conn, "cursor"):
         with cursor_or_conn, cursor_or_conn.cursor() as cur:
-            return _row(cur, prefix, params)
-    return _row(cursor_or_conn, prefix, params)
+            return _row(cur, prefix, params, catalogue)
+    return _row(cursor_or_conn, prefix, params, catalogue)
 
 
-def _row(cur, prefix: str, params: dict) -> dict:
-    run_model(cur, "freshness", "staging", prefix, params)
+def _row(cur, prefix: str, params: dict, catalogue: Catalogue) -> dict:
+    run_model(cur, "freshness", "staging", prefix, params, catalogue=catalogue)
     row = cur.fetchone()
     return {d[0]: _plain(v) for d, v in zip(cur.description, row, strict=True)}
 
@@ -62,14 +65,16 @@ def figures(
     threshold_days: int,
     retry_days: int = DEFAULT_RETRY_DAYS,
     *,
+    catalogue: Catalogue,
     now: dt.datetime | None = None,
     extras: bool = False,
 ) -> dict:
-    """The `freshness` figures (KEYS) of staging's catalogue at `now` (default: the database's now).
+    """The `freshness` figures (KEYS) of staging's `catalogue` (resolved: loaders.catalogue) at
+    `now` (default: the database's now).
 
     `extras` adds `max_age_days` (the oldest product data, or time tracked when never synced)
     and `untracked` (visible ASINs the next add-new step will track)."""
-    row = _read(cursor_or_conn, prefix, threshold_days, retry_days, now)
+    row = _read(cursor_or_conn, prefix, threshold_days, retry_days, now, catalogue)
     out = {k: row[k] for k in KEYS}
     if extras:
         out["max_age_days"] = row["max_age_days"]
@@ -82,6 +87,7 @@ def overview(
     prefix: str,
     threshold_days: int,
     *,
+    catalogue: Catalogue,
     sla_percent: float = 99.0,
     retry_days: int = DEFAULT_RETRY_DAYS,
     now: dt.datetime | None = None,
@@ -90,7 +96,7 @@ def overview(
     """GET /admin/freshness: the figures (`fresh_percent` None when the SLA counts no ASIN),
     `threshold_days`, `sla_percent` and, with `histograms`, `product_age_histogram` and
     `sales_age_histogram` ({bucket: ASINs}; each sums to visible_asins)."""
-    row = _read(cursor_or_conn, prefix, threshold_days, retry_days, now)
+    row = _read(cursor_or_conn, prefix, threshold_days, retry_days, now, catalogue)
     result = {k: row[k] for k in KEYS}
     result.update(threshold_days=threshold_days, sla_percent=sla_percent)
     if histograms:

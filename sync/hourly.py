@@ -159,11 +159,15 @@ def _finish(run: SyncRun) -> None:
     if status.budget:
         spent = status.budget["spent"] + run.usage.total
         status.budget = pacing.BudgetState(cfg.monthly_request_budget, spent).as_dict()
-    if run.staging is None or run.staging.closed:
-        return
+    if run.staging is None or run.staging.closed or run.catalogue is None:
+        return  # no staging, or a catalogue that could not be read (the run stopped saying why)
     try:
         fig = freshness.figures(
-            run.staging, cfg.staging.prefix, cfg.stale_data_threshold_days, cfg.product_not_found_retry_days
+            run.staging,
+            cfg.staging.prefix,
+            cfg.stale_data_threshold_days,
+            cfg.product_not_found_retry_days,
+            catalogue=run.catalogue,
         )
     except Exception as exc:  # a report figure must not fail the sync
         log.warning("could not read the freshness figures: %s", type(exc).__name__)

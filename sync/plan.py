@@ -14,6 +14,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
+from loaders import catalogue as catalogues
 from loaders.execute import run_model
 from sync import freshness, pacing
 from sync.config import Config
@@ -56,8 +57,9 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     now = now or _utcnow()
     prefix = config.staging.prefix
     stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
+    catalogue = catalogues.resolve(conn, prefix, config.catalogue)  # raises CatalogueError
     with conn, conn.cursor() as cur:
-        fig = freshness.figures(cur, prefix, stale, retry, now=now, extras=True)
+        fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=now, extras=True)
         state = pacing.BudgetState(config.monthly_request_budget, pacing.month_spent(cur, prefix, now))
         rpa = pacing.requests_per_asin(cur, prefix)
         carry = pacing.budget_carry(cur, prefix, now=now)
@@ -67,7 +69,14 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
             run_model(cur, "plan_next_batch", "staging", prefix, pacing.select_params(config, run_plan, now))
             # The next run's add-new step tracks the untracked visible ASINs first; they are new.
             next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
-        run_model(cur, "plan_due_by_day", "staging", prefix, {"now": now, "stale_days": stale, "retry_days": retry})
+        run_model(
+            cur,
+            "plan_due_by_day",
+            "staging",
+            prefix,
+            {"now": now, "stale_days": stale, "retry_days": retry},
+            catalogue=catalogue,
+        )
         due_by_day = [{"day": int(d), "first_due": int(f), "due": int(n)} for d, f, n in cur.fetchall()]
     per_run = pacing.per_run_capacity(config, rpa)
     demand = sum(d["due"] for d in due_by_day)
@@ -106,11 +115,12 @@ def simulate(
     prefix = config.staging.prefix
     stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
     period = pacing.run_period(config.sync_runs_per_day)
+    catalogue = catalogues.resolve(conn, prefix, config.catalogue)  # raises CatalogueError
     with conn, conn.cursor() as cur:
         rpa = pacing.requests_per_asin(cur, prefix)
         spent = {(now.year, now.month): pacing.month_spent(cur, prefix, now)}
         carry = {(now.year, now.month): pacing.budget_carry(cur, prefix, now=now)}
-        run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now})
+        run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now}, catalogue=catalogue)
     out: list[dict] = []
     conn.readonly = True  # from here on, a real table cannot be written, only pg_temp's copy
     try:
@@ -137,7 +147,7 @@ def simulate(
                     requests += cost
                 end = now + day * dt.timedelta(days=1)
                 # The day's end, on the copy: what is neither fresh nor waiting on a retry.
-                fig = freshness.figures(cur, prefix, stale, retry, now=end, extras=True)
+                fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=end, extras=True)
             _vacuum_copy(conn, prefix)
             row = {
                 "day": day,

@@ -149,7 +149,9 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("Sales gaps", status.sales_gap_asins_synced))
     if lowered := _rate_lowered(status):
         fields.append(field("API rate", lowered, False))
-    if status.production_pending:
+    if status.production == "disabled":  # DB_PROD_HOST empty: no production step ran
+        fields.append(field("Production", "staging only"))
+    elif status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
     fields += _freshness_fields(status, field)
     errors = status.errors

@@ -100,6 +100,10 @@ class SyncStatus:
     not_attempted_asins: int = 0
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
+    # Issue 19: "disabled" when staging-only (DB_PROD_HOST empty), else "enabled"; the catalogue
+    # the run read (table, columns, the meta table it came from, the table it switched from).
+    production: str = "enabled"
+    catalogue: dict = field(default_factory=dict)
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
@@ -192,4 +196,6 @@ class SyncStatus:
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
             },
+            "production": self.production,
+            "catalogue": dict(self.catalogue),
         }
