@@ -55,7 +55,8 @@ _EXTRAS = {
     "freshness": {
         "type": "object",
         "description": "visible_asins, fresh, overdue, never_synced, "
-        "not_found_waiting, oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
+        "not_found_waiting, sla_asins (visible less not_found_waiting: what the SLA counts), "
+        "fresh_percent (of sla_asins), oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
         "(hourly syncs)",
     },
     "budget": {"type": "object", "description": "the month's request budget: monthly, spent, left"},
@@ -64,6 +65,11 @@ _EXTRAS = {
         "type": "array",
         "items": {"type": "string"},
         "description": "why a completed run is yellow: budget spent, freshness below the SLA",
+    },
+    "not_attempted_asins": {
+        **_INT,
+        "description": "selected ASINs with a request the monthly budget refused: never sent, so no failure "
+        "and no backoff; they stay due",
     },
     "production": {
         "type": "string",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loaders.connections import DbSettings
+from loaders.lock import LockGuard
 from loaders.merge import _apply_production
 from loaders.verify import DEFAULT_BUCKETS, PRODUCTS, SALES, TABLES, DataTable, Reader
 
@@ -85,15 +86,18 @@ def _batches(rows_by_asin: dict[str, int], batch_rows: int) -> list[list[str]]:
     return batches
 
 
-def _copy_batch(staging: Reader, production: DbSettings, table: DataTable, asins: list[str]) -> int:
-    """Upsert every staging row of `asins` of one table into production, in one transaction."""
+def _copy_batch(
+    staging: Reader, production: DbSettings, table: DataTable, asins: list[str], guard: LockGuard | None = None
+) -> int:
+    """Upsert every staging row of `asins` of one table into production, in one transaction (with
+    `guard`, committed only while the run holds the sync lock)."""
     with tempfile.TemporaryDirectory(prefix="jssync-level-") as tmp:
         files = {t.name: Path(tmp) / f"{t.name}.csv" for t in TABLES}
         for path in files.values():
             path.touch()
         with files[table.name].open("w") as sink:
             rows = staging.copy_to("catch_up_rows", {"asins": asins}, sink, **table.context())
-        _apply_production(production, files[PRODUCTS.name], files[SALES.name])
+        _apply_production(production, files[PRODUCTS.name], files[SALES.name], guard)
     return rows
 
 
@@ -104,9 +108,11 @@ def level(
     on_batch: Callable[[Progress], None] | None = None,
     batch_rows: int = BATCH_ROWS,
     buckets: int = DEFAULT_BUCKETS,
+    guard: LockGuard | None = None,
 ) -> Progress:
     """Copy to production every staging row of the ASINs that differ, table by table, in batches;
-    `on_batch` sees the progress after each. Returns the final progress."""
+    `on_batch` sees the progress after each; with `guard`, each batch commits only while the run
+    holds the sync lock (LockLost otherwise). Returns the final progress."""
     progress = Progress()
     clock = time.perf_counter()
     staging, checks = Reader(staging_settings), Reader(production)
@@ -117,7 +123,7 @@ def level(
             progress.table, progress.asins, progress.asins_done = table.name, len(rows_by_asin), 0
             counts = progress.tables[table.name] = {"asins": len(rows_by_asin), "rows": 0}
             for chunk in _batches(rows_by_asin, batch_rows):
-                rows = _copy_batch(staging, production, table, chunk)
+                rows = _copy_batch(staging, production, table, chunk, guard)
                 counts["rows"] += rows
                 progress.rows += rows
                 progress.asins_done += len(chunk)

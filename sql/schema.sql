@@ -198,6 +198,8 @@ FUNCTION dev_az_jssync_select_asins_v2(p_limit integer DEFAULT 100, p_stale_days
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 FUNCTION dev_az_jssync_select_asins_v3(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400)
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
+FUNCTION dev_az_jssync_select_asins_v4(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400, p_retry_slack_seconds integer DEFAULT 0)
+    RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 
 -- ===== production (prefix prod_az_) =====
 

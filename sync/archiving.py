@@ -23,7 +23,7 @@ from extract.archive import Archive, ArchiveError, export_load
 from extract.landing import LandedLoad, LandingError
 from extract.text import first_line
 from loaders import archive as pending_loads
-from loaders.lock import LockLost, check_lock_held
+from loaders.lock import LockLost
 
 if TYPE_CHECKING:
     from sync.run import SyncRun
@@ -118,10 +118,10 @@ def upload_pending(run: SyncRun) -> None:
 
 def _still_locked(run: SyncRun) -> None:
     # Two runs must never upload one load at once: upload only while this run holds the lock.
-    if run.lock is None:
+    guard = run.lock_guard()
+    if guard is None:
         raise LockLost("this sync holds no lock")
-    with run.staging, run.staging.cursor() as cur:
-        check_lock_held(cur, run.config.staging.prefix, run.lock.pid)
+    guard.check()
 
 
 def close(run: SyncRun) -> None:

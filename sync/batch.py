@@ -8,7 +8,7 @@ import logging
 import psycopg2
 
 from extract import jungle_scout_source
-from extract.fetch import AsinOutcome, AsinWork, BatchFetcher
+from extract.fetch import NOT_ATTEMPTED, AsinOutcome, AsinWork, BatchFetcher
 from extract.landing import LandingError
 from extract.settings import NOT_FOUND_ERROR
 from extract.text import first_line
@@ -98,6 +98,10 @@ def process_batch(
 def tally(status: SyncStatus, outcomes: list[AsinOutcome]) -> None:
     """Add a batch's outcomes to the run's counters and error samples."""
     for outcome in outcomes:
+        if NOT_ATTEMPTED in (outcome.product_status, outcome.sales_status):
+            status.not_attempted_asins += 1
+        if not outcome.attempted:
+            continue  # nothing happened to it: not processed, not counted anywhere else
         status.total_asins_processed += 1
         if outcome.kind == "new":
             status.new_asins_synced += 1

@@ -15,6 +15,7 @@ import psycopg2
 from extract.text import first_line
 from loaders import level
 from loaders.connections import DatabaseUnavailable
+from loaders.lock import LockLost
 from loaders.merge import pending_outbox
 from loaders.migrate import MigrationError, migrate
 from sync.config import STAGING_ONLY, Config
@@ -76,9 +77,11 @@ def _full(run: SyncRun) -> None:
         )
 
     try:
-        done = level.level(config.staging, config.production, on_batch=progress)
+        done = level.level(config.staging, config.production, on_batch=progress, guard=run.lock_guard())
         full.update(done.as_dict())
         left = level.still_differing(config.staging, config.production)
+    except LockLost as exc:  # as every other write: a run without its lock writes nowhere
+        raise StopSync(str(exc), "other") from exc
     except (DatabaseUnavailable, psycopg2.Error) as exc:
         raise StopSync(f"Production catch-up failed: {first_line(exc)}; run it again to go on") from exc
     full["differing_after"] = left

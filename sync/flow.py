@@ -147,5 +147,6 @@ def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutc
         if gate is not None and gate.spent_out:
             if SPENT_MESSAGE not in status.warnings:
                 status.warnings.append(SPENT_MESSAGE)
+            status.not_attempted_asins += max(0, len(work) - start - size)  # the batches not started
             break
     return outcomes

@@ -67,19 +67,7 @@ class Hourly(Flow):
             plan.limit,
             cfg.stale_data_threshold_days,
         )
-        rows = (
-            run.query(
-                "select_asins",
-                {
-                    "limit": plan.limit,
-                    "stale_days": cfg.stale_data_threshold_days,
-                    "retry_days": cfg.product_not_found_retry_days,
-                    "now": plan.select_now,
-                },
-            )
-            if plan.limit > 0
-            else []
-        )
+        rows = run.query("select_asins", pacing.select_params(cfg, plan)) if plan.limit > 0 else []
         work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
         new = [w.asin for w in work if w.kind == "new"]
         gaps = [w.asin for w in work if w.kind == SALES_GAP]
@@ -139,16 +127,22 @@ def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> p
     """This run's limit from the configuration and what the month's budget has left."""
     cfg, status = run.config, run.status
     rpa = pacing.DEFAULT_REQUESTS_PER_ASIN
-    if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
+    auto = limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto")
+    if auto or state.monthly:
         rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)
         rpa = max(rpa, pacing.DEFAULT_REQUESTS_PER_ASIN)
-    plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit)
+    carry = 0.0
+    if auto and state.monthly is not None:
+        carry = float(run.query("plan_budget_carry", {"run_id": status.run_id, "now": None})[0][0] or 0.0)
+    plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit, carry=carry)
     status.plan = {
         "limit": plan.limit,
         "auto": plan.auto,
         "capped_by": plan.capped_by,
         "requests_per_asin": round(rpa, 4),
     }
+    if plan.auto and state.monthly is not None:
+        status.plan["budget_carry"] = round(plan.budget_carry, 6)
     log.debug(
         "Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)",
         plan.limit,

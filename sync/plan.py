@@ -52,15 +52,6 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _select_params(config: Config, run_plan: pacing.RunPlan, now: dt.datetime) -> dict:
-    return {
-        "limit": run_plan.limit,
-        "stale_days": config.stale_data_threshold_days,
-        "retry_days": config.product_not_found_retry_days,
-        "now": run_plan.select_now or now,
-    }
-
-
 def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     """The plan of the next run and the next 30 days, as the `--json` object (plus `due_by_day`)."""
     now = now or _utcnow()
@@ -71,10 +62,11 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
         fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=now, extras=True)
         state = pacing.BudgetState(config.monthly_request_budget, pacing.month_spent(cur, prefix, now))
         rpa = pacing.requests_per_asin(cur, prefix)
-        run_plan = pacing.plan_run(config, state, rpa, now)
+        carry = pacing.budget_carry(cur, prefix, now=now)
+        run_plan = pacing.plan_run(config, state, rpa, now, carry=carry)
         next_batch = 0
         if not state.spent_out and run_plan.limit > 0:
-            run_model(cur, "plan_next_batch", "staging", prefix, _select_params(config, run_plan, now))
+            run_model(cur, "plan_next_batch", "staging", prefix, pacing.select_params(config, run_plan, now))
             # The next run's add-new step tracks the untracked visible ASINs first; they are new.
             next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
         run_model(
@@ -127,6 +119,7 @@ def simulate(
     with conn, conn.cursor() as cur:
         rpa = pacing.requests_per_asin(cur, prefix)
         spent = {(now.year, now.month): pacing.month_spent(cur, prefix, now)}
+        carry = {(now.year, now.month): pacing.budget_carry(cur, prefix, now=now)}
         run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now}, catalogue=catalogue)
     out: list[dict] = []
     conn.readonly = True  # from here on, a real table cannot be written, only pg_temp's copy
@@ -141,12 +134,12 @@ def simulate(
                     state = pacing.BudgetState(config.monthly_request_budget, spent.get(month, 0))
                     if state.spent_out:
                         continue
-                    run_plan = pacing.plan_run(config, state, rpa, at)
+                    run_plan = pacing.plan_run(config, state, rpa, at, carry=carry.get(month, 0.0))
+                    carry[month] = run_plan.budget_carry
                     if run_plan.limit <= 0:
                         continue
-                    run_model(
-                        cur, "plan_sim_run", "staging", prefix, {**_select_params(config, run_plan, at), "run_at": at}
-                    )
+                    params = {**pacing.select_params(config, run_plan, at), "run_at": at}
+                    run_model(cur, "plan_sim_run", "staging", prefix, params)
                     cost = math.ceil(cur.rowcount * rpa - pacing.EPSILON)
                     if state.left is not None:
                         cost = min(cost, state.left)  # the gate: never past the budget

@@ -13,6 +13,7 @@ import psycopg2
 
 from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
+from loaders.lock import LockLost
 from loaders.merge import StagingMerge, pending_outbox, publish
 from sync.run import StopSync, SyncRun
 
@@ -40,7 +41,9 @@ def publish_pending(run: SyncRun, *, catch_up: bool = False) -> None:
         if not run.production_ok:
             status.production_pending = len(pending_outbox(run.staging, prefix))
             return
-        result = publish(run.staging, prefix, run.config.production)
+        result = publish(run.staging, prefix, run.config.production, guard=run.lock_guard())
+    except LockLost as exc:  # as the staging merge: a run without its lock writes nowhere
+        raise StopSync(str(exc), "other") from exc
     except psycopg2.Error as exc:
         raise StopSync(f"Reading the production outbox from staging failed: {first_line(exc)}") from exc
     status.production_pending = result.pending

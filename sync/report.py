@@ -21,6 +21,7 @@ import tenacity
 from extract import retrying
 from extract.text import Scrubber, first_line, retry_after
 from loaders.execute import run_model
+from sync import freshness
 from sync.config import Config
 from sync.status import SyncStatus, iso
 
@@ -185,16 +186,11 @@ def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[di
     out = []
     fig = status.freshness
     if fig:
-        visible = fig.get("visible_asins") or 0
-        share = 100.0 * (fig.get("fresh") or 0) / visible if visible else 100.0
-        out.append(field("Fresh", f"{fig['fresh']}/{visible} ({share:.1f}%)"))
-        out.append(
-            field(
-                "Overdue",
-                f"{fig['overdue']} stale, {fig['never_synced']} never synced, "
-                f"{fig['not_found_waiting']} not found (waiting)",
-            )
-        )
+        # The SLA's share: ASINs waiting on a not-found retry are counted apart, never as stale.
+        out.append(field("Fresh", f"{fig['fresh']}/{fig['sla_asins']} ({freshness.fresh_share(fig):.1f}%)"))
+        out.append(field("Overdue", f"{fig['overdue']} stale, {fig['never_synced']} never synced"))
+        if fig.get("not_found_waiting"):
+            out.append(field("Not found", f"{fig['not_found_waiting']} waiting to retry (outside the SLA)"))
         ages = [
             f"product {_days(fig.get('oldest_product_age_days'))}",
             f"p95 {_days(fig.get('p95_product_age_days'))}",
@@ -206,6 +202,8 @@ def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[di
         out.append(
             field("Budget", f"{budget['spent']}/{budget['monthly']} requests this month ({budget['left']} left)")
         )
+    if status.not_attempted_asins:
+        out.append(field("Not attempted", f"{status.not_attempted_asins} ASINs (budget spent; still due)"))
     if status.warnings:
         out.append(field("Warnings", "\n".join(f"• {w}" for w in status.warnings), False))
     return out

@@ -22,6 +22,7 @@ from extract.text import Scrubber, first_line
 from loaders import catalogue as catalogues
 from loaders.connections import DatabaseUnavailable, connect
 from loaders.execute import run_model
+from loaders.lock import LockGuard
 from sync import archiving, logs, report
 from sync.config import Config
 from sync.guard import SyncLock
@@ -175,6 +176,12 @@ class SyncRun:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool:
         return self.finish(exc)
+
+    def lock_guard(self) -> LockGuard | None:
+        """The check a write outside the staging merge makes that this run still holds its lock."""
+        if self.lock is None or self.staging is None:
+            return None
+        return LockGuard(self.staging, self.config.staging.prefix, self.lock.pid)
 
     def require_staging(self) -> None:
         """Raise StopSync when the run has no staging connection (it could not connect), or was
