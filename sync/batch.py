@@ -15,6 +15,7 @@ from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
 from loaders.merge import StagingTransaction, merge_staging
+from sync import archiving
 from sync.publishing import note_missed, publish_pending
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus, utcnow
@@ -66,6 +67,7 @@ def process_batch(
         lock_pid=run.lock.pid if run.lock else None,
         mark_master_queue=mark_master_queue,
         record_outbox=not run.config.staging_only,  # no outbox piling up for a production that never comes
+        archive=archiving.prepare(run, load),  # LANDING_ARCHIVE_URL: the load's files, kept with the merge
     )
     try:
         merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
@@ -88,6 +90,7 @@ def process_batch(
         note_missed(run, merged)  # no production step: staging remembers what production lacks
     else:
         publish_pending(run)
+    archiving.upload_pending(run)
     run.save()
     return outcomes
 
