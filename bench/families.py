@@ -31,6 +31,7 @@ from bench.common import API_KEY, UNLIMITED, Databases, bench_asins, sql_macros
 from bench.freshness import start_of_next_month
 from extract import settings
 from extract.families import audit_count
+from loaders import catalogue as catalogues
 from loaders.connections import connection
 from loaders.execute import run_model
 from loaders.render import render
@@ -270,9 +271,11 @@ def _share(dbs: Databases, prefix: str, percent: int) -> None:
 
 
 def _counted(dbs: Databases, prefix: str, audit_percent: float) -> dict[str, Any]:
-    with connection(dbs.settings("staging", prefix)) as conn, conn, conn.cursor() as cur:
-        run_model(cur, "plan_family_requests", "staging", prefix, {"marketplace": "us"})
-        visible, sales_calls, shared = cur.fetchone()
+    with connection(dbs.settings("staging", prefix)) as conn:
+        catalogue = catalogues.resolve(conn, prefix, catalogues.CatalogueSettings())
+        with conn, conn.cursor() as cur:
+            run_model(cur, "plan_family_requests", "staging", prefix, {"marketplace": "us"}, catalogue=catalogue)
+            visible, sales_calls, shared = cur.fetchone()
     product = math.ceil(visible / settings.PRODUCT_BATCH_SIZE)
     return {
         "visible_asins": visible,

@@ -304,10 +304,13 @@ class FamilySales:
     def _finish(self, g: _Group) -> Iterator[tuple[str, dict]]:
         """Every answer of the group is in: the source's rows, the audits' verdicts and rows, then
         the shared members' copies, or (a difference found) their own calls."""
+        from extract.fetch import NOT_ATTEMPTED
+
         fetcher, outcomes = self.fetcher, self.fetcher.outcomes
         end = fetcher.run_date - dt.timedelta(days=1)
         units: dict[dt.date, int | None] = {}
         failure: tuple[str, str] | None = None
+        refused = False  # the monthly budget refused the group's call: nothing happened to it
         if g.history is not None:
             units = g.history.units
         else:
@@ -315,13 +318,16 @@ class FamilySales:
             source.sales_start = g.start
             rows: list[dict] = []
             if isinstance(g.answer, ApiError):
+                refused = not g.answer.attempted
                 failure = (g.answer.category, str(g.answer))
             else:
                 try:
                     rows = fetcher.answer_rows(g.source.asin, g.answer, g.start, end)
                 except RecordError as exc:
                     failure = ("parse", str(exc))
-            if failure is not None:
+            if refused:
+                source.sales_status = NOT_ATTEMPTED
+            elif failure is not None:
                 source.sales_status = "failed"
                 source.fail(*failure)
             else:
@@ -358,6 +364,10 @@ class FamilySales:
                 yield "sales_estimates", row
 
         rest = [w for w in g.shared if w.asin not in own_rows]
+        if refused:
+            for w in rest:
+                outcomes[w.asin].sales_status = NOT_ATTEMPTED
+            return
         if failure is not None:
             for w in rest:
                 outcomes[w.asin].sales_status = "failed"

@@ -86,8 +86,12 @@ def _steps(run: SyncRun, flow: Flow) -> None:
     if flow.tidies(run):
         staging = run.config.staging
         flow.say("---------- STEP 1: CLEANUP ----------")
-        flow.say("Removing ASINs with product_visibility=false from sync_status...")
-        flow.step("Cleanup", "Product table: %s", staging.prefix + "product")
+        catalogue = run.catalogue
+        flow.say(
+            "Removing ASINs with %s=false from sync_status...",
+            catalogue.visibility_column if catalogue else "product_visibility",
+        )
+        flow.step("Cleanup", "Product table: %s", catalogue.table if catalogue else staging.prefix + "product")
         flow.step("Cleanup", "Staging sync table: %s", staging.prefix + "jungle_scout_sync_status")
         status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
         flow.step("Cleanup", "Staging: %d rows deleted", status.cleaned_up_asins)
@@ -143,6 +147,7 @@ def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutc
         if gate is not None and gate.spent_out:
             if SPENT_MESSAGE not in status.warnings:
                 status.warnings.append(SPENT_MESSAGE)
+            status.not_attempted_asins += len(work) - stop  # the batches not started
             break
     return outcomes
 

@@ -68,17 +68,7 @@ class Hourly(Flow):
             cfg.stale_data_threshold_days,
         )
         rows = (
-            run.query(
-                "select_asins",
-                {
-                    "limit": plan.limit,
-                    "stale_days": cfg.stale_data_threshold_days,
-                    "retry_days": cfg.product_not_found_retry_days,
-                    "now": plan.select_now,
-                    "family_sharing": cfg.sales_family_sharing,
-                    "marketplace": run.marketplace,
-                },
-            )
+            run.query("select_asins", pacing.select_params(cfg, plan, marketplace=run.marketplace))
             if plan.limit > 0
             else []
         )
@@ -144,15 +134,21 @@ def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> p
     """This run's limit from the configuration and what the month's budget has left."""
     cfg, status = run.config, run.status
     rpa = pacing.DEFAULT_REQUESTS_PER_ASIN
-    if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
+    auto = limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto")
+    if auto or state.monthly:
         rpa = pacing.measured_requests_per_asin(run.query, cfg, marketplace=run.marketplace)
-    plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit)
+    carry = 0.0
+    if auto and state.monthly is not None:
+        carry = float(run.query("plan_budget_carry", {"run_id": status.run_id, "now": None})[0][0] or 0.0)
+    plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit, carry=carry)
     status.plan = {
         "limit": plan.limit,
         "auto": plan.auto,
         "capped_by": plan.capped_by,
         "requests_per_asin": round(rpa, 4),
     }
+    if plan.auto and state.monthly is not None:
+        status.plan["budget_carry"] = round(plan.budget_carry, 6)
     if cfg.sales_family_sharing:  # the requests per ASIN are measured over runs that shared alike
         status.plan["family_sharing"] = True
     log.debug(
@@ -171,11 +167,15 @@ def _finish(run: SyncRun) -> None:
     if status.budget:
         spent = status.budget["spent"] + run.usage.total
         status.budget = pacing.BudgetState(cfg.monthly_request_budget, spent).as_dict()
-    if run.staging is None or run.staging.closed:
-        return
+    if run.staging is None or run.staging.closed or run.catalogue is None:
+        return  # no staging, or a catalogue that could not be read (the run stopped saying why)
     try:
         fig = freshness.figures(
-            run.staging, cfg.staging.prefix, cfg.stale_data_threshold_days, cfg.product_not_found_retry_days
+            run.staging,
+            cfg.staging.prefix,
+            cfg.stale_data_threshold_days,
+            cfg.product_not_found_retry_days,
+            catalogue=run.catalogue,
         )
     except Exception as exc:  # a report figure must not fail the sync
         log.warning("could not read the freshness figures: %s", type(exc).__name__)

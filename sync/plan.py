@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from extract import settings
 from extract.families import audit_count
+from loaders import catalogue as catalogues
 from loaders.execute import run_model
 from sync import freshness, pacing
 from sync.config import Config
@@ -57,35 +58,34 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _select_params(config: Config, run_plan: pacing.RunPlan, now: dt.datetime) -> dict:
-    return {
-        "limit": run_plan.limit,
-        "stale_days": config.stale_data_threshold_days,
-        "retry_days": config.product_not_found_retry_days,
-        "now": run_plan.select_now or now,
-        "family_sharing": config.sales_family_sharing,
-        "marketplace": MARKETPLACE,
-    }
-
-
 def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     """The plan of the next run and the next 30 days, as the `--json` object (plus `due_by_day`)."""
     now = now or _utcnow()
     prefix = config.staging.prefix
     stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
+    catalogue = catalogues.resolve(conn, prefix, config.catalogue)  # raises CatalogueError
     with conn, conn.cursor() as cur:
-        fig = freshness.figures(cur, prefix, stale, retry, now=now, extras=True)
+        fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=now, extras=True)
         state = pacing.BudgetState(config.monthly_request_budget, pacing.month_spent(cur, prefix, now))
-        rpa = pacing.requests_per_asin(cur, prefix, config, marketplace=MARKETPLACE)
+        rpa = pacing.requests_per_asin(cur, prefix, config, catalogue=catalogue, marketplace=MARKETPLACE)
         # The same catalogue fetched one sales call per ASIN: the saving of SALES_FAMILY_SHARING.
         rpa_alone = pacing.requests_per_asin(cur, prefix, config, sharing=False) if config.sales_family_sharing else rpa
-        run_plan = pacing.plan_run(config, state, rpa, now)
+        carry = pacing.budget_carry(cur, prefix, now=now)
+        run_plan = pacing.plan_run(config, state, rpa, now, carry=carry)
         next_batch = 0
         if not state.spent_out and run_plan.limit > 0:
-            run_model(cur, "plan_next_batch", "staging", prefix, _select_params(config, run_plan, now))
+            params = pacing.select_params(config, run_plan, now, marketplace=MARKETPLACE)
+            run_model(cur, "plan_next_batch", "staging", prefix, params)
             # The next run's add-new step tracks the untracked visible ASINs first; they are new.
             next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
-        run_model(cur, "plan_due_by_day", "staging", prefix, {"now": now, "stale_days": stale, "retry_days": retry})
+        run_model(
+            cur,
+            "plan_due_by_day",
+            "staging",
+            prefix,
+            {"now": now, "stale_days": stale, "retry_days": retry},
+            catalogue=catalogue,
+        )
         due_by_day = [{"day": int(d), "first_due": int(f), "due": int(n)} for d, f, n in cur.fetchall()]
     demand = sum(d["due"] for d in due_by_day)
     per_run, can_fetch, projected = _projection(config, rpa, demand)
@@ -134,10 +134,12 @@ def simulate(
     prefix = config.staging.prefix
     stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
     period = pacing.run_period(config.sync_runs_per_day)
+    catalogue = catalogues.resolve(conn, prefix, config.catalogue)  # raises CatalogueError
     with conn, conn.cursor() as cur:
-        rpa = pacing.requests_per_asin(cur, prefix, config, marketplace=MARKETPLACE)
+        rpa = pacing.requests_per_asin(cur, prefix, config, catalogue=catalogue, marketplace=MARKETPLACE)
         spent = {(now.year, now.month): pacing.month_spent(cur, prefix, now)}
-        run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now})
+        carry = {(now.year, now.month): pacing.budget_carry(cur, prefix, now=now)}
+        run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now}, catalogue=catalogue)
     out: list[dict] = []
     conn.readonly = True  # from here on, a real table cannot be written, only pg_temp's copy
     try:
@@ -151,12 +153,12 @@ def simulate(
                     state = pacing.BudgetState(config.monthly_request_budget, spent.get(month, 0))
                     if state.spent_out:
                         continue
-                    run_plan = pacing.plan_run(config, state, rpa, at)
+                    run_plan = pacing.plan_run(config, state, rpa, at, carry=carry.get(month, 0.0))
+                    carry[month] = run_plan.budget_carry
                     if run_plan.limit <= 0:
                         continue
-                    run_model(
-                        cur, "plan_sim_run", "staging", prefix, {**_select_params(config, run_plan, at), "run_at": at}
-                    )
+                    params = {**pacing.select_params(config, run_plan, at, marketplace=MARKETPLACE), "run_at": at}
+                    run_model(cur, "plan_sim_run", "staging", prefix, params)
                     cost = _simulated_cost(config, rpa, *cur.fetchone())
                     if state.left is not None:
                         cost = min(cost, state.left)  # the gate: never past the budget
@@ -164,7 +166,7 @@ def simulate(
                     requests += cost
                 end = now + day * dt.timedelta(days=1)
                 # The day's end, on the copy: what is neither fresh nor waiting on a retry.
-                fig = freshness.figures(cur, prefix, stale, retry, now=end, extras=True)
+                fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=end, extras=True)
             _vacuum_copy(conn, prefix)
             row = {
                 "day": day,

@@ -21,6 +21,7 @@ import tenacity
 from extract import retrying
 from extract.text import Scrubber, first_line, retry_after
 from loaders.execute import run_model
+from sync import freshness
 from sync.config import Config
 from sync.status import SyncStatus, iso
 
@@ -156,8 +157,12 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("Family audit", verdict))
     if lowered := _rate_lowered(status):
         fields.append(field("API rate", lowered, False))
-    if status.production_pending:
+    if status.production == "disabled":  # DB_PROD_HOST empty: no production step ran
+        fields.append(field("Production", "staging only"))
+    elif status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
+    if status.archive:
+        fields.append(field("Archive", _archive(status.archive), False))
     fields += _freshness_fields(status, field)
     errors = status.errors
     if errors.total:
@@ -174,21 +179,26 @@ def _fields(status: SyncStatus) -> list[dict]:
     return fields
 
 
+def _archive(archive: dict) -> str:
+    """The landing archive's line: what this run wrote, or how far behind it is and why."""
+    pending = archive.get("pending_loads")
+    if pending:
+        text = f"behind: {pending} load{'' if pending == 1 else 's'} pending in staging"
+        return text + (f" ({archive['error']})" if archive.get("error") else "")
+    written = f"{archive.get('files', 0)} files written ({archive.get('loads', 0)} loads)"
+    return written if pending == 0 else f"{written}; pending loads unknown"
+
+
 def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[dict]:
     """The catalogue's freshness and the month's budget, when the run measured them."""
     out = []
     fig = status.freshness
     if fig:
-        visible = fig.get("visible_asins") or 0
-        share = 100.0 * (fig.get("fresh") or 0) / visible if visible else 100.0
-        out.append(field("Fresh", f"{fig['fresh']}/{visible} ({share:.1f}%)"))
-        out.append(
-            field(
-                "Overdue",
-                f"{fig['overdue']} stale, {fig['never_synced']} never synced, "
-                f"{fig['not_found_waiting']} not found (waiting)",
-            )
-        )
+        # The SLA's share: ASINs waiting on a not-found retry are counted apart, never as stale.
+        out.append(field("Fresh", f"{fig['fresh']}/{fig['sla_asins']} ({freshness.fresh_share(fig):.1f}%)"))
+        out.append(field("Overdue", f"{fig['overdue']} stale, {fig['never_synced']} never synced"))
+        if fig.get("not_found_waiting"):
+            out.append(field("Not found", f"{fig['not_found_waiting']} waiting to retry (outside the SLA)"))
         ages = [
             f"product {_days(fig.get('oldest_product_age_days'))}",
             f"p95 {_days(fig.get('p95_product_age_days'))}",
@@ -200,6 +210,8 @@ def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[di
         out.append(
             field("Budget", f"{budget['spent']}/{budget['monthly']} requests this month ({budget['left']} left)")
         )
+    if status.not_attempted_asins:
+        out.append(field("Not attempted", f"{status.not_attempted_asins} ASINs (budget spent; still due)"))
     if status.warnings:
         out.append(field("Warnings", "\n".join(f"• {w}" for w in status.warnings), False))
     return out

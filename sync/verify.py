@@ -100,7 +100,7 @@ def run_verify(
         run.require_staging()
         clock = time.perf_counter()
         try:
-            _compare(config, status, repair=repair, delete_extra=delete_extra, marketplace=marketplace, buckets=buckets)
+            _compare(run, status, repair=repair, delete_extra=delete_extra, marketplace=marketplace, buckets=buckets)
         except Exception as exc:  # recorded, reported and answered; never a raw traceback
             status.in_sync = False
             raise StopSync(f"Verify failed: {first_line(exc)}") from exc
@@ -110,8 +110,9 @@ def run_verify(
 
 
 def _compare(
-    config: Config, status: VerifyStatus, *, repair: bool, delete_extra: bool, marketplace: str | None, buckets: int
+    run: SyncRun, status: VerifyStatus, *, repair: bool, delete_extra: bool, marketplace: str | None, buckets: int
 ) -> None:
+    config, guard = run.config, run.lock_guard()  # a repair writes production only under the lock
     staging = checks.Reader(config.staging)
     try:
         production = checks.Reader(config.production)
@@ -130,9 +131,9 @@ def _compare(
         if not in_sync and (repair or delete_extra):
             for drift in drifts:
                 if repair:
-                    status.repaired += checks.repair(staging, config.production, drift)
+                    status.repaired += checks.repair(staging, config.production, drift, guard)
                 if delete_extra:
-                    status.deleted += checks.delete_extra(config.production, drift)
+                    status.deleted += checks.delete_extra(config.production, drift, guard)
             # Check again: the answer says whether the repair left the targets in sync.
             again = [
                 checks.compare_table(staging, production, t, buckets=buckets, marketplace=marketplace)

@@ -10,9 +10,9 @@
 -- (3) {prefix}jssync_family_audits: every audit (a shared member fetched on its own and compared
 --     day by day with its group's series), and {prefix}jssync_family_demotions: the groups an
 --     audit found differing, whose members get their own calls from then on.
--- (4) {prefix}jssync_select_asins_v5: with p_family_sharing false, exactly _v3; with it true,
---     _v3's tiers and order, each selected ASIN bringing the other members of its shared-rank
---     group (kind 'family'), the limit counted in ASINs. Staging only.
+-- (4) {prefix}jssync_select_asins_v5: with p_family_sharing false, exactly _v4 (0019); with it
+--     true, _v4's tiers and order, each selected ASIN bringing the other members of its
+--     shared-rank group (kind 'family'), the limit counted in ASINs. Staging only.
 {% if target == 'staging' %}
 CREATE TABLE IF NOT EXISTS {{ table('jssync_asin_family') }} (
     asin VARCHAR(20) PRIMARY KEY,
@@ -91,17 +91,22 @@ CREATE OR REPLACE FUNCTION {{ table('jssync_select_asins_v5') }}(
     p_family_sharing boolean DEFAULT false,
     p_marketplace varchar DEFAULT 'us',
     p_backoff_base_seconds integer DEFAULT 3600,
-    p_backoff_max_seconds integer DEFAULT 86400)
+    p_backoff_max_seconds integer DEFAULT 86400,
+    p_retry_slack_seconds integer DEFAULT 0)
 RETURNS TABLE (asin varchar, kind text, sales_synced_at timestamp, sales_group text)
 LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_custom_plan
 AS $$
+DECLARE
+    -- As in _v4: the retry timers (not-found retry, backoff) are read at p_now + slack.
+    v_retry_now timestamp := p_now + make_interval(secs => greatest(p_retry_slack_seconds, 0));
 BEGIN
     IF NOT p_family_sharing THEN
         RETURN QUERY
         SELECT c.asin, c.kind, c.sales_synced_at, NULL::text
-        FROM {{ table('jssync_select_asins_v3') }}(p_limit, p_stale_days, p_retry_days, p_now,
-                                                    p_backoff_base_seconds, p_backoff_max_seconds) AS c;
+        FROM {{ table('jssync_select_asins_v4') }}(p_limit, p_stale_days, p_retry_days, p_now,
+                                                    p_backoff_base_seconds, p_backoff_max_seconds,
+                                                    p_retry_slack_seconds) AS c;
         RETURN;
     END IF;
 
@@ -111,8 +116,9 @@ BEGIN
     RETURN QUERY
     WITH candidates AS (
         SELECT c.asin, c.kind, c.sales_synced_at, c.n
-        FROM {{ table('jssync_select_asins_v3') }}(p_limit, p_stale_days, p_retry_days, p_now,
-                                                    p_backoff_base_seconds, p_backoff_max_seconds)
+        FROM {{ table('jssync_select_asins_v4') }}(p_limit, p_stale_days, p_retry_days, p_now,
+                                                    p_backoff_base_seconds, p_backoff_max_seconds,
+                                                    p_retry_slack_seconds)
              WITH ORDINALITY AS c (asin, kind, sales_synced_at, n)
     ),
     keyed AS (
@@ -138,8 +144,8 @@ BEGIN
         JOIN {{ table('jungle_scout_sync_status') }} AS s ON s.asin = f.asin
         WHERE s.has_product_data = true
           AND (s.product_fetch_attempted_at IS NULL
-               OR s.product_fetch_attempted_at < p_now - make_interval(days => p_retry_days))
-          AND {{ table('jssync_backoff_due_v1') }}(s.failure_count, s.last_failure_at, p_now,
+               OR s.product_fetch_attempted_at < v_retry_now - make_interval(days => p_retry_days))
+          AND {{ table('jssync_backoff_due_v1') }}(s.failure_count, s.last_failure_at, v_retry_now,
                                                    p_backoff_base_seconds, p_backoff_max_seconds)
           AND NOT EXISTS (SELECT 1 FROM candidates AS c WHERE c.asin = f.asin)
     ),

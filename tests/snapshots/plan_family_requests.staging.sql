@@ -5,11 +5,11 @@
 -- members (a group's members but the one its call asks for: what the audit draws from).
 -- Target: staging. Parameters: marketplace.
 WITH visible AS (
-    SELECT DISTINCT p.asin
+    SELECT DISTINCT p."asin" AS asin
     FROM "dev_az_product" p
-    WHERE p.product_visibility = true
-      AND p.asin IS NOT NULL
-      AND btrim(p.asin) <> ''
+    WHERE p."product_visibility" = true
+      AND p."asin" IS NOT NULL
+      AND btrim(p."asin") <> ''
 ),
 
 keyed AS (
