@@ -59,6 +59,12 @@ _EXTRAS = {
         "items": {"type": "string"},
         "description": "why a completed run is yellow: budget spent, freshness below the SLA",
     },
+    "allowance": {
+        "type": "object",
+        "description": "an hourly run's time allowance (SYNC_RUN_TIME_LIMIT_SECONDS): limit_seconds, "
+        "margin_seconds, started_at, fetch_until (no request starts after it), ends_by, used_up, "
+        "asins_left; empty for syncs without one",
+    },
 }
 
 SCHEMAS: dict[str, dict] = {

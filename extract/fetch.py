@@ -182,6 +182,9 @@ class BatchFetcher:
         are to be abandoned (a stop, or past the deadline's grace)."""
         stop = self.stop
         while True:
+            done = {f for f in futures if f.done()}
+            if done:  # answers in hand are kept, even when stopping: they are paid for
+                return done, futures - done
             if stop.abandon():
                 return None
             done, rest = wait(futures | {stop.future}, timeout=stop.next_change(), return_when=FIRST_COMPLETED)

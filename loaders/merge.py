@@ -8,8 +8,10 @@ leaves entries pending, which every later sync (or `jssync catch-up`) applies fi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +63,7 @@ class PublishResult:
     pending: int = 0
     attempts: int = 0
     error: str | None = None
+    stopped: bool = False  # the run was stopping: the rest stays pending, no error
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,19 @@ def publish(
     *,
     attempts: int = 3,
     pauses: tuple[float, ...] = PRODUCTION_PAUSES,
+    stopping: Callable[[], bool] | None = None,
+    guard: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
 ) -> PublishResult:
     """Apply every pending outbox entry to production, oldest first; idempotent.
 
     Each chunk gets `attempts` tries with `pauses` between them (any error is retried alike:
     unreachable, refused, timed out, failed); on failure the rest stays pending for the next
-    sync and the result carries the error."""
+    sync and the result carries the error. `stopping()` true (the run got SIGTERM): no chunk or
+    attempt starts any more and the rest stays pending (`stopped`, no error); `guard(cancel)`
+    wraps each production transaction (RunStop.guard: cancelled, so rolled back, when a stopping
+    run runs out of time)."""
+    stopping = stopping or (lambda: False)
+    guard = guard or (lambda cancel: contextlib.nullcontext())
     result = PublishResult()
     ids = pending_outbox(staging_conn, staging_prefix)
     result.pending = len(ids)
@@ -142,19 +152,26 @@ def publish(
         )
 
     for start in range(0, len(ids), PUBLISH_CHUNK):
+        if stopping():
+            result.stopped = True
+            return result
         chunk = ids[start : start + PUBLISH_CHUNK]
         with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
             products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
             _export_owed(staging_conn, staging_prefix, chunk, products, sales)
             policy = retrying.policy(
-                stop=tenacity.stop_after_attempt(attempts),
+                stop=tenacity.stop_after_attempt(attempts) | _StopWhen(stopping),
                 wait=pause,
                 retry=tenacity.retry_if_exception_type(Exception),
                 before_sleep=note,
             )
             try:
-                policy(_apply_production, production, products, sales)
+                policy(_apply_production, production, products, sales, guard)
             except Exception as exc:
+                if stopping():
+                    log.debug("production merge given up: the run is stopping (%s)", first_line(exc))
+                    result.stopped = True
+                    return result
                 result.attempts += policy.statistics.get("attempt_number", attempts)
                 note_final = first_line(exc)
                 log.debug(
@@ -188,9 +205,20 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
             copy_out(cur, render("publish_sales_estimate_data", "staging", prefix), params, sink)
 
 
-def _apply_production(settings: DbSettings, products: Path, sales: Path) -> None:
+class _StopWhen(tenacity.stop.stop_base):
+    """Stop retrying once `test()` is true (the run is stopping)."""
+
+    def __init__(self, test: Callable[[], bool]):
+        self.test = test
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.test()
+
+
+def _apply_production(settings: DbSettings, products: Path, sales: Path, guard=None) -> None:
     prefix = settings.prefix
-    with connection(settings, application_name="jssync-publish") as conn:
+    guard = guard or (lambda cancel: contextlib.nullcontext())
+    with connection(settings, application_name="jssync-publish") as conn, guard(conn.cancel):
 
         def work(cur) -> None:
             run_model(cur, "input_tables", "production", prefix)

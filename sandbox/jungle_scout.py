@@ -504,6 +504,7 @@ class Sandbox:
         self._released = threading.Event()  # cleared while the `hold` fault is on
         self._t0 = time.monotonic()
         self._in_flight = 0
+        self._holding = 0
         self._generation = 0  # reset() counts up; a request is counted in the stats it began under
         self.reset()
 
@@ -630,6 +631,7 @@ class Sandbox:
                 "rate_limited": self._by_status.get("429", 0),
                 "max_in_flight": self._max_in_flight,
                 "in_flight": self._in_flight,
+                "held": self._holding,  # requests waiting on `hold` right now
                 "connections_opened": self._connections_opened,
                 "log": [dict(e) for e in self._log],
             }
@@ -833,7 +835,13 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload, headers = err.status, err.body(), err.headers
             entry["status"] = status
             if sb._held():  # the `hold` and `hold_after` faults
-                sb._released.wait()
+                with sb._lock:
+                    sb._holding += 1
+                try:
+                    sb._released.wait()
+                finally:
+                    with sb._lock:
+                        sb._holding -= 1
             delay = sb._faults["latency"] + self._extra_sleep
             if delay > 0:  # sleep in this handler thread, so concurrent requests overlap
                 sb._stopping.wait(delay)

@@ -1,5 +1,12 @@
 """One batch of a sync, one way: extract (API -> dlt -> DuckDB landing) -> merge into staging
-(one transaction with sync_status and the production outbox) -> publish to production."""
+(one transaction with sync_status and the production outbox) -> publish to production.
+
+A batch cut short (SIGTERM, SIGINT, or the run's time allowance ending mid-batch) still lands and
+merges what it fetched: the ASINs it finished, and the product data of those whose sales had not
+come (a sales gap for the next run); the others are simply still due. After a signal the merge in
+hand commits or, past RunStop.guard's time, is cancelled and rolls back; publishing is left to
+the next run, and the batch raises StopSync naming the signal.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from extract import jungle_scout_source
 from extract.fetch import AsinOutcome, AsinWork, BatchFetcher
 from extract.landing import LandingError
 from extract.settings import NOT_FOUND_ERROR
+from extract.stopping import NotStarted
 from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
@@ -36,6 +44,7 @@ def process_batch(
 
     `mark_master_queue`: the staging transaction also marks these ASINs done in the master queue."""
     run.require_staging()
+    run.check_stop()
     status = run.status
     fetcher = BatchFetcher(
         run.api_client(),
@@ -45,6 +54,7 @@ def process_batch(
         fetch_products=fetch_products,
         fetch_sales=fetch_sales,
         date_range=date_range,
+        stop=run.stop,
     )
     batch_row = {
         "run_id": status.run_id,
@@ -65,8 +75,15 @@ def process_batch(
         run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None, mark_master_queue=mark_master_queue
     )
     try:
-        merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
+        with run.stop.guard(run.staging.cancel):
+            merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
+    except NotStarted as exc:
+        raise StopSync(f"{exc}: the batch in hand was not merged (its ASINs stay due)", "other") from exc
     except (psycopg2.Error, DatabaseUnavailable) as exc:
+        if run.stop.requested:
+            raise StopSync(
+                f"{run.stop.reason}; the merge in hand was rolled back ({first_line(exc)})", "other"
+            ) from exc
         raise StopSync(f"Staging merge failed: {first_line(exc)}") from exc
     except LockLost as exc:
         raise StopSync(str(exc), "other") from exc
@@ -77,11 +94,24 @@ def process_batch(
         merged.outcomes,
         extra={"step": "SyncASINs"},
     )
-    outcomes = list(fetcher.outcomes.values())
+    # Counted once finished; an ASIN cut short is counted by the run that finishes it.
+    outcomes = [o for o in fetcher.outcomes.values() if o.finished]
+    unfinished = fetcher.unfinished
+    run.unfinished += len(unfinished)
+    if unfinished:
+        log.warning(
+            "batch %d cut short (%s): %d of %d ASINs finished, %d left for the next run",
+            batch,
+            run.stop.why(),
+            len(outcomes),
+            len(work),
+            len(unfinished),
+        )
     tally(status, outcomes)
     status.total_api_calls = run.usage.total
     run.record_usage()
-    publish_pending(run)
+    publish_pending(run)  # after a signal only counted: production waits for the next run
+    run.check_stop()
     run.save()
     return outcomes
 

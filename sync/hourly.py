@@ -5,7 +5,7 @@ time so memory stays flat however many a run takes."""
 from __future__ import annotations
 
 import logging
-import time
+import math
 from collections.abc import Callable
 
 from extract.budget import SPENT_MESSAGE
@@ -40,7 +40,16 @@ def run_hourly(
 
     `debug` shows this run's step log (only this run's). Raises SyncAlreadyRunning when another
     sync holds the lock."""
-    with SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress, debug=debug, summary=_summary) as run:
+    with SyncRun(
+        config,
+        "hourly",
+        marketplace,
+        FLOW,
+        on_progress=on_progress,
+        debug=debug,
+        summary=_summary,
+        allowance=config.sync_run_time_limit_seconds,
+    ) as run:
         if debug:
             log.debug("========== DEBUG MODE ENABLED ==========")
         log.debug("Starting hourly sync with marketplace=%s", marketplace)
@@ -160,13 +169,17 @@ def _plan(run: SyncRun, limit: int | str | None) -> planning.RunPlan | None:
     if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
         rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)
         rpa = max(rpa, planning.DEFAULT_REQUESTS_PER_ASIN)
-    plan = planning.plan_run(cfg, state, rpa, status.started_at, limit=limit)
+    # What is left of the allowance to fetch in: the catch-up and the steps so far count against it.
+    seconds = math.floor(run.stop.seconds_left())
+    plan = planning.plan_run(cfg, state, rpa, status.started_at, limit=limit, seconds=seconds)
     status.plan = {
         "limit": plan.limit,
         "auto": plan.auto,
         "capped_by": plan.capped_by,
         "requests_per_asin": round(rpa, 4),
     }
+    if plan.auto:
+        status.plan["fetch_seconds"] = seconds
     log.debug(
         "Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)",
         plan.limit,
@@ -179,20 +192,15 @@ def _plan(run: SyncRun, limit: int | str | None) -> planning.RunPlan | None:
 
 def _process(run: SyncRun, work: list[AsinWork]) -> list:
     """Fetch and merge `work` MERGE_BATCH_ASINS at a time; stop starting batches once the run's
-    time allowance is used up or the budget refused a request."""
-    started = time.monotonic()
+    time allowance is used up (a batch itself stops starting requests then) or the budget
+    refused a request."""
     outcomes: list = []
     for number, start in enumerate(range(0, len(work), MERGE_BATCH_ASINS), start=1):
-        if number > 1 and time.monotonic() - started > run.config.sync_run_time_limit_seconds:
-            left = len(work) - start
-            run.status.warnings.append(f"time allowance used up: {left} selected ASINs left for the next run")
-            log.warning(
-                "time allowance of %ds used up; %d ASINs left for the next run",
-                run.config.sync_run_time_limit_seconds,
-                left,
-            )
+        if run.time_up(len(work) - start):
             break
         chunk = process_batch(run, work[start : start + MERGE_BATCH_ASINS], number)
+        if number * MERGE_BATCH_ASINS >= len(work):
+            run.time_up(0)  # the last batch, cut short by the deadline: say what it left
         # Only what the report needs is kept: the per-ASIN outcomes of a batch are dropped.
         outcomes.extend(o for o in chunk if o.product_status == "not_found" or o.failed)
         gate = run.budget

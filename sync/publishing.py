@@ -25,13 +25,21 @@ def publish_pending(run: SyncRun, *, catch_up: bool = False) -> None:
     run.require_staging()
     status, prefix = run.status, run.config.staging.prefix
     try:
-        if not run.production_ok:
+        if not run.production_ok or run.stop.requested:  # a stopping run leaves it to the next
             status.production_pending = len(pending_outbox(run.staging, prefix))
             return
-        result = publish(run.staging, prefix, run.config.production)
+        result = publish(
+            run.staging,
+            prefix,
+            run.config.production,
+            stopping=lambda: run.stop.requested,
+            guard=run.stop.guard,
+        )
     except psycopg2.Error as exc:
         raise StopSync(f"Reading the production outbox from staging failed: {first_line(exc)}") from exc
     status.production_pending = result.pending
+    if result.stopped:  # SIGTERM during the publish: what production was not given stays owed
+        return
     if catch_up and result.applied:
         status.production_catch_up = {"ran": True, "applied": len(result.applied)}
         log.info("production catch-up applied %d pending merges", len(result.applied))

@@ -396,9 +396,10 @@ def previous_outcome(conn, prefix: str, status: SyncStatus) -> str | None:
     return row[0] if row else None
 
 
-def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -> Delivery:
+def notify(config: Config, status: SyncStatus, *, previous: str | None = None, within: float | None = None) -> Delivery:
     """Send the report of a finished sync, unless no webhook is set or, with
-    DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous` run's. Never raises."""
+    DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous` run's. Never raises.
+    `within`: seconds the whole delivery may take (a run stopped by SIGTERM has only a few)."""
     try:
         if not config.discord_webhook_url:
             log.info("DISCORD_WEBHOOK_URL is not set: no Discord notification")
@@ -411,7 +412,13 @@ def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -
             )
             return Delivery(False, "outcome unchanged")
         log.debug("Sending Discord notification...")
-        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets()))
+        bounds = {}
+        if within is not None:
+            bounds = {
+                "timeout": (min(TIMEOUT[0], within / 2), min(TIMEOUT[1], within / 2)),
+                "budget": min(RETRY_BUDGET, within / 2),
+            }
+        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets()), **bounds)
     except Exception as exc:  # the report must never break the sync it reports on
         log.warning("Discord notification failed: %s", type(exc).__name__)
         return Delivery(False, f"internal error ({type(exc).__name__})")

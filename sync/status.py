@@ -95,6 +95,8 @@ class SyncStatus:
     budget: dict = field(default_factory=dict)
     plan: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # An hourly run's time allowance (sync.allowance): limit, margin, deadlines, whether it ran out.
+    allowance: dict = field(default_factory=dict)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
     errors: ErrorSummary = field(default_factory=ErrorSummary)
@@ -184,6 +186,7 @@ class SyncStatus:
             "budget": dict(self.budget),
             "plan": dict(self.plan),
             "warnings": list(self.warnings),
+            "allowance": dict(self.allowance),
             "parity": {
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),

@@ -339,11 +339,11 @@ def test_hold_after_answers_that_many_then_holds(sb, http):
     answers: list[int] = []
     asking = threading.Thread(target=lambda: answers.append(sales(http, sb).status_code))
     asking.start()
-    wait_for(lambda: sb.stats()["in_flight"] == 1, what="the third request to arrive")
+    wait_for(lambda: sb.stats()["held"] == 1, what="the third request to be held")
     assert answers == [] and sb.stats()["requests"] == 2  # the third is held
     sb.set_faults(hold=False)
     asking.join(timeout=30)
-    assert answers == [200] and sb.stats()["requests"] == 3
+    assert answers == [200] and sb.stats()["requests"] == 3 and sb.stats()["held"] == 0
     assert sales(http, sb).status_code == 200  # released for good
     with pytest.raises(ValueError, match="hold_after must be an int >= 0"):
         sb.set_faults(hold_after=-1)
