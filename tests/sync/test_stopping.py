@@ -1,9 +1,10 @@
 """SIGTERM and SIGINT end a run inside 10 s, also as a container's PID 1: it stops sending
 requests, abandons those in flight, ledgers every request it sent, merges what it has, closes its
 run row as stopped early naming the signal, reports, and exits 1; the next run carries on exactly.
+`jssync serve` likewise: a background master sync stopped by SIGTERM, then resumed.
 
-A real `jssync hourly` process, caught mid-batch by the sandbox's hold_after fault: the product
-call and two sales answered, the next two sales requests held (never answered while it runs)."""
+Real processes, caught mid-batch by the sandbox's hold_after fault: the product call and two
+sales answered, the next two sales requests held (never answered while the process lives)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 from sync.hourly import run_hourly
+from sync.master import run_master
 from sync.report import RED
-from tests.helpers import jssync_process, seed, sync_status, wait_for
+from tests.api.support import JWT_SECRET, admin
+from tests.helpers import free_port, jssync_process, seed, sync_status, wait_for
 from tests.sync.test_faults import assert_complete
 
+ROOT = Path(__file__).resolve().parents[2]
 ASINS = [f"B0STOP{i:04d}" for i in range(6)]
+SERVED = [f"B0SERV{i:04d}" for i in range(4)]
 UNSHARE = ("unshare", "--pid", "--fork")  # util-linux: the command runs as PID 1 of a new namespace
 
 
@@ -99,3 +105,65 @@ def test_a_signal_mid_batch_ends_the_run_cleanly(migrated, env, staging, product
     assert after.sales_gap_asins_synced == 4 and after.production_catch_up["applied"] == 1
     assert sandbox.stats()["by_endpoint"] == {"products": 1, "sales": 8}
     assert_complete(staging, production, ASINS)
+
+
+def test_sigterm_stops_a_background_master_sync_that_resume_continues(
+    migrated, env, staging, production, sandbox, webhook, tmp_path
+):
+    seed(staging, SERVED)
+    port, log_file = free_port(), tmp_path / "serve.log"
+    serve_env = {
+        **env,
+        "PORT": str(port),
+        "JUNGLE_SCOUT_MAX_CONCURRENCY": "2",
+        "DISCORD_WEBHOOK_URL": webhook.url,
+        "JWT_SECRET": JWT_SECRET,
+    }
+    base = f"http://127.0.0.1:{port}"
+    with log_file.open("w") as sink:
+        child = jssync_process(
+            ["serve", "--host", "127.0.0.1", "--workers", "1", "--threads", "2"],
+            serve_env,
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+
+    def up() -> bool:
+        assert child.poll() is None, log_file.read_text()
+        try:
+            return requests.get(base + "/health", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_for(up, interval=0.1)
+        sandbox.set_faults(hold_after=3)  # the product call and 2 sales answered, the next 2 held
+        started = requests.post(base + "/admin/master-sync?date_range=1year", headers=admin(), timeout=30)
+        assert started.status_code == 202, started.text
+        run_id = started.json()["status"]["run_id"]
+        wait_for(lambda: sandbox.stats()["held"] == 2, what="two sales requests held")
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=10)  # Cloud Run's SIGKILL comes 10 s after SIGTERM
+    finally:
+        sandbox.set_faults(hold=False)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    log = log_file.read_text()
+    outcome, status = staging.rows('SELECT outcome, status FROM "{p}jssync_runs" WHERE run_id = %s', (run_id,))[0]
+    assert outcome == "stopped", log
+    assert status["stop_reason"].startswith("Stopped by SIGTERM") and status["is_running"] is False
+    assert (status["processed_asins"], status["successful_sales_sync"]) == (2, 2)
+    [report] = webhook.payloads
+    assert report["embeds"][0]["color"] == RED and "Stopped by SIGTERM" in report["embeds"][0]["description"]
+    queue = staging.rows('SELECT done_at IS NOT NULL, count(*) FROM "{p}jssync_master_queue" GROUP BY 1')
+    assert dict(queue) == {True: 2, False: 2}
+    wait_for(lambda: sandbox.stats()["in_flight"] == 0, what="the held requests to be answered")
+    ledger = staging.scalar('SELECT sum(requests) FROM "{p}jssync_api_usage"')
+    assert ledger == sandbox.stats()["requests"] == 5  # the 2 abandoned requests are billed too
+
+    resumed = run_master(migrated, "us", mode="resume")  # `jssync master --mode resume`
+    assert resumed.sync_mode == "resume" and not resumed.stopped_early
+    assert (resumed.total_asins, resumed.total_asins_processed, resumed.failed_asins) == (2, 2, 0)
+    assert_complete(staging, production, SERVED)
