@@ -134,6 +134,20 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                         f"{c['rows_repaired']} at {c['rows_repaired_per_s']}/s" if c["rows_repaired"] else "-",
                     ]
                 )
+            leveled = r.get("full_catch_up")
+            if leveled:  # production emptied, then `jssync catch-up --full`
+                rows.append(
+                    [
+                        f"{r['sales_rows']:,}",
+                        "empty, catch-up --full",
+                        f"{leveled['seconds']:.2f}",
+                        "-",
+                        "-",
+                        "-",
+                        str(leveled["differing_after"]),
+                        f"{leveled['rows']:,} copied at {leveled['rows_per_s']:,}/s",
+                    ]
+                )
         tables.append(
             (
                 "Verify: sales rows per target (365 days per ASIN), in sync and with 100 drifted ASINs",

@@ -34,6 +34,7 @@ log = logging.getLogger("jssync.extract")
 
 PRODUCTS, SALES, OUTCOMES = "products", "sales_estimates", "asin_outcomes"
 SALES_GAP = "sales_gap"  # product data synced, sales not: one sales call, no product call
+NOT_ATTEMPTED = "not_attempted"  # the monthly budget refused the request: nothing was sent
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,10 @@ class AsinOutcome:
 
     asin: str
     kind: str
-    product_status: str = "pending"  # found | not_found | invalid | failed | skipped | pending
-    # synced | no_data | current | failed | skipped (not asked for) | pending (asked for, no answer)
+    # found | not_found | invalid | failed | skipped | not_attempted | pending (not fetched yet)
+    product_status: str = "pending"
+    # synced | no_data | current | failed | skipped (not asked for) | not_attempted (the budget
+    # refused it) | pending (asked for, no answer: the run stopped or its time ran out first)
     sales_status: str = "skipped"
     sales_start: dt.date | None = None
     sales_end: dt.date | None = None
@@ -67,14 +70,22 @@ class AsinOutcome:
 
     @property
     def finished(self) -> bool:
-        """Both parts settled: nothing of this ASIN is left for a later run."""
+        """Neither part is pending: the batch was not cut short (a stop, its deadline) for it."""
         return self.product_status != "pending" and self.sales_status != "pending"
 
     @property
     def landed(self) -> bool:
-        """Whether the batch has something to say about this ASIN (an outcome row): finished, or
-        its product data came while its sales are still pending (a sales gap)."""
-        return self.finished or self.product_status == "found"
+        """Whether the batch has something to say about this ASIN (an outcome row): it was
+        attempted and finished, or its product data came while its sales are still pending
+        (a sales gap for the next run)."""
+        return self.attempted and (self.finished or self.product_status == "found")
+
+    @property
+    def attempted(self) -> bool:
+        """False when the budget refused every request this ASIN needed: nothing happened to it,
+        so it has no outcome row (its sync_status stays as it was, and it stays due)."""
+        parts = (self.product_status, self.sales_status)
+        return NOT_ATTEMPTED not in parts or any(p not in (NOT_ATTEMPTED, "skipped") for p in parts)
 
     def fail(self, category: str, message: str) -> None:
         # The first error of an ASIN is the one worth reading; later ones follow from it.
@@ -251,8 +262,11 @@ class BatchFetcher:
             if isinstance(error, ApiError):
                 for asin in chunk:
                     if self.outcomes[asin].product_status == "pending":
-                        self.outcomes[asin].product_status = "failed"
-                        self.outcomes[asin].fail(error.category, str(error))
+                        if error.attempted:
+                            self.outcomes[asin].product_status = "failed"
+                            self.outcomes[asin].fail(error.category, str(error))
+                        else:
+                            self.outcomes[asin].product_status = NOT_ATTEMPTED
                 log.debug("ERROR: %s", error, extra={"step": "SyncASINs"})
                 continue
             log.debug(
@@ -356,8 +370,11 @@ class BatchFetcher:
         if isinstance(answer, NotStarted):
             return
         if isinstance(answer, ApiError):
-            outcome.sales_status = "failed"
-            outcome.fail(answer.category, str(answer))
+            if answer.attempted:
+                outcome.sales_status = "failed"
+                outcome.fail(answer.category, str(answer))
+            else:
+                outcome.sales_status = NOT_ATTEMPTED
             return
         try:
             rows = sales_rows(w.asin, self.marketplace, answer.items, outcome.sales_start, outcome.sales_end)

@@ -22,7 +22,7 @@ from extract.landing import LandedLoad, Landing
 from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
 from loaders.connections import DbSettings, connection, first_line
 from loaders.execute import copy_in, copy_out, in_transaction, run_model
-from loaders.lock import check_lock_held
+from loaders.lock import LockGuard, LockLost, check_lock_held
 from loaders.render import render
 
 log = logging.getLogger("jssync.merge")
@@ -74,11 +74,13 @@ class StagingTransaction:
     run_id: str
     lock_pid: int | None = None  # check that this session still holds the sync lock
     mark_master_queue: bool = False  # mark the batch's master-queue rows done (master sync)
+    record_outbox: bool = True  # False when staging-only: no production will ever read the entry
 
 
 def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: StagingTransaction) -> StagingMerge:
     """Merge one landed load into staging in one transaction: the lock check, the data models,
-    sync_status, the production outbox row and (master sync) the queue mark, all or nothing."""
+    sync_status, the production outbox row (unless staging-only) and (master sync) the queue
+    mark, all or nothing."""
     with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
         inputs = {  # landing table -> (temporary input table, columns, CSV file)
             "products": ("in_product_data", PRODUCT_INPUT, Path(tmp) / "products.csv"),
@@ -98,8 +100,10 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: St
             run_model(cur, "product_data", "staging", prefix)
             run_model(cur, "sales_estimate_data", "staging", prefix)
             run_model(cur, "sync_status", "staging", prefix, {"run_id": txn.run_id})
-            run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})
-            row = cur.fetchone()
+            row = None
+            if txn.record_outbox:
+                run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})
+                row = cur.fetchone()
             if txn.mark_master_queue:
                 run_model(cur, "master_queue_mark_done", "staging", prefix, {"run_id": txn.run_id})
             return row[0] if row else None
@@ -122,19 +126,21 @@ def publish(
     *,
     attempts: int = 3,
     pauses: tuple[float, ...] = PRODUCTION_PAUSES,
+    guard: LockGuard | None = None,
     stopping: Callable[[], bool] | None = None,
-    guard: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
+    bounded: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
 ) -> PublishResult:
     """Apply every pending outbox entry to production, oldest first; idempotent.
 
     Each chunk gets `attempts` tries with `pauses` between them (any error is retried alike:
     unreachable, refused, timed out, failed); on failure the rest stays pending for the next
-    sync and the result carries the error. `stopping()` true (the run got SIGTERM): no chunk or
-    attempt starts any more and the rest stays pending (`stopped`, no error); `guard(cancel)`
-    wraps each production transaction (RunStop.guard: cancelled, so rolled back, when a stopping
-    run runs out of time)."""
+    sync and the result carries the error. With `guard`, each chunk is exported, committed in
+    production and marked applied only while the run holds the sync lock: LockLost otherwise
+    (production rolled back, the entries still pending). `stopping()` true (the run got SIGTERM):
+    no chunk or attempt starts any more and the rest stays pending (`stopped`, no error);
+    `bounded(cancel)` wraps each production transaction (RunStop.guard: cancelled, so rolled back,
+    when a stopping run runs out of time)."""
     stopping = stopping or (lambda: False)
-    guard = guard or (lambda cancel: contextlib.nullcontext())
     result = PublishResult()
     ids = pending_outbox(staging_conn, staging_prefix)
     result.pending = len(ids)
@@ -158,15 +164,19 @@ def publish(
         chunk = ids[start : start + PUBLISH_CHUNK]
         with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
             products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
+            if guard is not None:
+                guard.check()  # no lock, no export
             _export_owed(staging_conn, staging_prefix, chunk, products, sales)
             policy = retrying.policy(
                 stop=tenacity.stop_after_attempt(attempts) | _StopWhen(stopping),
                 wait=pause,
-                retry=tenacity.retry_if_exception_type(Exception),
+                retry=tenacity.retry_if_not_exception_type(LockLost),  # a lost lock is final
                 before_sleep=note,
             )
             try:
-                policy(_apply_production, production, products, sales, guard)
+                policy(_apply_production, production, products, sales, guard, bounded)
+            except LockLost:
+                raise
             except Exception as exc:
                 if stopping():
                     log.debug("production merge given up: the run is stopping (%s)", first_line(exc))
@@ -190,6 +200,8 @@ def publish(
                 extra={"step": "Publish"},
             )
         with staging_conn, staging_conn.cursor() as cur:
+            if guard is not None:
+                guard.check_in(cur)
             run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
         result.applied.extend(chunk)
         result.pending -= len(chunk)
@@ -215,12 +227,22 @@ class _StopWhen(tenacity.stop.stop_base):
         return self.test()
 
 
-def _apply_production(settings: DbSettings, products: Path, sales: Path, guard=None) -> None:
+def _apply_production(
+    settings: DbSettings,
+    products: Path,
+    sales: Path,
+    guard: LockGuard | None = None,
+    bounded: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
+) -> None:
+    """Upsert the exported rows into production in one transaction, one writer at a time
+    (publish_lock); with `guard`, only if the run still holds the sync lock when it commits;
+    with `bounded`, inside it (a stopping run cancels it when its time is up)."""
     prefix = settings.prefix
-    guard = guard or (lambda cancel: contextlib.nullcontext())
-    with connection(settings, application_name="jssync-publish") as conn, guard(conn.cancel):
+    bounded = bounded or (lambda cancel: contextlib.nullcontext())
+    with connection(settings, application_name="jssync-publish") as conn, bounded(conn.cancel):
 
         def work(cur) -> None:
+            run_model(cur, "publish_lock", "production", prefix, {"prefix": prefix})
             run_model(cur, "input_tables", "production", prefix)
             with products.open() as source:
                 copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
@@ -228,5 +250,7 @@ def _apply_production(settings: DbSettings, products: Path, sales: Path, guard=N
                 copy_in(cur, "in_sales_estimate_data", [*SALES_INPUT, "updated_at", "created_at"], source)
             run_model(cur, "product_data", "production", prefix)
             run_model(cur, "sales_estimate_data", "production", prefix)
+            if guard is not None:
+                guard.check()  # the last step before commit: a run that lost its lock writes nothing
 
         in_transaction(conn, work, what="production merge")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from loaders.connections import DbSettings, connect, connection
 from loaders.execute import copy_out, in_transaction, run_model
+from loaders.lock import LockGuard
 from loaders.merge import PRODUCT_INPUT, SALES_INPUT, _apply_production
 from loaders.render import render
 
@@ -214,9 +215,10 @@ def _drill_rows(
             drift.columns[row[0]].update(named or {"(null or empty)"})
 
 
-def repair(staging: Reader, production: DbSettings, drift: TableDrift) -> int:
+def repair(staging: Reader, production: DbSettings, drift: TableDrift, guard: LockGuard | None = None) -> int:
     """Upsert production's missing and different rows of one table from staging, KEY_CHUNK keys
-    per transaction, through the production publish path; returns the rows written."""
+    per transaction, through the production publish path (with `guard`, only while the run holds
+    the sync lock); returns the rows written."""
     keys = drift.keys["missing"] + drift.keys["different"]
     written = 0
     for chunk in _chunks(keys, KEY_CHUNK):
@@ -228,17 +230,19 @@ def repair(staging: Reader, production: DbSettings, drift: TableDrift) -> int:
                 written += staging.copy_to(
                     "verify_row_values", {"keys": _keys_json(drift.table, chunk)}, sink, **drift.table.context()
                 )
-            _apply_production(production, files[PRODUCTS.name], files[SALES.name])
+            _apply_production(production, files[PRODUCTS.name], files[SALES.name], guard)
     return written
 
 
-def delete_extra(production: DbSettings, drift: TableDrift) -> int:
-    """Delete production's extra rows of one table, KEY_CHUNK keys per transaction."""
+def delete_extra(production: DbSettings, drift: TableDrift, guard: LockGuard | None = None) -> int:
+    """Delete production's extra rows of one table, KEY_CHUNK keys per transaction, one writer
+    at a time (publish_lock); with `guard`, only while the run holds the sync lock."""
     deleted = 0
     with connection(production, application_name="jssync-verify") as conn:
         for chunk in _chunks(drift.keys["extra"], KEY_CHUNK):
 
             def work(cur, chunk=chunk) -> int:
+                run_model(cur, "publish_lock", "production", production.prefix, {"prefix": production.prefix})
                 run_model(
                     cur,
                     "verify_delete_rows",
@@ -247,6 +251,8 @@ def delete_extra(production: DbSettings, drift: TableDrift) -> int:
                     {"keys": _keys_json(drift.table, chunk)},
                     **drift.table.context(),
                 )
+                if guard is not None:
+                    guard.check()
                 return cur.rowcount
 
             deleted += in_transaction(conn, work, what="verify delete")

@@ -15,7 +15,7 @@ import logging
 import psycopg2
 
 from extract import jungle_scout_source
-from extract.fetch import AsinOutcome, AsinWork, BatchFetcher
+from extract.fetch import NOT_ATTEMPTED, AsinOutcome, AsinWork, BatchFetcher
 from extract.landing import LandingError
 from extract.settings import NOT_FOUND_ERROR
 from extract.stopping import NotStarted
@@ -23,7 +23,7 @@ from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
 from loaders.merge import StagingTransaction, merge_staging
-from sync.publishing import publish_pending
+from sync.publishing import note_missed, publish_pending
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus, utcnow
 
@@ -72,7 +72,10 @@ def process_batch(
     status.landing["load_id"] = load.load_id
     log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id, extra={"step": "SyncASINs"})
     txn = StagingTransaction(
-        run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None, mark_master_queue=mark_master_queue
+        run_id=status.run_id,
+        lock_pid=run.lock.pid if run.lock else None,
+        mark_master_queue=mark_master_queue,
+        record_outbox=not run.config.staging_only,  # no outbox piling up for a production that never comes
     )
     try:
         with run.stop.guard(run.staging.cancel):
@@ -94,8 +97,7 @@ def process_batch(
         merged.outcomes,
         extra={"step": "SyncASINs"},
     )
-    # Counted once finished; an ASIN cut short is counted by the run that finishes it.
-    outcomes = [o for o in fetcher.outcomes.values() if o.finished]
+    outcomes = list(fetcher.outcomes.values())
     unfinished = fetcher.unfinished
     run.unfinished += len(unfinished)
     if unfinished:
@@ -103,14 +105,17 @@ def process_batch(
             "batch %d cut short (%s): %d of %d ASINs finished, %d left for the next run",
             batch,
             run.stop.why(),
-            len(outcomes),
+            len(work) - len(unfinished),
             len(work),
             len(unfinished),
         )
     tally(status, outcomes)
     status.total_api_calls = run.usage.total
     run.record_usage()
-    publish_pending(run)  # after a signal only counted: production waits for the next run
+    if run.config.staging_only:
+        note_missed(run, merged)  # no production step: staging remembers what production lacks
+    else:
+        publish_pending(run)  # after a signal only counted: production waits for the next run
     run.check_stop()
     run.save()
     return outcomes
@@ -119,6 +124,10 @@ def process_batch(
 def tally(status: SyncStatus, outcomes: list[AsinOutcome]) -> None:
     """Add a batch's outcomes to the run's counters and error samples."""
     for outcome in outcomes:
+        if NOT_ATTEMPTED in (outcome.product_status, outcome.sales_status):
+            status.not_attempted_asins += 1
+        if not outcome.landed:
+            continue  # nothing happened to it (refused, or cut short): not processed, not counted
         status.total_asins_processed += 1
         if outcome.kind == "new":
             status.new_asins_synced += 1

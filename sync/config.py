@@ -9,12 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from loaders.catalogue import (
+    DEFAULT_ASIN_COLUMN,
+    DEFAULT_TABLE,
+    DEFAULT_VISIBILITY_COLUMN,
+    CatalogueSettings,
+)
 from loaders.connections import DbSettings
 from loaders.render import PREFIX_PATTERN
 from sync import logs
 
 DEFAULT_BASE_URL = "https://developer.junglescout.com/api"
 DEFAULT_LANDING_DIR = ".local/landing"
+
+# Said wherever a production step is skipped because DB_PROD_HOST is empty or unset.
+STAGING_ONLY = "production is disabled (DB_PROD_HOST is empty): staging only"
 
 # What each command needs; the names are the `needs` of load().
 NEEDS_DB = "db"
@@ -45,7 +54,9 @@ class Config:
     """The validated environment. Secrets are excluded from repr()."""
 
     staging: DbSettings | None
-    production: DbSettings | None
+    production: DbSettings | None  # None: not needed by the command, or staging-only
+    staging_only: bool = False  # DB_PROD_HOST empty or unset: no production step runs
+    catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     port: int = 8080
     js_base_url: str = DEFAULT_BASE_URL
     js_api_key_name: str | None = None
@@ -227,14 +238,36 @@ def _db(env: Mapping[str, str], target: str, problems: list[str]) -> DbSettings 
     )
 
 
+def _catalogue(env: Mapping[str, str], prefix: str | None, problems: list[str]) -> CatalogueSettings:
+    """CATALOGUE_TABLE, _ASIN_COLUMN, _VISIBILITY_COLUMN and _TABLE_FROM, checked as names."""
+    settings = CatalogueSettings(
+        table=env.get("CATALOGUE_TABLE", "").strip() or DEFAULT_TABLE,
+        asin_column=env.get("CATALOGUE_ASIN_COLUMN", "").strip() or DEFAULT_ASIN_COLUMN,
+        visibility_column=env.get("CATALOGUE_VISIBILITY_COLUMN", "").strip() or DEFAULT_VISIBILITY_COLUMN,
+        table_from=env.get("CATALOGUE_TABLE_FROM", "").strip() or None,
+    )
+    problems += settings.problems(prefix)  # no valid prefix: its own problem is said already
+    return settings
+
+
+def staging_only(env: Mapping[str, str]) -> bool:
+    """DB_PROD_HOST empty or unset: the service runs on staging alone."""
+    return not env.get("DB_PROD_HOST", "").strip()
+
+
 def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB, NEEDS_API)) -> Config:
-    """Read and validate the environment for a command that `needs` db, api and/or http."""
+    """Read and validate the environment for a command that `needs` db, api and/or http.
+
+    With DB_PROD_HOST empty or unset the service is staging-only: `production` is None, the other
+    DB_PROD_* are not read, and `staging_only` is True."""
     env = os.environ if env is None else env
     needs = set(needs)
     problems: list[str] = []
 
     staging = _db(env, "staging", problems) if NEEDS_DB in needs else None
-    production = _db(env, "production", problems) if NEEDS_DB in needs else None
+    only_staging = NEEDS_DB in needs and staging_only(env)
+    production = _db(env, "production", problems) if NEEDS_DB in needs and not only_staging else None
+    catalogue = _catalogue(env, staging.prefix if staging is not None else None, problems)
 
     numbers = {
         field: _int(env, name, default, lo, hi, problems, meaning)
@@ -307,6 +340,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
     return Config(
         staging=staging,
         production=production,
+        staging_only=only_staging,
+        catalogue=catalogue,
         **numbers,
         js_base_url=base_url.rstrip("/"),
         js_api_key_name=key_name,

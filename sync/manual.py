@@ -12,10 +12,8 @@ from collections.abc import Callable, Sequence
 
 from extract import settings
 from extract.fetch import AsinWork
-from sync import budget
-from sync.batch import process_batch
 from sync.config import Config
-from sync.publishing import catch_up
+from sync.flow import Flow, run_flow
 from sync.run import SyncRun
 from sync.status import SyncStatus
 
@@ -52,26 +50,28 @@ def run_manual(
         )
 
     with SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress, summary=summary) as run:
-        _run(run, kind, None if asins is None else list(dict.fromkeys(asins)))
+        run_flow(run, _Manual(kind, None if asins is None else list(dict.fromkeys(asins))))
     return run.status
 
 
-def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
-    status = run.status
-    catch_up(run)
-    if asins is None:
+class _Manual(Flow):
+    """One side (product or sales) of the given ASINs, or of every visible one, 100 at a time."""
+
+    log = log
+    batch_size = BATCH_SIZE
+
+    def __init__(self, kind: str, asins: list[str] | None):
+        self.kind, self.asins = kind, asins
+
+    def tidies(self, run: SyncRun) -> bool:
         # Every visible ASIN: track the new ones first, as the hourly sync does.
-        status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
-        status.new_asins_added = run.query("add_new_visible")[0][0]
-    budget.arm(run)  # JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET: no request past what the month has left
-    rows = run.query("manual_asins", {"asins": asins})
-    work = [AsinWork(asin, asin_kind, synced) for asin, asin_kind, synced in rows]
-    status.total_asins = len(work)
-    status.total_batches = -(-len(work) // BATCH_SIZE)
-    log.debug("%s sync of %d ASINs in %d batches", kind, len(work), status.total_batches)
-    run.save()
-    for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
-        status.current_batch = number
-        process_batch(
-            run, work[start : start + BATCH_SIZE], number, fetch_products=kind == "product", fetch_sales=kind == "sales"
-        )
+        return self.asins is None
+
+    def select(self, run: SyncRun) -> list[AsinWork]:
+        rows = run.query("manual_asins", {"asins": self.asins})
+        work = [AsinWork(asin, asin_kind, synced) for asin, asin_kind, synced in rows]
+        log.debug("%s sync of %d ASINs in %d batches", self.kind, len(work), -(-len(work) // BATCH_SIZE))
+        return work
+
+    def fetch(self, run: SyncRun) -> dict:
+        return {"fetch_products": self.kind == "product", "fetch_sales": self.kind == "sales"}

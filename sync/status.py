@@ -95,10 +95,17 @@ class SyncStatus:
     budget: dict = field(default_factory=dict)
     plan: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Issue 17: selected ASINs with a request the monthly budget refused (not sent: no failure,
+    # no backoff, still due), the batches a spent budget kept from starting included.
+    not_attempted_asins: int = 0
     # An hourly run's time allowance (sync.allowance): limit, margin, deadlines, whether it ran out.
     allowance: dict = field(default_factory=dict)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
+    # Issue 19: "disabled" when staging-only (DB_PROD_HOST empty), else "enabled"; the catalogue
+    # the run read (table, columns, the meta table it came from, the table it switched from).
+    production: str = "enabled"
+    catalogue: dict = field(default_factory=dict)
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
@@ -186,9 +193,12 @@ class SyncStatus:
             "budget": dict(self.budget),
             "plan": dict(self.plan),
             "warnings": list(self.warnings),
+            "not_attempted_asins": self.not_attempted_asins,
             "allowance": dict(self.allowance),
             "parity": {
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
             },
+            "production": self.production,
+            "catalogue": dict(self.catalogue),
         }

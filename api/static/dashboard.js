@@ -236,8 +236,8 @@
   function drawFreshness(f) {
     const pct = f.fresh_percent;
     const ok = pct !== null && pct >= f.sla_percent;
-    field("fresh_percent", pct === null ? "no ASIN yet" : pct.toFixed(2) + " %", pct === null ? null : ok ? "ok" : "warn");
-    for (const name of ["fresh", "visible_asins", "overdue", "never_synced", "not_found_waiting"]) field(name, num(f[name]));
+    field("fresh_percent", pct === null ? "no ASIN counted yet" : pct.toFixed(2) + " %", pct === null ? null : ok ? "ok" : "warn");
+    for (const name of ["fresh", "sla_asins", "visible_asins", "overdue", "never_synced", "not_found_waiting"]) field(name, num(f[name]));
     field("threshold_days", String(f.threshold_days));
     field("sla_percent", f.sla_percent + " %");
     const bar = $("fresh-bar");

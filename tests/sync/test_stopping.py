@@ -81,8 +81,9 @@ def test_a_signal_mid_batch_ends_the_run_cleanly(migrated, env, staging, product
     name = signal.Signals(signum).name
     assert status["stopped_early"] is True and status["is_running"] is False
     assert status["stop_reason"].startswith(f"Stopped by {name}")
-    # What was finished is counted and kept: 2 ASINs whole, the product data of all 6.
-    assert (status["total_asins_processed"], status["successful_sales_sync"], status["failed_asins"]) == (2, 2, 0)
+    # What came is kept and counted: the product data of all 6, the sales of 2.
+    assert (status["total_asins_processed"], status["successful_product_sync"]) == (6, 6)
+    assert (status["successful_sales_sync"], status["failed_asins"]) == (2, 0)
     assert status["production_pending"] == 1  # merged into staging; production waits for the next run
     outcome, finished, saved = run_row(staging, status["run_id"])
     assert outcome == "stopped" and finished and saved["stop_reason"] == status["stop_reason"]
@@ -154,7 +155,7 @@ def test_sigterm_stops_a_background_master_sync_that_resume_continues(
     outcome, status = staging.rows('SELECT outcome, status FROM "{p}jssync_runs" WHERE run_id = %s', (run_id,))[0]
     assert outcome == "stopped", log
     assert status["stop_reason"].startswith("Stopped by SIGTERM") and status["is_running"] is False
-    assert (status["processed_asins"], status["successful_sales_sync"]) == (2, 2)
+    assert (status["processed_asins"], status["successful_sales_sync"], status["failed_asins"]) == (4, 2, 0)
     [report] = webhook.payloads
     assert report["embeds"][0]["color"] == RED and "Stopped by SIGTERM" in report["embeds"][0]["description"]
     queue = staging.rows('SELECT done_at IS NOT NULL, count(*) FROM "{p}jssync_master_queue" GROUP BY 1')
