@@ -46,6 +46,12 @@ _EXTRAS = {
         "ended at) and lowest_rate_per_minute",
     },
     "landing": {"type": "object", "description": "the DuckDB landing file and load id"},
+    "archive": {
+        "type": "object",
+        "description": "the landing archive (LANDING_ARCHIVE_URL; {} when unset): url (without "
+        "credentials), files this run wrote, loads it archived, pending_loads still waiting in staging, "
+        "error (the last failed upload)",
+    },
     "freshness": {
         "type": "object",
         "description": "visible_asins, fresh, overdue, never_synced, "

@@ -15,6 +15,7 @@ import duckdb
 import psycopg2
 import psycopg2.errors
 
+from cli import archive as archive_cli
 from cli.exits import EXIT_FAILED, EXIT_OK
 from extract.landing import FILE_NAME, LANDING_SQL
 from extract.retrying import polling
@@ -48,7 +49,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="where the DuckDB landing file is, and how to query it",
         description="Print where the DuckDB landing file is, its tables and views, "
         "and example queries; --snapshot copies it for reading without blocking a "
-        "sync. Example: jssync landing --snapshot /tmp/landing.duckdb",
+        "sync; --archive prints DuckDB SQL over the archive (LANDING_ARCHIVE_URL), --from-archive "
+        "builds a DuckDB file from it. Example: jssync landing --from-archive /tmp/archive.duckdb --since 2026-09-01",
     )
     p.add_argument("--snapshot", type=Path, metavar="PATH", help="write a consistent copy to PATH")
     p.add_argument(
@@ -58,6 +60,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="with --snapshot: how long to wait for a running sync to release the file",
     )
+    archive_cli.add_arguments(p)
     p.set_defaults(handler=cmd_landing)
 
 
@@ -215,8 +218,15 @@ def cmd_landing(args: argparse.Namespace) -> int:
     """Print where the landing file is, what it holds and how to query it."""
     cfg = config_mod.load(needs=[])
     logs.setup(secrets=cfg.secrets())
+    if archive_cli.wanted(args):
+        return archive_cli.run(args, cfg)
     file = (cfg.landing_dir / FILE_NAME).resolve()
     print(f"Landing file: {file}")
+    if cfg.landing_archive is not None:
+        print(
+            f"Archive: {cfg.landing_archive.public} (LANDING_ARCHIVE_URL; `jssync landing --archive` prints "
+            "DuckDB SQL over it, `--from-archive PATH` builds a DuckDB file from it)"
+        )
     if not file.exists():
         print("It does not exist yet: the first sync creates it (LANDING_DIR sets the directory).")
         return EXIT_OK

@@ -7,6 +7,7 @@ sets it to 0 runs every retry path without waiting and without changing a decisi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import time
@@ -61,6 +62,17 @@ def policy(*, waiter: Callable[[float], object] | None = None, **kwargs: Any) ->
             waiter(seconds * _scale)
 
     return tenacity.Retrying(sleep=sleep, **kwargs)
+
+
+async def _async_sleep(seconds: float) -> None:
+    if seconds * _scale > 0:
+        await asyncio.sleep(seconds * _scale)
+
+
+def async_policy(**kwargs: Any) -> tenacity.AsyncRetrying:
+    """`policy` for coroutines (an asyncio library's requests), with the same scaled sleep."""
+    kwargs.setdefault("reraise", True)
+    return tenacity.AsyncRetrying(sleep=_async_sleep, **kwargs)
 
 
 def polling(seconds: float, every: float, on: type[BaseException]) -> tenacity.Retrying:

@@ -20,6 +20,7 @@ import tenacity
 from extract import retrying
 from extract.landing import LandedLoad, Landing
 from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
+from loaders import archive as archive_pending
 from loaders.connections import DbSettings, connection, first_line
 from loaders.execute import copy_in, copy_out, in_transaction, run_model
 from loaders.lock import LockGuard, LockLost, check_lock_held
@@ -75,12 +76,13 @@ class StagingTransaction:
     lock_pid: int | None = None  # check that this session still holds the sync lock
     mark_master_queue: bool = False  # mark the batch's master-queue rows done (master sync)
     record_outbox: bool = True  # False when staging-only: no production will ever read the entry
+    archive: archive_pending.PendingLoad | None = None  # keep the load's files for the archive (LANDING_ARCHIVE_URL)
 
 
 def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: StagingTransaction) -> StagingMerge:
     """Merge one landed load into staging in one transaction: the lock check, the data models,
-    sync_status, the production outbox row (unless staging-only) and (master sync) the queue
-    mark, all or nothing."""
+    sync_status, the production outbox row (unless staging-only), (master sync) the queue mark and
+    (with an archive) the load's files pending for it, all or nothing."""
     with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
         inputs = {  # landing table -> (temporary input table, columns, CSV file)
             "products": ("in_product_data", PRODUCT_INPUT, Path(tmp) / "products.csv"),
@@ -106,6 +108,8 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: St
                 row = cur.fetchone()
             if txn.mark_master_queue:
                 run_model(cur, "master_queue_mark_done", "staging", prefix, {"run_id": txn.run_id})
+            if txn.archive is not None:
+                archive_pending.record(cur, prefix, txn.archive)
             return row[0] if row else None
 
         outbox_id = in_transaction(conn, work, what="staging merge")

@@ -18,6 +18,17 @@ CREATE TABLE dev_az_jssync_api_usage (
 );
 CREATE UNIQUE INDEX dev_az_jssync_api_usage_pkey ON dev_az_jssync_api_usage USING btree (day, endpoint, marketplace);
 
+CREATE TABLE dev_az_jssync_archive_pending (
+    load_id text NOT NULL,
+    table_name text NOT NULL,
+    run_id uuid NOT NULL,
+    row_count bigint NOT NULL,
+    parquet bytea NOT NULL,
+    created_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT dev_az_jssync_archive_pending_pkey PRIMARY KEY (load_id, table_name)
+);
+CREATE UNIQUE INDEX dev_az_jssync_archive_pending_pkey ON dev_az_jssync_archive_pending USING btree (load_id, table_name);
+
 CREATE TABLE dev_az_jssync_catalogue_state (
     id boolean NOT NULL DEFAULT true,
     catalogue_table text NOT NULL,

@@ -23,6 +23,7 @@ from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
 from loaders.merge import StagingTransaction, merge_staging
+from sync import archiving
 from sync.publishing import note_missed, publish_pending
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus, utcnow
@@ -76,6 +77,7 @@ def process_batch(
         lock_pid=run.lock.pid if run.lock else None,
         mark_master_queue=mark_master_queue,
         record_outbox=not run.config.staging_only,  # no outbox piling up for a production that never comes
+        archive=archiving.prepare(run, load),  # LANDING_ARCHIVE_URL: the load's files, kept with the merge
     )
     try:
         with run.stop.guard(run.staging.cancel):
@@ -116,7 +118,8 @@ def process_batch(
         note_missed(run, merged)  # no production step: staging remembers what production lacks
     else:
         publish_pending(run)  # after a signal only counted: production waits for the next run
-    run.check_stop()
+    run.check_stop()  # a signal: the merge is in; production and the archive wait for the next run
+    archiving.upload_pending(run)
     run.save()
     return outcomes
 

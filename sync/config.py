@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from extract import archive_url
 from loaders.catalogue import (
     DEFAULT_ASIN_COLUMN,
     DEFAULT_TABLE,
@@ -77,6 +78,10 @@ class Config:
     sync_run_time_limit_seconds: int = 3000
     monthly_request_budget: int | None = None  # None: no budget
     freshness_sla_percent: float = 99.0
+    # Issue 20: where every merged load's landed tables are kept as Parquet (None: nowhere), and
+    # how many days of loads the local landing file keeps (None: all of them).
+    landing_archive: archive_url.ArchiveUrl | None = None
+    landing_retention_days: int | None = None
     js_api_key: str = field(default="", repr=False)
     jwt_secret: str = field(default="", repr=False)
     sync_api_key: str = field(default="", repr=False)
@@ -96,6 +101,8 @@ class Config:
             if db is not None:
                 values.append(db.password)
         values += logs.webhook_secrets(self.discord_webhook_url)  # the token shows up alone too
+        if self.landing_archive is not None:  # credentials a URL may carry (s3://KEY:SECRET@...)
+            values += list(self.landing_archive.secrets)
         # Very short values would redact ordinary words; such secrets are refused anyway.
         return [v for v in values if v and len(v) >= 4]
 
@@ -334,6 +341,24 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         "share of visible ASINs that must be fresh; below it a report is yellow",
     )
 
+    archive = None
+    if env.get("LANDING_ARCHIVE_URL", "").strip():
+        try:
+            archive = archive_url.parse(env["LANDING_ARCHIVE_URL"])
+        except archive_url.ArchiveUrlError as exc:  # never the URL itself: it may hold credentials
+            problems.append(f"LANDING_ARCHIVE_URL is invalid ({exc})")
+    retention: int | None = None
+    if env.get("LANDING_RETENTION_DAYS", "").strip():
+        retention = _int(
+            env,
+            "LANDING_RETENTION_DAYS",
+            None,
+            0,
+            36_500,
+            problems,
+            "days of loads the local landing file keeps; 0 keeps only the running sync's; unset keeps all",
+        )
+
     if problems:
         raise ConfigError(problems)
     numbers["landing_lock_wait"] = float(numbers["landing_lock_wait"])
@@ -350,6 +375,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         hourly_sync_asin_limit=limit,
         monthly_request_budget=budget,
         freshness_sla_percent=sla,
+        landing_archive=archive,
+        landing_retention_days=retention,
         js_api_key=api_key,
         jwt_secret=jwt_secret,
         sync_api_key=sync_api_key,

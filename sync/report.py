@@ -153,6 +153,8 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("Production", "staging only"))
     elif status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
+    if status.archive:
+        fields.append(field("Archive", _archive(status.archive), False))
     fields += _freshness_fields(status, field)
     errors = status.errors
     if errors.total:
@@ -167,6 +169,16 @@ def _fields(status: SyncStatus) -> list[dict]:
         if errors.samples:
             fields.append(field("Sample Errors", _samples(list(errors.samples)), False))
     return fields
+
+
+def _archive(archive: dict) -> str:
+    """The landing archive's line: what this run wrote, or how far behind it is and why."""
+    pending = archive.get("pending_loads")
+    if pending:
+        text = f"behind: {pending} load{'' if pending == 1 else 's'} pending in staging"
+        return text + (f" ({archive['error']})" if archive.get("error") else "")
+    written = f"{archive.get('files', 0)} files written ({archive.get('loads', 0)} loads)"
+    return written if pending == 0 else f"{written}; pending loads unknown"
 
 
 def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[dict]:

@@ -29,7 +29,7 @@ from loaders import catalogue as catalogues
 from loaders.connections import DatabaseUnavailable, connect
 from loaders.execute import run_model
 from loaders.lock import LockGuard
-from sync import logs, report, signals
+from sync import archiving, logs, report, signals
 from sync.allowance import Allowance
 from sync.config import Config
 from sync.guard import SyncLock
@@ -87,6 +87,7 @@ class SyncRun:
         self.catalogue: catalogues.Catalogue | None = None
         self.lock: SyncLock | None = None
         self.budget: object = None  # extract.budget.RequestBudget: the monthly budget's gate, if armed
+        self.archive: object = None  # sync.archiving.ArchiveRun: the landing archive's part of the run
         self.status = status_class(
             kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace, started_at=utcnow(), is_running=True
         )
@@ -287,6 +288,7 @@ class SyncRun:
         """Finish the status, save it and the API usage, release everything, then send the
         Discord report (after the lock is released: a slow webhook must not hold up the next sync).
         Never raises: each step that fails is logged and the rest still happen."""
+        self._quietly("closing the landing archive", archiving.close, self)
         self.status.is_running = False
         self.status.completed_at = utcnow()
         self.status.total_api_calls = self.usage.total

@@ -88,6 +88,9 @@ class SyncStatus:
     production_catch_up: dict = field(default_factory=lambda: {"ran": False, "applied": 0})
     api_usage: dict = field(default_factory=dict)
     landing: dict = field(default_factory=dict)
+    # Issue 20: the landing archive (LANDING_ARCHIVE_URL): url (no credentials), files written by
+    # this run, loads archived, pending_loads still waiting in staging; {} when no archive is set.
+    archive: dict = field(default_factory=dict)
     lock_pid: int | None = None  # the staging backend holding the one-sync lock for this run
     # Issue 11: the catalogue's freshness, the month's request budget, the run's plan, and
     # warnings that make a completed run's report yellow (budget spent, freshness below SLA).
@@ -188,6 +191,7 @@ class SyncStatus:
             "production_catch_up": dict(self.production_catch_up),
             "api_usage": dict(self.api_usage),
             "landing": dict(self.landing),
+            "archive": dict(self.archive),
             "lock_pid": self.lock_pid,
             "freshness": dict(self.freshness),
             "budget": dict(self.budget),

@@ -270,6 +270,15 @@
     } else {
       field("parity", checked.outcome + " (" + clock(checked.started_at) + ")");
     }
+    // The landing archive (issue 20): the newest run that archives says how far behind it is.
+    const archived = runs.find((r) => r.archive && r.archive.url);
+    if (!archived) {
+      field("archive_pending", newest ? "not set (LANDING_ARCHIVE_URL)" : "no run yet");
+    } else {
+      const waiting = archived.archive.pending_loads;
+      field("archive_pending", waiting === null || waiting === undefined ? "pending loads unknown"
+        : num(waiting) + (waiting === 1 ? " load" : " loads") + " pending", waiting ? "warn" : "ok");
+    }
     const running = runs.find((r) => r.is_running);
     field("running", running ? "running" : "idle", running ? "ok" : null);
     field("running_detail", running
