@@ -179,6 +179,8 @@ def _finish(run: SyncRun) -> None:
         status.budget = pacing.BudgetState(cfg.monthly_request_budget, spent).as_dict()
     if run.staging is None or run.staging.closed or run.catalogue is None:
         return  # no staging, or a catalogue that could not be read (the run stopped saying why)
+    if run.stop.requested:
+        return  # a run stopped by a signal has seconds left: the catalogue's figures can wait
     try:
         fig = freshness.figures(
             run.staging,
