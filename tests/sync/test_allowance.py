@@ -34,7 +34,7 @@ def in_thread(cfg, progress: list[SyncStatus]):
     return pool, pool.submit(run_hourly, cfg, "us", on_progress=progress.append)
 
 
-def test_an_allowance_ending_mid_batch_stops_new_requests_and_merges_what_came(migrated, staging, production, sandbox):
+def test_an_allowance_ending_mid_batch_stops_new_requests_and_merges_what_came(migrated, staging, sandbox):
     seed(staging, ASINS)
     sandbox.set_faults(hold_after=3)  # the product call and 2 sales answered, the next 2 held
     short = dataclasses.replace(migrated, sync_run_time_limit_seconds=5, max_concurrency=2)
