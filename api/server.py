@@ -38,6 +38,7 @@ def _post_worker_init(worker) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(signum, handler)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn has it: active requests' calls go on
 
 
 def _worker_exit(server, worker) -> None:
