@@ -145,7 +145,10 @@ def test_sigterm_stops_a_background_master_sync_that_resume_continues(
         run_id = started.json()["status"]["run_id"]
         wait_for(lambda: sandbox.stats()["held"] == 2, what="two sales requests held")
         child.send_signal(signal.SIGTERM)
-        child.wait(timeout=10)  # Cloud Run's SIGKILL comes 10 s after SIGTERM
+        try:
+            child.wait(timeout=10)  # Cloud Run's SIGKILL comes 10 s after SIGTERM
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"jssync serve still runs 10 s after SIGTERM:\n{log_file.read_text()}") from None
     finally:
         sandbox.set_faults(hold=False)
         if child.poll() is None:
