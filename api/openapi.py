@@ -39,6 +39,10 @@ _EXTRAS = {
     "duration_seconds": {"type": "number"},
     "production_pending": {**_INT, "description": "merges production is still owed"},
     "production_catch_up": {"type": "object"},
+    "production_kept_newer": {
+        **_INT,
+        "description": "production rows the publish left as they are because another writer's copy was newer",
+    },
     "api_usage": {
         "type": "object",
         "description": "Jungle Scout requests of the run, and the "

@@ -150,6 +150,8 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("API rate", lowered, False))
     if status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
+    if status.production_kept_newer:  # another writer's newer copies, never walked back
+        fields.append(field("Kept in production", f"{status.production_kept_newer} newer rows"))
     fields += _freshness_fields(status, field)
     errors = status.errors
     if errors.total:

@@ -97,6 +97,8 @@ class SyncStatus:
     warnings: list[str] = field(default_factory=list)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
+    # Issue 19: production rows the publish left alone because another writer's copy was newer.
+    production_kept_newer: int = 0
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
@@ -188,4 +190,5 @@ class SyncStatus:
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
             },
+            "production_kept_newer": self.production_kept_newer,
         }

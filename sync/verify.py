@@ -28,9 +28,12 @@ FLOW = "VERIFY"
 MAX_REPORTED = 20  # drifted ASINs named in the Discord report; the rest are counted
 
 
+RESULT_KEYS = ("in_sync", "compared", "drift", "repaired", "seconds", "newer_in_production", "production_kept_newer")
+
+
 def result_fields(result: dict) -> dict:
     """The answer of `verify --json` and POST /admin/verify: exactly these keys."""
-    return {key: result[key] for key in ("in_sync", "compared", "drift", "repaired", "seconds")}
+    return {key: result.get(key, [] if key == "newer_in_production" else 0) for key in RESULT_KEYS}
 
 
 def run_verify(
@@ -96,6 +99,9 @@ def _verify_locked(
         "in_sync": None,
         "compared": {},
         "drift": [],
+        # Another writer's newer rows in production: not drift, never repaired or deleted.
+        "newer_in_production": [],
+        "production_kept_newer": 0,
         "repaired": 0,
         "deleted": 0,
         "seconds": 0.0,
@@ -139,11 +145,20 @@ def _compare(
         status["compared"] = {d.table.name: {"rows": d.rows, "asins": d.asins} for d in drifts}
         status["buckets_differing"] = {d.table.name: d.buckets_differing for d in drifts}
         status["drift"] = [entry for d in drifts for entry in d.entries()]
+        status["newer_in_production"] = [entry for d in drifts for entry in d.newer_entries()]
+        status["production_kept_newer"] = sum(e["rows"] for e in status["newer_in_production"])
+        if status["newer_in_production"]:
+            log.info(
+                "verify: production kept %d rows of %d ASINs newer than staging's (another writer's)",
+                status["production_kept_newer"],
+                len({e["asin"] for e in status["newer_in_production"]}),
+            )
         in_sync = not status["drift"]
         if not in_sync and (repair or delete_extra):
             for drift in drifts:
                 if repair:
                     status["repaired"] += checks.repair(staging, config.production, drift)
+                    status["production_kept_newer"] += drift.kept_newer
                 if delete_extra:
                     status["deleted"] += checks.delete_extra(config.production, drift)
             # Check again: the answer says whether the repair left the targets in sync.
@@ -193,9 +208,14 @@ def human(status: dict) -> str:
     lines = []
     for table, counts in status["compared"].items():
         lines.append(f"{table}: {counts['rows']} rows, {counts['asins']} ASINs compared")
-    for entry in status["drift"]:
+    for entry in status["drift"] + status.get("newer_in_production", []):
         columns = f" ({', '.join(entry['columns'])})" if entry["columns"] else ""
         lines.append(f"  {entry['table']} {entry['asin']}: {entry['kind']}, {entry['rows']} rows{columns}")
+    if status.get("production_kept_newer"):
+        lines.append(
+            f"{status['production_kept_newer']} production rows are newer than staging's (another writer's): "
+            "not drift, left as they are"
+        )
     if status["stopped_early"]:
         lines.append(status["stop_reason"])
     elif status["in_sync"] and not status["drift"]:
@@ -235,6 +255,15 @@ def _notify(config: Config, status: dict) -> None:
     if named:
         fields.append(
             {"name": "Drift", "value": "\n".join(named) + (f"\n… and {more} more" if more > 0 else ""), "inline": False}
+        )
+    if status.get("production_kept_newer"):
+        newer_asins = len({e["asin"] for e in status.get("newer_in_production", [])})
+        fields.append(
+            {
+                "name": "Newer in production (kept)",
+                "value": f"{status['production_kept_newer']} rows of {newer_asins} ASINs: another writer's",
+                "inline": False,
+            }
         )
     headline = status["stop_reason"] or (
         "In sync"
