@@ -15,7 +15,7 @@ from sync.status import SyncStatus
 
 CONFLICT_READS = 10  # 409: reads of the running status, 50 ms apart
 CONNECT_TIMEOUT = 3  # seconds: a status request must not hang on an unreachable database
-KINDS = ("hourly", "master", "product", "sales")
+KINDS = ("hourly", "master", "product", "sales", "manual")
 DIED = (
     "The process running this sync ended before it finished (killed, crashed or restarted); "
     "a master sync continues with sync_mode=resume"

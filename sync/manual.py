@@ -1,5 +1,6 @@
 """Manual syncs: product data only, or sales estimates only, for a list of ASINs or every
-visible ASIN (the Go service's /admin/sync-product-database and /admin/sync-jungle-scout).
+visible ASIN (the Go service's /admin/sync-product-database and /admin/sync-jungle-scout), or
+both for a list (`jssync sync --asins FILE` without --only: kind `manual`).
 
 Sales ranges follow sync_status as in the hourly sync: an ASIN never synced gets a year ending
 yesterday, one synced before gets the days since, and one already current makes no call.
@@ -22,7 +23,8 @@ from sync.status import SyncStatus
 log = logging.getLogger("jssync.manual")
 
 BATCH_SIZE = settings.PRODUCT_BATCH_SIZE
-KINDS = {"product": "PRODUCT_SYNC", "sales": "SALES_SYNC"}  # kind -> flow name in the logs
+KINDS = {"product": "PRODUCT_SYNC", "sales": "SALES_SYNC", "manual": "MANUAL_SYNC"}  # kind -> flow name in the logs
+PARTS = {"product": (True, False), "sales": (False, True), "manual": (True, True)}  # kind -> (product, sales)
 
 
 def run_manual(
@@ -33,10 +35,11 @@ def run_manual(
     *,
     on_progress: Callable[[SyncStatus], None] | None = None,
 ) -> SyncStatus:
-    """Sync product data (`kind` product) or sales estimates (`kind` sales) of `asins`, or of
-    every visible ASIN when None; returns the status. Raises SyncAlreadyRunning."""
-    if kind not in KINDS:
-        raise ValueError(f"manual sync kind {kind!r} is not allowed: use product or sales")
+    """Sync product data (`kind` product), sales estimates (`kind` sales) or both (`kind`
+    manual, a list only) of `asins`, or of every visible ASIN when None; returns the status.
+    Listed ASINs are tracked in sync_status first. Raises SyncAlreadyRunning."""
+    if kind not in KINDS or (kind == "manual" and asins is None):
+        raise ValueError(f"manual sync kind {kind!r} is not allowed: use product or sales (or manual with ASINs)")
 
     def summary(status: SyncStatus) -> None:
         log.info(
@@ -59,10 +62,15 @@ def run_manual(
 def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
     status = run.status
     catch_up(run)
+    fetch_products, fetch_sales = PARTS[kind]
     if asins is None:
         # Every visible ASIN: track the new ones first, as the hourly sync does.
         status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
         status.new_asins_added = run.query("add_new_visible")[0][0]
+    else:
+        # Listed ASINs, in the catalogue or not: tracked before any call, kept by cleanup until synced.
+        params = {"asins": asins, "wants_product": fetch_products, "wants_sales": fetch_sales, "run_id": status.run_id}
+        status.new_asins_added = run.query("listed_asins_track", params)[0][1]
     budget.arm(run)  # JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET: no request past what the month has left
     rows = run.query("manual_asins", {"asins": asins})
     work = [AsinWork(asin, asin_kind, synced) for asin, asin_kind, synced in rows]
@@ -73,5 +81,5 @@ def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
     for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
         status.current_batch = number
         process_batch(
-            run, work[start : start + BATCH_SIZE], number, fetch_products=kind == "product", fetch_sales=kind == "sales"
+            run, work[start : start + BATCH_SIZE], number, fetch_products=fetch_products, fetch_sales=fetch_sales
         )
