@@ -131,7 +131,8 @@ def asin_input(request: Request) -> tuple[list[str] | None, asin_file.AsinList |
     """The ASINs a manual endpoint is asked for: a JSON body (asin_list), or an ASIN file sent as a
     `text/csv` (or `text/plain`) body or as the `file` field of a multipart upload, read by the
     parser `jssync sync --asins` uses. Returns (ASINs or None for every visible one, the parsed
-    file or None). A file over 5 MiB is a 413; one with no valid ASIN a 400 listing its errors."""
+    file or None). A file over 5 MiB is a 413; one with an invalid line (or no ASIN) a 400
+    listing its errors, and nothing is synced."""
     if request.mimetype in FILE_TYPES:
         return _file(request, lambda: request.get_data(cache=True), limit=asin_file.MAX_FILE_BYTES)
     if request.mimetype == "multipart/form-data":
@@ -154,6 +155,15 @@ def _file(request: Request, read, *, limit: int) -> tuple[list[str], asin_file.A
         parsed = asin_file.parse(data, source="the ASIN file")
     except asin_file.AsinFileError as exc:
         raise ApiProblem(400, str(exc), invalid_lines=[b.as_dict() for b in exc.parsed.bad_lines[:100]]) from None
+    if parsed.bad_count:
+        # All or nothing, as for a JSON list: a caller fixes the lines and sends the file again.
+        shown = "; ".join(parsed.problems(shown=3))
+        raise ApiProblem(
+            400,
+            f"the ASIN file has {parsed.bad_count} invalid line{'s' if parsed.bad_count > 1 else ''}, so nothing "
+            f"was synced: {shown}",
+            invalid_lines=[b.as_dict() for b in parsed.bad_lines[:100]],
+        )
     return parsed.asins, parsed
 
 

@@ -2,10 +2,11 @@
 `text/csv` and multipart uploads share.
 
 A file is a CSV or plain text: one ASIN a line, or an `asin` column among others named by a
-header (found in the first non-blank line; comma, semicolon or tab separated). A UTF-8 byte order
-mark is tolerated, blank lines are skipped, values are trimmed and upper-cased, duplicates
-dropped (the first occurrence keeps its place). Every other line is reported with its number and
-what is wrong with it; a list with no valid ASIN is an error, so nothing is touched.
+header (found in the first non-blank line; comma or semicolon separated; every row then has
+the header's number of values). A UTF-8 byte order mark is tolerated, blank lines are skipped,
+values are trimmed (spaces, tabs) and upper-cased, duplicates dropped (the first occurrence keeps
+its place); a value may be quoted as a whole ("B0ABCDEFGH"). Every other line is reported with its
+number and what is wrong with it; a list with no valid ASIN is an error, so nothing is touched.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from extract.settings import ASIN_PATTERN
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # the HTTP endpoints' limit (413 above it)
 HEADER = "asin"
-DELIMITERS = (",", ";", "\t")
+DELIMITERS = (",", ";")  # a tab is whitespace (trimmed), never a separator
+BLANKS = " \t"  # trimmed around values; a line of nothing else is blank
 KEPT_BAD_LINES = 1000  # bad lines kept with their reasons; the rest are counted
 ASIN_HELP = "an ASIN is B + 9 letters or digits, or 10 digits (the last may be X), e.g. B0ABCDEFGH"
 
@@ -79,20 +81,50 @@ def _shown(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
+def _values(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"
+
+
 def _cells(text: str, delimiter: str) -> list[str]:
-    return next(csv.reader([text], delimiter=delimiter), [])
+    # strict: a quote is a whole field's ("B0ABCDEFGH"), anything else around it is an error
+    return next(csv.reader([text], delimiter=delimiter, strict=True), [])
 
 
-def _header(text: str) -> tuple[str, int] | None:
-    """(delimiter, index of the `asin` column) when `text` is a header naming one."""
+def _trim(value: str) -> str:
+    return value.strip(BLANKS)
+
+
+def _header(text: str) -> tuple[str, int, int] | None:
+    """(delimiter, index of the `asin` column, columns) when `text` is a header naming one."""
     for delimiter in DELIMITERS:
         try:
-            names = [cell.strip().lower() for cell in _cells(text, delimiter)]
+            names = [_trim(cell).lower() if cell.isascii() else cell for cell in _cells(text, delimiter)]
         except csv.Error:
             continue
         if HEADER in names:
-            return delimiter, names.index(HEADER)
+            return delimiter, names.index(HEADER), len(names)
     return None
+
+
+def _value(text: str, layout: tuple[str, int, int] | None) -> tuple[str | None, str]:
+    """The ASIN cell of one line, or None and why there is none."""
+    try:
+        cells = _cells(text, layout[0] if layout else ",")
+    except csv.Error as exc:
+        return None, f"cannot be read as CSV ({exc})"
+    if layout is None:
+        if len(cells) != 1:
+            return None, (
+                f"holds {_values(len(cells))} and the file has no `{HEADER}` header naming the ASIN column: "
+                "give one ASIN a line, or a first line naming the column `asin`"
+            )
+        return cells[0], ""
+    _, index, columns = layout
+    if len(cells) != columns:
+        return None, f"holds {_values(len(cells))} where the header names {columns} columns"
+    if not _trim(cells[index]):
+        return None, f"has no value in the {HEADER} column (column {index + 1})"
+    return cells[index], ""
 
 
 def parse(data: bytes, *, source: str = "the file") -> AsinList:
@@ -103,7 +135,7 @@ def parse(data: bytes, *, source: str = "the file") -> AsinList:
         data = data[len(codecs.BOM_UTF8) :]
     result = AsinList()
     seen: set[str] = set()
-    layout: tuple[str, int] | None = None  # (delimiter, asin column) once a header said so
+    layout: tuple[str, int, int] | None = None  # (delimiter, asin column, columns) once a header said so
     first = True
 
     def bad(number: int, value: str, reason: str) -> None:
@@ -118,7 +150,7 @@ def parse(data: bytes, *, source: str = "the file") -> AsinList:
         except UnicodeDecodeError:
             bad(number, raw[:60].decode("utf-8", "replace"), "is not UTF-8 text")
             continue
-        if not text.strip():
+        if not _trim(text):
             continue
         if first:
             first = False
@@ -126,30 +158,14 @@ def parse(data: bytes, *, source: str = "the file") -> AsinList:
             if layout is not None:
                 result.column = f"{HEADER} (column {layout[1] + 1})"
                 continue
-        try:
-            cells = _cells(text, layout[0] if layout else ",")
-        except csv.Error as exc:
-            bad(number, text, f"cannot be read as CSV ({exc})")
+        value, why = _value(text, layout)
+        if value is None:
+            bad(number, text, why)
             continue
-        if layout is not None:
-            if layout[1] >= len(cells) or not cells[layout[1]].strip():
-                bad(number, text, f"has no value in the {HEADER} column (column {layout[1] + 1})")
-                continue
-            value = cells[layout[1]]
-        else:
-            filled = [c for c in cells if c.strip()]
-            if len(filled) != 1:
-                bad(
-                    number,
-                    text,
-                    f"holds {len(filled)} values and the file has no `{HEADER}` header naming the ASIN "
-                    "column: give one ASIN a line, or a first line naming the column `asin`",
-                )
-                continue
-            value = filled[0]
-        asin = value.strip().upper()
+        value = _trim(value)
+        asin = value.upper() if value.isascii() else value  # only ASCII letters change case
         if not ASIN_PATTERN.fullmatch(asin):
-            bad(number, value, f"{_shown(value.strip())} is not an ASIN: {ASIN_HELP}")
+            bad(number, value, f"{_shown(value)} is not an ASIN: {ASIN_HELP}")
             continue
         if asin in seen:
             result.duplicates += 1

@@ -35,22 +35,27 @@ def test_a_csv_with_a_bom_a_header_duplicates_and_bad_lines():
 
 
 def test_an_asin_column_among_others_any_separator():
-    comma = parse(b'title,Asin,price\nA shirt,B0COMMA001,9.99\n"Big, blue",b0comma002,1\nno asin here\n')
+    comma = parse(b'title,Asin,price\nA shirt,B0COMMA001,9.99\n"Big, blue",b0comma002,1\nno asin here\nTotal,,2\n')
     assert comma.asins == ["B0COMMA001", "B0COMMA002"] and comma.column == "asin (column 2)"
-    assert [b.describe() for b in comma.bad_lines] == ["line 4: has no value in the asin column (column 2)"]
+    assert [b.describe() for b in comma.bad_lines] == [
+        "line 4: holds 1 value where the header names 3 columns",
+        "line 5: has no value in the asin column (column 2)",
+    ]
     semicolon = parse(b"price;asin\n1,5;B0SEMI0001\n")
     assert semicolon.asins == ["B0SEMI0001"]
-    tab = parse(b"asin\ttitle\nB0TAB00001\tx\n")
-    assert tab.asins == ["B0TAB00001"]
+    tab = parse(b"\tasin \n\tB0TAB00001\t\nB0TAB00002\tx\n")  # a tab is whitespace, never a separator
+    assert tab.asins == ["B0TAB00001"] and tab.bad_lines[0].line == 3
 
 
 def test_plain_text_one_asin_a_line():
-    parsed = parse(b"B0PLAIN001\nB0PLAIN002,\n\n  B0PLAIN003\rB0PLAIN001\nB0PLAIN004,B0PLAIN005\n")
-    assert parsed.asins == ["B0PLAIN001", "B0PLAIN002", "B0PLAIN003"]  # a trailing comma is one value
+    parsed = parse(b'B0PLAIN001\n"B0PLAIN002"\n\n \t B0PLAIN003\rB0PLAIN001\nB0PLAIN004,\n"B0PLAIN005\n')
+    assert parsed.asins == ["B0PLAIN001", "B0PLAIN002", "B0PLAIN003"]
     assert parsed.duplicates == 1
-    assert parsed.bad_lines[0].line == 6 and "holds 2 values and the file has no `asin` header" in (
-        parsed.bad_lines[0].reason
-    )
+    assert [(b.line, b.reason.split(" and ")[0]) for b in parsed.bad_lines] == [
+        (6, "holds 2 values"),
+        (7, "cannot be read as CSV (unexpected end of data)"),
+    ]
+    assert "the file has no `asin` header naming the ASIN column" in parsed.bad_lines[0].reason
 
 
 @pytest.mark.parametrize(
