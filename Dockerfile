@@ -10,7 +10,8 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 LANDING_DIR=/tmp/landing
 COPY --from=build /dist/*.whl /tmp/
-RUN pip install --no-cache-dir /tmp/*.whl && rm /tmp/*.whl && useradd --create-home jssync
+# The gcs extra: gcsfs for a gs:// LANDING_ARCHIVE_URL (use [gcs,s3] for an s3:// one).
+RUN pip install --no-cache-dir "$(ls /tmp/*.whl)[gcs]" && rm /tmp/*.whl && useradd --create-home jssync
 USER jssync
 WORKDIR /home/jssync
 # Cloud Run Job: `jssync hourly` (exit code = outcome). Service: override with `jssync serve`.

@@ -7,6 +7,8 @@ from flask import Blueprint, request
 from api import validation
 from api.auth import require_admin
 from api.db import config, staging
+from api.errors import ApiProblem
+from loaders import catalogue as catalogues
 from loaders.execute import run_model
 from sync import freshness
 
@@ -54,11 +56,16 @@ def freshness_figures():
     validation.known(request.args, ())
     cfg = config()
     conn = staging()
+    try:  # the catalogue as staging holds it now (CATALOGUE_TABLE_FROM read anew)
+        catalogue = catalogues.resolve(conn, cfg.staging.prefix, cfg.catalogue)
+    except catalogues.CatalogueError as exc:
+        raise ApiProblem(503, f"catalogue: {exc}") from exc
     with conn, conn.cursor() as cur:
         return freshness.overview(
             cur,
             cfg.staging.prefix,
             cfg.stale_data_threshold_days,
+            catalogue=catalogue,
             sla_percent=cfg.freshness_sla_percent,
             retry_days=cfg.product_not_found_retry_days,
         )
@@ -72,7 +79,7 @@ _ERRORS = {
         ("400", "a bad parameter; the message says what is allowed"),
         ("401", "missing, malformed, expired or wrongly signed credentials"),
         ("403", "a valid token without role admin"),
-        ("503", "staging unreachable or not migrated"),
+        ("503", "staging unreachable or not migrated, or its catalogue missing (the message names the setting)"),
     )
 }
 _HISTOGRAM = {
@@ -160,7 +167,6 @@ OPENAPI_FRESHNESS = {
                                 *freshness.KEYS,
                                 "threshold_days",
                                 "sla_percent",
-                                "fresh_percent",
                                 "product_age_histogram",
                                 "sales_age_histogram",
                             ],
@@ -170,12 +176,22 @@ OPENAPI_FRESHNESS = {
                                 "overdue": _COUNT,
                                 "never_synced": _COUNT,
                                 "not_found_waiting": _COUNT,
+                                "sla_asins": {
+                                    **_COUNT,
+                                    "description": "the ASINs the SLA counts: visible_asins less not_found_waiting",
+                                },
                                 "oldest_product_age_days": _AGE,
                                 "p95_product_age_days": _AGE,
                                 "oldest_sales_age_days": _AGE,
                                 "threshold_days": {"type": "integer", "minimum": 1},
                                 "sla_percent": {"type": "number", "minimum": 0, "maximum": 100},
-                                "fresh_percent": {"type": "number", "minimum": 0, "maximum": 100, "nullable": True},
+                                "fresh_percent": {
+                                    "type": "number",
+                                    "minimum": 0,
+                                    "maximum": 100,
+                                    "nullable": True,
+                                    "description": "100 x fresh / sla_asins (null when sla_asins is 0)",
+                                },
                                 "product_age_histogram": _HISTOGRAM,
                                 "sales_age_histogram": _HISTOGRAM,
                             },

@@ -10,16 +10,13 @@ from flask import Flask, current_app, g
 from api.errors import ApiProblem
 from loaders.connections import DatabaseUnavailable, DbSettings, connect, first_line
 from loaders.execute import run_model
+from sync import history
 from sync.config import Config
 from sync.status import SyncStatus
 
 CONFLICT_READS = 10  # 409: reads of the running status, 50 ms apart
 CONNECT_TIMEOUT = 3  # seconds: a status request must not hang on an unreachable database
 KINDS = ("hourly", "master", "product", "sales", "manual")
-DIED = (
-    "The process running this sync ended before it finished (killed, crashed or restarted); "
-    "a master sync continues with sync_mode=resume"
-)
 
 
 def config() -> Config:
@@ -62,19 +59,6 @@ def ping(settings: DbSettings) -> str | None:
         conn.close()
 
 
-def _query(name: str, params: dict | None = None) -> list[tuple]:
-    conn = staging()
-    prefix = config().staging.prefix
-    with conn, conn.cursor() as cur:
-        run_model(cur, name, "staging", prefix, params)
-        return cur.fetchall()
-
-
-def lock_held(pid: int | None = None) -> bool:
-    """True while some process (or the backend `pid`) holds the one-sync-at-a-time lock."""
-    return bool(_query("sync_lock_held", {"prefix": config().staging.prefix, "pid": pid})[0][0])
-
-
 # JSONB keeps keys sorted; answers give them in the Go service's order again.
 _MASTER_KEYS = list(SyncStatus(kind="master").as_master_dict())
 _HOURLY_KEYS = list(SyncStatus(kind="hourly").as_dict())
@@ -86,32 +70,16 @@ def _ordered(status: dict) -> dict:
     return {**first, **{key: value for key, value in status.items() if key not in first}}
 
 
-def _latest(kinds: tuple[str, ...]) -> dict | None:
-    rows = _query("latest_run", {"kinds": list(kinds)})
-    return _ordered(rows[0][3]) if rows else None
-
-
 def latest_status(kinds: tuple[str, ...] = KINDS) -> dict | None:
-    """The status object of the newest run of `kinds`, running or finished, or None.
-
-    A run saved as running while no process holds the sync lock has died: it is shown as
-    stopped early (the stored row is left as it is)."""
-    status = _latest(kinds)
-    if status is None or not status.get("is_running"):
-        return status
-    if lock_held(status.get("lock_pid")):
-        return status
-    again = _latest(kinds)  # it may have finished between the two reads
-    if again is None or not again.get("is_running") or again.get("run_id") != status.get("run_id"):
-        return again
-    died = dict(again)
-    died.update(is_running=False, stopped_early=True, stop_reason=DIED, outcome="stopped")
-    return died
+    """The status object of the newest run of `kinds`, running or finished, or None; a run whose
+    process died is shown stopped early (sync.history)."""
+    rows = history.read(staging(), config().staging.prefix, "latest_run", {"kinds": list(kinds)})
+    return _ordered(rows[0]["status"]) if rows else None
 
 
 def running_status() -> dict | None:
     """The status of the sync holding the lock (the newest run, when it says running), or None."""
-    status = _latest(KINDS)
+    status = latest_status(KINDS)
     return status if status is not None and status.get("is_running") else None
 
 

@@ -67,10 +67,17 @@ _EXTRAS = {
         "ended at) and lowest_rate_per_minute",
     },
     "landing": {"type": "object", "description": "the DuckDB landing file and load id"},
+    "archive": {
+        "type": "object",
+        "description": "the landing archive (LANDING_ARCHIVE_URL; {} when unset): url (without "
+        "credentials), files this run wrote, loads it archived, pending_loads still waiting in staging, "
+        "error (the last failed upload)",
+    },
     "freshness": {
         "type": "object",
         "description": "visible_asins, fresh, overdue, never_synced, "
-        "not_found_waiting, oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
+        "not_found_waiting, sla_asins (visible less not_found_waiting: what the SLA counts), "
+        "fresh_percent (of sla_asins), oldest_product_age_days, p95_product_age_days, oldest_sales_age_days "
         "(hourly syncs)",
     },
     "budget": {"type": "object", "description": "the month's request budget: monthly, spent, left"},
@@ -79,6 +86,21 @@ _EXTRAS = {
         "type": "array",
         "items": {"type": "string"},
         "description": "why a completed run is yellow: budget spent, freshness below the SLA",
+    },
+    "not_attempted_asins": {
+        **_INT,
+        "description": "selected ASINs with a request the monthly budget refused: never sent, so no failure "
+        "and no backoff; they stay due",
+    },
+    "production": {
+        "type": "string",
+        "enum": ["enabled", "disabled"],
+        "description": "disabled: staging-only (DB_PROD_HOST empty), no production step ran",
+    },
+    "catalogue": {
+        "type": "object",
+        "description": "the catalogue the run read: table, asin_column, visibility_column, "
+        "table_from (the meta table that named it, or null), switched_from (the table a switch left)",
     },
 }
 
@@ -397,10 +419,13 @@ DOCUMENT: dict = {
                             "properties": {
                                 "message": {"type": "string"},
                                 "staging": {"type": "string"},
-                                "production": {"type": "string"},
+                                "production": {
+                                    "type": "string",
+                                    "description": "ok, or disabled when staging-only (DB_PROD_HOST empty)",
+                                },
                             },
                         },
-                        "both databases answer",
+                        "both databases answer (staging-only: staging answers)",
                     ),
                     "503": _json(
                         {

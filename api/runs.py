@@ -6,8 +6,8 @@ from flask import Blueprint, request
 
 from api import validation
 from api.auth import require_admin
-from api.db import DIED, config, lock_held, staging
-from loaders.execute import run_model
+from api.db import config, staging
+from sync import history
 from sync.status import SyncStatus, utcnow
 
 bp = Blueprint("runs", __name__)
@@ -96,27 +96,12 @@ def runs():
     process holds the sync lock has died and is shown stopped early, as the status endpoints do."""
     validation.known(request.args, ("last",))
     last = validation.whole_number(request.args, "last", DEFAULT_LAST, MAX_LAST)
-    statuses = _read(last)
-    dead = {s.get("run_id") for s in statuses if s.get("is_running") and not lock_held(s.get("lock_pid"))}
-    if dead:
-        # Read again: a run may have finished between the two reads.
-        statuses = _read(last)
-        for status in statuses:
-            if status.get("is_running") and status.get("run_id") in dead:
-                status.update(is_running=False, stopped_early=True, stop_reason=DIED, outcome="stopped")
-    return {"runs": statuses}
-
-
-def _read(last: int) -> list[dict]:
-    conn = staging()
-    with conn, conn.cursor() as cur:
-        run_model(cur, "recent_runs", "staging", config().staging.prefix, {"last": last})
-        rows = cur.fetchall()
+    rows = history.read(staging(), config().staging.prefix, "recent_runs", {"last": last})
     now = utcnow().replace(tzinfo=None)  # the table's times are naive UTC
     runs = []
-    for _, _, _, started, finished, outcome, *_, status in rows:
+    for row in rows:
         # The row's own columns are the truth; the object may predate its last save.
-        end = finished or now
-        status.update(outcome=outcome, duration_seconds=round(max((end - started).total_seconds(), 0.0), 3))
-        runs.append(_ordered(status))
-    return runs
+        end = row["finished_at"] or now
+        seconds = round(max((end - row["started_at"]).total_seconds(), 0.0), 3)
+        runs.append(_ordered({**row["status"], "outcome": row["outcome"], "duration_seconds": seconds}))
+    return {"runs": runs}

@@ -8,8 +8,10 @@ from flask import Blueprint, request
 from api import validation
 from api.auth import require_admin
 from api.db import config, conflict, latest_status
+from api.errors import ApiProblem
 from api.validation import DEBUG_VALUES
 from extract.settings import MARKETPLACES
+from sync.config import STAGING_ONLY
 from sync.guard import SyncAlreadyRunning
 from sync.verify import result_fields, run_verify
 
@@ -110,7 +112,8 @@ OPENAPI = {
                     "content": {"application/json": {"schema": _RESULT}},
                 },
                 "409": {
-                    "description": "a sync is running, in any process",
+                    "description": "a sync is running, in any process; or production is disabled "
+                    "(staging-only: DB_PROD_HOST empty), so there is nothing to verify",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Conflict"}}},
                 },
                 **_errors("400", "401", "403", "503"),
@@ -157,6 +160,8 @@ def verify():
     repair = validation.choice(request.args, "repair", DEBUG_VALUES, "false") == "true"
     delete_extra = validation.choice(request.args, "delete_extra", DEBUG_VALUES, "false") == "true"
     marketplace = validation.choice(request.args, "marketplace", MARKETPLACES, None)
+    if config().staging_only:
+        raise ApiProblem(409, f"{STAGING_ONLY}: there is no production to verify", status=None)
     try:
         status = run_verify(config(), repair=repair, delete_extra=delete_extra, marketplace=marketplace)
     except SyncAlreadyRunning as exc:

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import api, freshness, memory, report, soak, writes
+from bench import archive as archive_bench
 from bench import verify as verify_bench
 from bench.common import ROOT, sql_macros
 from sandbox.postgres import PgServer, find_or_start
 
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("write", "api", "memory", "soak", "verify", "freshness")
+PARTS = ("write", "api", "memory", "soak", "verify", "freshness", "archive")
 
 
 def machine(server: PgServer) -> dict[str, Any]:
@@ -101,6 +102,9 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
                 history_rows=20_000 if quick else 10_000_000,
                 repeats=1 if quick else 3,
             )
+        if "archive" in parts:
+            print("== archive ==", flush=True)
+            results["archive"] = archive_bench.run(server, work, (20, 40) if quick else (1_000, 10_000))
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")

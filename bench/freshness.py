@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, Databases, bench_asins, land, sql_macros
+from loaders.catalogue import Catalogue
 from loaders.connections import connection
 from loaders.execute import run_model
 from loaders.merge import StagingTransaction, merge_staging
@@ -34,6 +35,7 @@ PREFIX = "bf_"
 BUDGET = 1_000_000  # requests a month for the budgeted policies
 MERGE_TARGET_RATIO = 1.5
 UNDER_A_SECOND = 1.0
+CATALOGUE = Catalogue.default(PREFIX)  # the seed's {prefix}product, as the bench fills it
 
 
 def _config(dbs: Databases, **changes: Any) -> config_mod.Config:
@@ -47,7 +49,7 @@ def _timed(conn, name: str, params: dict | None = None, repeats: int = 3) -> flo
     for _ in range(repeats):
         with conn.cursor() as cur:
             start = time.perf_counter()
-            run_model(cur, name, "staging", PREFIX, params)
+            run_model(cur, name, "staging", PREFIX, params, catalogue=CATALOGUE)
             if cur.description:
                 cur.fetchall()
             times.append(time.perf_counter() - start)
@@ -62,14 +64,14 @@ def scale(dbs: Databases, n: int, start_at: dt.datetime, log: Callable[[str], No
     with connection(cfg.staging) as conn:
         with conn, conn.cursor() as cur:
             cur.execute(sql_macros("freshness.sql", PREFIX).catalogue(), {"n": n, "tracked": tracked, "now": start_at})
-        sel = {"limit": 100, "stale_days": 30, "retry_days": 15, "now": None}
+        sel = {"limit": 100, "stale_days": 30, "retry_days": 15, "now": None, "retry_slack": 360}
         out: dict[str, Any] = {
             "visible_asins": n,
             "new_at_day_0": n - tracked,
             "add_new_of_the_new_third_s": _timed(conn, "add_new_visible", repeats=1),
         }
         with conn, conn.cursor() as cur:
-            run_model(cur, "add_new_visible", "staging", PREFIX)
+            run_model(cur, "add_new_visible", "staging", PREFIX, catalogue=CATALOGUE)
             cur.execute(f'ANALYZE "{PREFIX}jungle_scout_sync_status"')
         # The hourly steps with every visible ASIN tracked (the steady state the issue times).
         out["cleanup_s"] = _timed(conn, "cleanup_invisible")

@@ -134,6 +134,20 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                         f"{c['rows_repaired']} at {c['rows_repaired_per_s']}/s" if c["rows_repaired"] else "-",
                     ]
                 )
+            leveled = r.get("full_catch_up")
+            if leveled:  # production emptied, then `jssync catch-up --full`
+                rows.append(
+                    [
+                        f"{r['sales_rows']:,}",
+                        "empty, catch-up --full",
+                        f"{leveled['seconds']:.2f}",
+                        "-",
+                        "-",
+                        "-",
+                        str(leveled["differing_after"]),
+                        f"{leveled['rows']:,} copied at {leveled['rows_per_s']:,}/s",
+                    ]
+                )
         tables.append(
             (
                 "Verify: sales rows per target (365 days per ASIN), in sync and with 100 drifted ASINs",
@@ -215,9 +229,42 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                 rows,
             )
         )
+    archive = results.get("archive")
+    if archive:
+        rows = [
+            [
+                f"{r['asins']:,}",
+                r["destination"],
+                str(r["batches"]),
+                f"{r['sales_rows']:,}",
+                f"{r['parquet_mb']:.1f}",
+                f"{r['merge_s']:.2f}",
+                f"{r['archive_s']:.2f}",
+                f"{r['export_s']:.2f} / {r['keep_in_staging_s']:.2f} / {r['upload_s']:.2f} / {r['done_s']:.2f}",
+                f"{r['ratio']:.3f}",
+            ]
+            for r in archive["runs"]
+        ]
+        tables.append(
+            (
+                "Archive: an hourly run of new ASINs archived, against its merge (seconds; goal ratio <= 0.25)",
+                [
+                    "ASINs",
+                    "archive",
+                    "batches",
+                    "sales rows",
+                    "Parquet MB",
+                    "merge",
+                    "archive",
+                    "export / keep in staging / upload / done",
+                    "archive / merge",
+                ],
+                rows,
+            )
+        )
     targets = [
         [part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
-        for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak")
+        for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak", "archive")
         if results.get(part)
         for name, t in results[part]["targets"].items()
         if isinstance(t, dict)

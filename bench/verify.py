@@ -1,6 +1,8 @@
 """`make bench` part verify: `jssync verify`'s comparison at 1M and 10M sales rows per target,
 in sync and with 100 drifted ASINs: seconds, bytes read from each server (counted on the COPY
-stream) against the tables' size, and rows repaired per second."""
+stream) against the tables' size, and rows repaired per second. Then, at sizes up to LEVEL_UP_TO,
+production emptied (as after staging-only runs) and brought level by `jssync catch-up --full`'s
+copy (loaders/level.py): rows copied per second (target: 10,000 or more on loopback)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.common import Databases, sql_macros
+from loaders import level
 from loaders import verify as checks
 from loaders.connections import connection
 from sandbox.postgres import PgServer
@@ -16,6 +19,8 @@ from sandbox.postgres import PgServer
 PREFIX = "bv_"
 DAYS = 365
 DRIFTED = 100
+LEVEL_UP_TO = 1_000_000  # sales rows: the full catch-up is measured at sizes up to this
+LEVEL_TARGET_ROWS_PER_S = 10_000
 
 
 def _execute(settings, statement: str, params: dict) -> list:
@@ -70,6 +75,7 @@ def run(server: PgServer, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
             _execute(targets["production"], sql.drift(), {"n_asins": n_asins, "drifted": DRIFTED})
             drifted = _verify(targets, repair=True)
             after = _verify(targets, repair=False)
+            leveled = _level(targets, sql) if n_asins * DAYS <= LEVEL_UP_TO else None
             row = {
                 "sales_rows": n_asins * DAYS,
                 "asins": n_asins,
@@ -79,6 +85,8 @@ def run(server: PgServer, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
                 "drifted": drifted,
                 "after_repair_drifted_asins": after["drifted_asins"],
             }
+            if leveled is not None:
+                row["full_catch_up"] = leveled
             for case in (in_sync, drifted):
                 read = max(case["bytes_read"].values())
                 case["traffic_percent_of_table"] = round(100 * read / table_bytes, 4)
@@ -90,5 +98,26 @@ def run(server: PgServer, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
                 f"{after['drifted_asins']} drifted",
                 flush=True,
             )
+            if leveled is not None:
+                print(
+                    f"  {row['sales_rows']:>10,} rows: production emptied, catch-up --full copied "
+                    f"{leveled['rows']:,} rows in {leveled['seconds']}s ({leveled['rows_per_s']:,}/s, target "
+                    f"{LEVEL_TARGET_ROWS_PER_S:,}); then {leveled['differing_after']} ASINs differ",
+                    flush=True,
+                )
             results.append(row)
     return results
+
+
+def _level(targets: dict, sql) -> dict[str, Any]:
+    """Empty production's data tables, then bring them level with `jssync catch-up --full`'s copy."""
+    _execute(targets["production"], sql.empty(), {})
+    done = level.level(targets["staging"], targets["production"])
+    return {
+        "rows": done.rows,
+        "batches": done.batches,
+        "seconds": round(done.seconds, 2),
+        "rows_per_s": done.rows_per_second,
+        "target_met": done.rows_per_second >= LEVEL_TARGET_ROWS_PER_S,
+        "differing_after": level.still_differing(targets["staging"], targets["production"]),
+    }

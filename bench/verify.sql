@@ -42,3 +42,8 @@ WHERE asin IN (SELECT 'B0V' || lpad((i * (%(n_asins)s / %(drifted)s))::text, 7, 
 SELECT pg_relation_size('{{ table('jungle_scout_sales_estimate_data') }}')
      + pg_relation_size('{{ table('jungle_scout_product_data') }}')
 {% endmacro %}
+
+{# Production as a staging-only period leaves it: its data tables empty (the full catch-up bench). #}
+{% macro empty() %}
+TRUNCATE {{ table('jungle_scout_product_data') }}, {{ table('jungle_scout_sales_estimate_data') }};
+{% endmacro %}

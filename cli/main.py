@@ -49,9 +49,16 @@ def _parser() -> argparse.ArgumentParser:
         cmd_catch_up,
         "apply to production what staging holds and production missed",
         "Apply every merge staging committed and production has not (every sync does this "
-        "first). Example: jssync catch-up --json",
+        "first). --full brings production level without the outbox (after staging-only runs, "
+        "or a restore): migrates it, then copies every staging row of the ASINs whose checksums "
+        "differ, in batches with a progress line each. Example: jssync catch-up --full --json",
     )
     p.add_argument("--json", action="store_true", help="print the status object on stdout")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="copy whatever differs from staging (checksums), not only the pending merges",
+    )
     p = add_command(
         sub,
         "render",
@@ -115,12 +122,15 @@ def _prefix(target: str, given: str | None) -> str:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Apply migrations to staging, then production."""
+    """Apply migrations to staging, then production (staging-only: staging alone)."""
     from loaders.migrate import migrate
 
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
     for target in (cfg.staging, cfg.production):
+        if target is None:
+            print(f"production: not migrated; {config_mod.STAGING_ONLY}")
+            continue
         result = migrate(target)
         print(
             f"{target.target}: {len(result.applied)} applied, {result.already} already applied"
@@ -171,12 +181,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_catch_up(args: argparse.Namespace) -> int:
-    """Publish pending merges; exit 0 when production is level with staging."""
-    from sync.catchup import run_catch_up
+    """Publish pending merges (--full: whatever differs); exit 0 when production is level with
+    staging. Staging-only: nothing to do (exit 0), or --full refused (exit 2)."""
+    from sync.catchup import run_catch_up, run_full_catch_up
 
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
-    status = run_catch_up(cfg)
+    if cfg.staging_only:
+        if args.full:
+            print(f"jssync: {config_mod.STAGING_ONLY}; set DB_PROD_* to bring production level", file=sys.stderr)
+            return EXIT_CONFIG
+        print(f"{config_mod.STAGING_ONLY}: nothing to catch up", file=sys.stderr)
+    status = run_full_catch_up(cfg) if args.full else run_catch_up(cfg)
     if args.json:
         print(json.dumps(status.as_dict(), indent=2))
     return EXIT_FAILED if status.stopped_early else EXIT_OK
@@ -228,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def script() -> None:
     """Console entry point: exceptions become one clear message and an exit code."""
+    from loaders.catalogue import CatalogueError
     from loaders.connections import DatabaseUnavailable
     from loaders.migrate import MigrationError
     from loaders.render import RenderError
@@ -241,7 +258,7 @@ def script() -> None:
     except SyncAlreadyRunning as exc:
         print(f"jssync: {exc}", file=sys.stderr)
         code = EXIT_BUSY
-    except (DatabaseUnavailable, MigrationError, RenderError) as exc:
+    except (DatabaseUnavailable, MigrationError, RenderError, CatalogueError) as exc:
         print(f"jssync: {exc}", file=sys.stderr)
         code = EXIT_FAILED
     except KeyboardInterrupt:

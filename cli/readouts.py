@@ -8,20 +8,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 import psycopg2
 import psycopg2.errors
 
+from cli import archive as archive_cli
 from cli.exits import EXIT_FAILED, EXIT_OK
 from extract.landing import FILE_NAME, LANDING_SQL
 from extract.retrying import polling
 from loaders.connections import connection, first_line
 from loaders.execute import run_model
 from sync import config as config_mod
-from sync import logs
+from sync import history, logs
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +49,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="where the DuckDB landing file is, and how to query it",
         description="Print where the DuckDB landing file is, its tables and views, "
         "and example queries; --snapshot copies it for reading without blocking a "
-        "sync. Example: jssync landing --snapshot /tmp/landing.duckdb",
+        "sync; --archive prints DuckDB SQL over the archive (LANDING_ARCHIVE_URL), --from-archive "
+        "builds a DuckDB file from it. Example: jssync landing --from-archive /tmp/archive.duckdb --since 2026-09-01",
     )
     p.add_argument("--snapshot", type=Path, metavar="PATH", help="write a consistent copy to PATH")
     p.add_argument(
@@ -58,6 +60,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="with --snapshot: how long to wait for a running sync to release the file",
     )
+    archive_cli.add_arguments(p)
     p.set_defaults(handler=cmd_landing)
 
 
@@ -83,17 +86,20 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
 
 
-def _staging_rows(cfg: config_mod.Config, name: str, params: dict) -> list[tuple]:
-    with connection(cfg.staging, application_name="jssync-readout") as conn:
+def _staging_rows(cfg: config_mod.Config, name: str, params: dict) -> Callable:
+    def rows(conn) -> list[tuple]:
         with conn, conn.cursor() as cur:
             run_model(cur, name, "staging", cfg.staging.prefix, params)
             return cur.fetchall()
 
+    return rows
 
-def _read(cfg: config_mod.Config, name: str, params: dict) -> list[tuple] | None:
-    """Rows of a staging query, or None after printing why not (e.g. not migrated yet)."""
+
+def _read(cfg: config_mod.Config, reader: Callable) -> list | None:
+    """What `reader(conn)` reads from staging, or None after printing why not (e.g. not migrated yet)."""
     try:
-        return _staging_rows(cfg, name, params)
+        with connection(cfg.staging, application_name="jssync-readout") as conn:
+            return reader(conn)
     except psycopg2.errors.UndefinedTable:
         print(
             f"jssync: staging ({cfg.staging.describe()}) has no such table yet: run `jssync migrate`", file=sys.stderr
@@ -107,7 +113,7 @@ def _readout(name: str, params: dict) -> tuple[config_mod.Config, list[tuple] | 
     """The configuration and the rows of staging query `name` (None: the reason is printed)."""
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
-    return cfg, _read(cfg, name, params)
+    return cfg, _read(cfg, _staging_rows(cfg, name, params))
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
@@ -134,31 +140,33 @@ def _when(moment: dt.datetime | None) -> str | None:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    """Print the latest --last runs, newest first."""
-    _, rows = _readout("recent_runs", {"last": args.last})
+    """Print the latest --last runs, newest first; a run whose process died shows stopped."""
+    cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
+    logs.setup(secrets=cfg.secrets())
+    rows = _read(cfg, lambda conn: history.read(conn, cfg.staging.prefix, "recent_runs", {"last": args.last}))
     if rows is None:
         return EXIT_FAILED
     if not rows:
         print("No sync has run yet.")
         return EXIT_OK
     body = []
-    for run_id, kind, market, started, finished, outcome, processed, failed, calls, reason, _ in rows:
-        seconds = round((finished - started).total_seconds()) if finished else None
+    for row in rows:
+        started, finished = row["started_at"], row["finished_at"]
         body.append(
             (
                 _when(started),
-                kind,
-                market,
-                outcome,
-                seconds,
-                processed,
-                failed,
-                calls,
-                str(run_id),
-                (reason or "")[:60] or None,
+                row["kind"],
+                row["marketplace"],
+                row["outcome"],
+                round((finished - started).total_seconds()) if finished else None,
+                row["processed"],
+                row["failed"],
+                row["api_calls"],
+                str(row["run_id"]),
+                (row["stop_reason"] or "")[:60] or None,
             )
         )
-    print("Sync runs, newest first (times in UTC; a run still 'running' without a process is one that died).")
+    print("Sync runs, newest first (times in UTC; a run whose process died shows stopped).")
     print(
         table(
             (
@@ -210,8 +218,15 @@ def cmd_landing(args: argparse.Namespace) -> int:
     """Print where the landing file is, what it holds and how to query it."""
     cfg = config_mod.load(needs=[])
     logs.setup(secrets=cfg.secrets())
+    if archive_cli.wanted(args):
+        return archive_cli.run(args, cfg)
     file = (cfg.landing_dir / FILE_NAME).resolve()
     print(f"Landing file: {file}")
+    if cfg.landing_archive is not None:
+        print(
+            f"Archive: {cfg.landing_archive.public} (LANDING_ARCHIVE_URL; `jssync landing --archive` prints "
+            "DuckDB SQL over it, `--from-archive PATH` builds a DuckDB file from it)"
+        )
     if not file.exists():
         print("It does not exist yet: the first sync creates it (LANDING_DIR sets the directory).")
         return EXIT_OK

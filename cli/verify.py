@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from cli.command import add_command
-from cli.exits import EXIT_FAILED, EXIT_OK
+from cli.exits import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from extract.settings import MARKETPLACES
 from loaders.datatests import discover, run_tests
 from sync import config as config_mod
@@ -51,6 +52,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Run a verify; exit 0 in sync (after a repair: left in sync), 1 otherwise."""
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
+    if cfg.staging_only:
+        message = (
+            f"{config_mod.STAGING_ONLY}: there is no production to verify. Once DB_PROD_* are set, "
+            "`jssync catch-up --full` brings production level with staging"
+        )
+        print(json.dumps({"production": "disabled", "in_sync": None, "message": message}) if args.json else message)
+        return EXIT_OK
     status = run_verify(cfg, repair=args.repair, delete_extra=args.delete_extra, marketplace=args.marketplace)
     print(json.dumps(result_fields(status), indent=2) if args.json else human(status))
     return EXIT_OK if status["in_sync"] and not status["stopped_early"] else EXIT_FAILED
@@ -61,11 +69,17 @@ def cmd_data_tests(args: argparse.Namespace) -> int:
     cfg = config_mod.load(needs=[config_mod.NEEDS_DB])
     logs.setup(secrets=cfg.secrets())
     tests = discover()
+    if cfg.staging_only and args.target == "production":
+        print(f"jssync: {config_mod.STAGING_ONLY}; run the data tests with --target staging", file=sys.stderr)
+        return EXIT_CONFIG
     targets = (
         [cfg.staging, cfg.production]
         if args.target == "both"
         else [cfg.staging if args.target == "staging" else cfg.production]
     )
+    if cfg.staging_only:
+        targets = [cfg.staging]
+        print(f"{config_mod.STAGING_ONLY}: the data tests run on staging alone", file=sys.stderr)
     results = [r for settings in targets for r in run_tests(settings, tests)]
     failed = any(not r.passed and r.severity == "error" for r in results)
     if args.json:

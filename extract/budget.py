@@ -16,10 +16,13 @@ SPENT_MESSAGE = "monthly request budget spent"
 
 
 class BudgetSpent(ApiError):
-    """The month's request budget has no request left; nothing was sent."""
+    """The month's request budget has no request left; nothing was sent, so the ASINs it was
+    for are "not attempted" (no failure, no backoff, still due)."""
 
     def __init__(self, monthly: int):
-        super().__init__(f"{SPENT_MESSAGE} ({monthly} requests this month); request not sent", category="api")
+        super().__init__(
+            f"{SPENT_MESSAGE} ({monthly} requests this month); request not sent", category="api", attempted=False
+        )
 
 
 class RequestBudget:

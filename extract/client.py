@@ -28,13 +28,24 @@ MAX_PRODUCT_PAGES = settings.PRODUCT_BATCH_SIZE + 1
 
 
 class ApiError(Exception):
-    """A request that failed for good. `category` is api (HTTP, network) or parse (body)."""
+    """A request that failed for good. `category` is api (HTTP, network) or parse (body).
+    `attempted` False: nothing was learnt about the ASINs (the monthly budget refused the
+    request), so it is no failure of theirs."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None, category: str = "api"):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        category: str = "api",
+        attempted: bool = True,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.category = category
+        self.attempted = attempted
 
 
 @dataclass
@@ -204,6 +215,8 @@ class _Call:
     failures: int = 0  # attempts used up (not 429s)
     rate_limited: int = 0  # 429 answers
     first_429: float | None = None  # monotonic time of the first 429
+    last: str = ""  # the last failed attempt (not a 429), for a retry the budget refuses
+    status: int | None = None
 
     def rate_limited_for(self) -> float:
         return 0.0 if self.first_429 is None else time.monotonic() - self.first_429
@@ -286,6 +299,14 @@ class JungleScoutClient:
         call = _Call()
         try:
             return self._policy(call)(self._attempt, call, endpoint, method, url, body, what)
+        except ApiError as exc:
+            if not exc.attempted and call.failures:
+                # The budget refused a retry of a request that had failed (5xx, timeout): that
+                # failure is the ASIN's. A refusal after 429s only is still "not attempted".
+                raise ApiError(
+                    f"{what} failed after {call.sent} attempts: {call.last}; {exc}", status=call.status
+                ) from None
+            raise
         except _Retryable as exc:
             if exc.status == 429:
                 raise ApiError(
@@ -348,6 +369,7 @@ class JungleScoutClient:
         if response is None:
             self.usage.record(endpoint, retry=retry, status=None)
             call.failures += 1
+            call.last, call.status = last, None
             raise _Retryable(None, last)
         status = response.status_code
         if 200 <= status < 300:
@@ -376,6 +398,7 @@ class JungleScoutClient:
         if status < 500:
             raise ApiError(f"{what} failed: {last}", status=status, code=code)
         call.failures += 1
+        call.last, call.status = last, status
         raise _Retryable(status, last, code=code, asked=asked)
 
     @staticmethod

@@ -25,6 +25,7 @@ log = logging.getLogger("jssync.extract")
 
 PRODUCTS, SALES, OUTCOMES = "products", "sales_estimates", "asin_outcomes"
 SALES_GAP = "sales_gap"  # product data synced, sales not: one sales call, no product call
+NOT_ATTEMPTED = "not_attempted"  # the monthly budget refused the request: nothing was sent
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class AsinOutcome:
 
     asin: str
     kind: str
-    product_status: str = "pending"  # found | not_found | invalid | failed | skipped
-    sales_status: str = "skipped"  # synced | no_data | current | failed | skipped
+    product_status: str = "pending"  # found | not_found | invalid | failed | skipped | not_attempted
+    sales_status: str = "skipped"  # synced | no_data | current | failed | skipped | not_attempted
     sales_start: dt.date | None = None
     sales_end: dt.date | None = None
     sales_points: int = 0
@@ -54,6 +55,13 @@ class AsinOutcome:
     @property
     def failed(self) -> bool:
         return self.product_status in ("not_found", "invalid", "failed") or self.sales_status == "failed"
+
+    @property
+    def attempted(self) -> bool:
+        """False when the budget refused every request this ASIN needed: nothing happened to it,
+        so it has no outcome row (its sync_status stays as it was, and it stays due)."""
+        parts = (self.product_status, self.sales_status)
+        return NOT_ATTEMPTED not in parts or any(p not in (NOT_ATTEMPTED, "skipped") for p in parts)
 
     def fail(self, category: str, message: str) -> None:
         # The first error of an ASIN is the one worth reading; later ones follow from it.
@@ -132,7 +140,8 @@ class BatchFetcher:
         if self.fetch_sales:
             yield from self._sales(found)
         for outcome in self.outcomes.values():
-            yield OUTCOMES, outcome.row(self.marketplace)
+            if outcome.attempted:
+                yield OUTCOMES, outcome.row(self.marketplace)
 
     def _products(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
         for start in range(0, len(work), settings.PRODUCT_BATCH_SIZE):
@@ -160,8 +169,11 @@ class BatchFetcher:
             except ApiError as exc:
                 for asin in chunk:
                     if self.outcomes[asin].product_status == "pending":
-                        self.outcomes[asin].product_status = "failed"
-                        self.outcomes[asin].fail(exc.category, str(exc))
+                        if exc.attempted:
+                            self.outcomes[asin].product_status = "failed"
+                            self.outcomes[asin].fail(exc.category, str(exc))
+                        else:
+                            self.outcomes[asin].product_status = NOT_ATTEMPTED
                 log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
                 continue
             log.debug(
@@ -251,8 +263,11 @@ class BatchFetcher:
         w, answer = future.result()  # anything but an ApiError is a bug and must surface
         outcome = self.outcomes[w.asin]
         if isinstance(answer, ApiError):
-            outcome.sales_status = "failed"
-            outcome.fail(answer.category, str(answer))
+            if answer.attempted:
+                outcome.sales_status = "failed"
+                outcome.fail(answer.category, str(answer))
+            else:
+                outcome.sales_status = NOT_ATTEMPTED
             return
         try:
             rows = sales_rows(w.asin, self.marketplace, answer.items, outcome.sales_start, outcome.sales_end)

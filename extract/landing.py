@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dlt
 import duckdb
+import jinja2
 
 import sql as sql_package
 from extract.retrying import polling
@@ -124,6 +125,35 @@ class Landing:
                     .select(*[duckdb.ColumnExpression(c) for c in columns])
                     .write_csv(str(path), header=False)
                 )
+
+    def prune(self, cutoff: float, keep: list[str] | tuple[str, ...] = ()) -> int:
+        """Delete the loads landed before `cutoff` (a UNIX time), but those in `keep`, from every
+        table of the file (LANDING_RETENTION_DAYS); returns how many loads went. DuckDB reuses
+        the freed blocks, so the file stops growing rather than shrinking."""
+        try:
+            with duckdb.connect(str(self.file)) as con:
+                objects = con.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
+                tables = sorted(name for kind, name, _ in objects if kind == "table")
+                if "_dlt_loads" not in tables:
+                    return 0
+                data = [t for t in tables if not t.startswith("_dlt_")]
+                script = jinja2.Template((LANDING_SQL / "prune.sql").read_text()).render(tables=data)
+                params = {"cutoff": cutoff, "keep": list(keep)}
+                con.execute("BEGIN TRANSACTION")
+                for statement in statements(script):
+                    pruned = con.execute(statement, params).fetchall()  # the last: the loads deleted
+                con.execute("COMMIT")
+                if pruned:
+                    con.execute("CHECKPOINT")  # so the freed blocks are reused
+        except duckdb.Error as exc:
+            raise LandingError(f"pruning {self.file} failed: {_root_cause(exc)}") from exc
+        return len(pruned)
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a DuckDB script (comment lines dropped), to run one by one."""
+    text = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in text.split(";") if s.strip()]
 
 
 def create_views(file: Path) -> list[str]:

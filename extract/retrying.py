@@ -7,6 +7,7 @@ sets it to 0 runs every retry path without waiting and without changing a decisi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import time
@@ -51,6 +52,17 @@ def policy(**kwargs: Any) -> tenacity.Retrying:
     """A tenacity.Retrying with the scaled sleep that re-raises the last error (not RetryError)."""
     kwargs.setdefault("reraise", True)
     return tenacity.Retrying(sleep=_sleep, **kwargs)
+
+
+async def _async_sleep(seconds: float) -> None:
+    if seconds * _scale > 0:
+        await asyncio.sleep(seconds * _scale)
+
+
+def async_policy(**kwargs: Any) -> tenacity.AsyncRetrying:
+    """`policy` for coroutines (an asyncio library's requests), with the same scaled sleep."""
+    kwargs.setdefault("reraise", True)
+    return tenacity.AsyncRetrying(sleep=_async_sleep, **kwargs)
 
 
 def polling(seconds: float, every: float, on: type[BaseException]) -> tenacity.Retrying:

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot.errors import ParseError
 
+from loaders.catalogue import Catalogue
+from loaders.level import lint_context as level_context
 from loaders.render import TARGETS, list_templates, render
 from loaders.verify import lint_context as verify_context
 
-# Templates that take more than target and prefix, with the values the code passes (none today:
-# the models spell out their own column lists).
-CONTEXT: dict[str, dict] = {}
+# Templates that take more than target and prefix, with the values the code passes (the models
+# spell out their own column lists).
+CONTEXT: dict[str, dict] = {"catalogue_active_table": {"table_from": "frontend_asin"}}
 CONTEXT.update(verify_context())  # jssync verify's queries and the data-test wrapper
+CONTEXT.update(level_context())  # jssync catch-up --full's copy
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).
@@ -40,8 +43,9 @@ class LintResult:
 
 
 def render_for(name: str, target: str, prefix: str) -> str:
-    """Render a template with the context the service passes it."""
-    return render(name, target, prefix, **CONTEXT.get(name, {}))
+    """Render a template with the context the service passes it; the catalogue is the default
+    layout (`{prefix}product`: `asin`, `product_visibility`), the one CATALOGUE_* name unset."""
+    return render(name, target, prefix, catalogue=Catalogue.default(prefix), **CONTEXT.get(name, {}))
 
 
 class _Unsupported(logging.Handler):

@@ -18,9 +18,10 @@ import tenacity
 from extract import retrying
 from extract.landing import LandedLoad, Landing
 from extract.records import PRODUCT_COLUMNS, SALES_COLUMNS
+from loaders import archive as archive_pending
 from loaders.connections import DbSettings, connection, first_line
 from loaders.execute import copy_in, copy_out, in_transaction, run_model
-from loaders.lock import check_lock_held
+from loaders.lock import LockGuard, LockLost, check_lock_held
 from loaders.render import render
 
 log = logging.getLogger("jssync.merge")
@@ -87,11 +88,14 @@ class StagingTransaction:
     run_id: str
     lock_pid: int | None = None  # check that this session still holds the sync lock
     mark_master_queue: bool = False  # mark the batch's master-queue rows done (master sync)
+    record_outbox: bool = True  # False when staging-only: no production will ever read the entry
+    archive: archive_pending.PendingLoad | None = None  # keep the load's files for the archive (LANDING_ARCHIVE_URL)
 
 
 def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: StagingTransaction) -> StagingMerge:
     """Merge one landed load into staging in one transaction: the lock check, the data models,
-    sync_status, the production outbox row and (master sync) the queue mark, all or nothing."""
+    sync_status, the production outbox row (unless staging-only), (master sync) the queue mark and
+    (with an archive) the load's files pending for it, all or nothing."""
     with tempfile.TemporaryDirectory(prefix="jssync-merge-") as tmp:
         inputs = {  # landing table -> (temporary input table, columns, CSV file)
             "products": ("in_product_data", PRODUCT_INPUT, Path(tmp) / "products.csv"),
@@ -111,10 +115,14 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: St
             run_model(cur, "product_data", "staging", prefix)
             run_model(cur, "sales_estimate_data", "staging", prefix)
             run_model(cur, "sync_status", "staging", prefix, {"run_id": txn.run_id})
-            run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})
-            row = cur.fetchone()
+            row = None
+            if txn.record_outbox:
+                run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})
+                row = cur.fetchone()
             if txn.mark_master_queue:
                 run_model(cur, "master_queue_mark_done", "staging", prefix, {"run_id": txn.run_id})
+            if txn.archive is not None:
+                archive_pending.record(cur, prefix, txn.archive)
             return row[0] if row else None
 
         outbox_id = in_transaction(conn, work, what="staging merge")
@@ -135,12 +143,15 @@ def publish(
     *,
     attempts: int = 3,
     pauses: tuple[float, ...] = PRODUCTION_PAUSES,
+    guard: LockGuard | None = None,
 ) -> PublishResult:
     """Apply every pending outbox entry to production, oldest first; idempotent.
 
     Each chunk gets `attempts` tries with `pauses` between them (any error is retried alike:
     unreachable, refused, timed out, failed); on failure the rest stays pending for the next
-    sync and the result carries the error."""
+    sync and the result carries the error. With `guard`, each chunk is exported, committed in
+    production and marked applied only while the run holds the sync lock: LockLost otherwise
+    (production rolled back, the entries still pending)."""
     result = PublishResult()
     ids = pending_outbox(staging_conn, staging_prefix)
     result.pending = len(ids)
@@ -161,15 +172,19 @@ def publish(
         chunk = ids[start : start + PUBLISH_CHUNK]
         with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
             products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
+            if guard is not None:
+                guard.check()  # no lock, no export
             _export_owed(staging_conn, staging_prefix, chunk, products, sales)
             policy = retrying.policy(
                 stop=tenacity.stop_after_attempt(attempts),
                 wait=pause,
-                retry=tenacity.retry_if_exception_type(Exception),
+                retry=tenacity.retry_if_not_exception_type(LockLost),  # a lost lock is final
                 before_sleep=note,
             )
             try:
-                kept = policy(apply_production, production, products, sales)
+                kept = policy(apply_production, production, products, sales, guard)
+            except LockLost:
+                raise
             except Exception as exc:
                 result.attempts += policy.statistics.get("attempt_number", attempts)
                 note_final = first_line(exc)
@@ -189,6 +204,8 @@ def publish(
                 extra={"step": "Publish"},
             )
         with staging_conn, staging_conn.cursor() as cur:
+            if guard is not None:
+                guard.check_in(cur)
             run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
         result.applied.extend(chunk)
         result.pending -= len(chunk)
@@ -205,15 +222,19 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
             copy_out(cur, render("publish_sales_estimate_data", "staging", prefix), params, sink)
 
 
-def apply_production(settings: DbSettings, products: Path, sales: Path) -> list[KeptRow]:
+def apply_production(
+    settings: DbSettings, products: Path, sales: Path, guard: LockGuard | None = None
+) -> list[KeptRow]:
     """Upsert staging's rows (CSV files in production's input-table column order) into production
-    in one transaction, through the production models: publish, catch-up and `verify --repair`
-    all write production this way. Returns the rows production kept because another writer's
-    copy was newer (each kept row is also named, up to KEPT_NAMED, in one log line per table)."""
+    in one transaction, one writer at a time (publish_lock), through the production models:
+    publish, catch-up and `verify --repair` all write production this way; with `guard`, only if
+    the run still holds the sync lock when it commits. Returns the rows production kept because
+    another writer's copy was newer (also named, up to KEPT_NAMED, in one log line per table)."""
     prefix = settings.prefix
     with connection(settings, application_name="jssync-publish") as conn:
 
         def work(cur) -> list[KeptRow]:
+            run_model(cur, "publish_lock", "production", prefix, {"prefix": prefix})
             run_model(cur, "input_tables", "production", prefix)
             with products.open() as source:
                 copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
@@ -223,6 +244,8 @@ def apply_production(settings: DbSettings, products: Path, sales: Path) -> list[
             for model in ("product_data", "sales_estimate_data"):
                 run_model(cur, model, "production", prefix)
                 kept += [KeptRow(f"jungle_scout_{model}", *row) for row in cur.fetchall()]
+            if guard is not None:
+                guard.check()  # the last step before commit: a run that lost its lock writes nothing
             return kept
 
         kept = in_transaction(conn, work, what="production merge")

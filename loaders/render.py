@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import jinja2
 
 import sql as sql_package
+
+if TYPE_CHECKING:
+    from loaders.catalogue import Catalogue
 
 # Folders searched for a template given by its stem, in this order; models nest one level
 # (models/merge/, models/publish/).
@@ -41,7 +46,7 @@ def check_prefix(prefix: str) -> str:
 def table_name(prefix: str, name: str) -> str:
     """The one place a prefix is applied: `prefix + name`, checked to be a safe identifier."""
     check_prefix(prefix)
-    if not _NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
         raise RenderError(f"table name {name!r} is not a plain lower-case identifier")
     full = prefix + name
     if len(full) > _MAX_IDENTIFIER:
@@ -51,7 +56,47 @@ def table_name(prefix: str, name: str) -> str:
 
 def quoted_table(prefix: str, name: str) -> str:
     """`table_name` as a double-quoted SQL identifier (safe: the name holds no quote)."""
-    return '"' + table_name(prefix, name) + '"'
+    return quoted_identifier(table_name(prefix, name))
+
+
+def check_identifier(name: object, what: str = "identifier") -> str:
+    """Return `name` if it is a plain lower-case SQL identifier of at most 63 characters (what an
+    unquoted name folds to in PostgreSQL), else raise RenderError saying what is allowed."""
+    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or len(name) > _MAX_IDENTIFIER:
+        shown = repr(name)[:80]
+        raise RenderError(
+            f"{what} {shown} is not allowed: a name of lower-case letters, digits and underscores, "
+            f"starting with a letter or underscore, at most {_MAX_IDENTIFIER} characters"
+        )
+    return name
+
+
+def quoted_identifier(name: str) -> str:
+    """`name`, checked by check_identifier, double-quoted (what psycopg2.sql.Identifier renders
+    for such a name; always quoted, so a column named like a keyword still works)."""
+    return '"' + check_identifier(name) + '"'
+
+
+@dataclass(frozen=True)
+class CatalogueNames:
+    """What templates see as `catalogue`: the resolved catalogue's quoted identifiers (`table`,
+    `asin`, `visible`) and, right after a switch, the `previous` catalogue's (else None)."""
+
+    table: str
+    asin: str
+    visible: str
+    previous: CatalogueNames | None = None
+
+
+def catalogue_names(catalogue: Catalogue) -> CatalogueNames:
+    """The one place the catalogue's names become SQL: each checked as an identifier, quoted."""
+    previous = catalogue.previous
+    return CatalogueNames(
+        table=quoted_identifier(check_identifier(catalogue.table, "catalogue table")),
+        asin=quoted_identifier(check_identifier(catalogue.asin_column, "catalogue ASIN column")),
+        visible=quoted_identifier(check_identifier(catalogue.visibility_column, "catalogue visibility column")),
+        previous=None if previous is None else catalogue_names(previous),
+    )
 
 
 class _ResourceLoader(jinja2.BaseLoader):
@@ -123,19 +168,30 @@ def list_templates() -> list[PurePosixPath]:
     return [p for folder in ("migrations", "models", "queries") for p in _sql_files(folder)]
 
 
-def render(name: str, target: str, prefix: str, **params: object) -> str:
-    """Render template `name` for `target` (staging|production) with the target's `prefix`."""
+def render(name: str, target: str, prefix: str, *, catalogue: Catalogue | None = None, **params: object) -> str:
+    """Render template `name` for `target` (staging|production) with the target's `prefix`.
+
+    `catalogue` (a resolved loaders.catalogue.Catalogue) is what templates that read the site's
+    ASIN list name as `catalogue.table`, `.asin`, `.visible`; such a template refuses to render
+    without one."""
     if target not in TARGETS:
         raise RenderError(f"target {target!r} is not allowed: use one of {', '.join(TARGETS)}")
     check_prefix(prefix)
     rel = resolve(name).as_posix()
     template = _env.get_template(rel)
+    context: dict[str, object] = dict(params)
+    if catalogue is not None:
+        context["catalogue"] = catalogue_names(catalogue)
     try:
         return template.render(
             target=target,
             prefix=prefix,
             table=lambda n: quoted_table(prefix, n),
-            **params,
+            **context,
         )
+    except jinja2.UndefinedError as exc:
+        if "'catalogue'" in str(exc):
+            raise RenderError(f"{rel} reads the catalogue: render it with the run's resolved catalogue") from exc
+        raise RenderError(f"{rel}: {exc}") from exc
     except jinja2.TemplateError as exc:
         raise RenderError(f"{rel}: {exc}") from exc

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from loaders.connections import DbSettings, connect, connection
 from loaders.execute import copy_out, in_transaction, run_model
+from loaders.lock import LockGuard
 from loaders.merge import PRODUCT_INPUT, SALES_INPUT, apply_production
 from loaders.render import render
 
@@ -295,11 +296,12 @@ def _drill_rows(
             drift.columns[(row[0], kinds[key])].update(named or {"(null or empty)"})
 
 
-def repair(staging: Reader, production: DbSettings, drift: TableDrift) -> int:
+def repair(staging: Reader, production: DbSettings, drift: TableDrift, guard: LockGuard | None = None) -> int:
     """Upsert production's missing and different rows of one table from staging, KEY_CHUNK keys
-    per transaction, through the production publish path; returns the rows written. Rows of kind
-    newer_in_production are not sent, and the publish models keep any row another writer made
-    newer meanwhile (counted in `drift.kept_newer`, not in the rows written)."""
+    per transaction, through the production publish path (with `guard`, only while the run holds
+    the sync lock); returns the rows written. Rows of kind newer_in_production are not sent, and
+    the publish models keep any row another writer made newer meanwhile (counted in
+    `drift.kept_newer`, not in the rows written)."""
     keys = drift.keys["missing"] + drift.keys["different"]
     written = 0
     for chunk in _chunks(keys, KEY_CHUNK):
@@ -311,14 +313,15 @@ def repair(staging: Reader, production: DbSettings, drift: TableDrift) -> int:
                 sent = staging.copy_to(
                     "verify_row_values", {"keys": _keys_json(drift.table, chunk)}, sink, **drift.table.context()
                 )
-            kept = len(apply_production(production, files[PRODUCTS.name], files[SALES.name]))
+            kept = len(apply_production(production, files[PRODUCTS.name], files[SALES.name], guard))
             drift.kept_newer += kept
             written += sent - kept
     return written
 
 
-def delete_extra(production: DbSettings, drift: TableDrift) -> int:
-    """Delete production's extra rows of one table, KEY_CHUNK keys per transaction; a row newer
+def delete_extra(production: DbSettings, drift: TableDrift, guard: LockGuard | None = None) -> int:
+    """Delete production's extra rows of one table, KEY_CHUNK keys per transaction, one writer
+    at a time (publish_lock); with `guard`, only while the run holds the sync lock. A row newer
     than staging's newest row of its ASIN is never deleted (also one written since the compare)."""
     deleted = 0
     with connection(production, application_name="jssync-verify") as conn:
@@ -329,6 +332,7 @@ def delete_extra(production: DbSettings, drift: TableDrift) -> int:
             ]
 
             def work(cur, keys=keys) -> int:
+                run_model(cur, "publish_lock", "production", production.prefix, {"prefix": production.prefix})
                 run_model(
                     cur,
                     "verify_delete_rows",
@@ -337,6 +341,8 @@ def delete_extra(production: DbSettings, drift: TableDrift) -> int:
                     {"keys": json.dumps(keys)},
                     **drift.table.context(),
                 )
+                if guard is not None:
+                    guard.check()
                 return cur.rowcount
 
             deleted += in_transaction(conn, work, what="verify delete")
@@ -356,15 +362,21 @@ def parity(staging: DbSettings, production: DbSettings, asins: list[str]) -> lis
     try:
         drifted: set[str] = set()
         for table in TABLES:
-            differing = differing_asins(s, p, table, asins=asins)
-            if differing:
-                drift = TableDrift(table)
-                _drill_rows(s, p, table, drift, differing, None, name_columns=False)
-                drifted.update(entry["asin"] for entry in drift.entries())
+            drifted.update(drifted_among(s, p, table, differing_asins(s, p, table, asins=asins)))
         return sorted(drifted)
     finally:
         s.close()
         p.close()
+
+
+def drifted_among(staging: Reader, production: Reader, table: DataTable, asins: list[str]) -> list[str]:
+    """Of `asins` (whose checksums differ), those with drift in `table`: a row missing, extra or
+    different, not only rows another writer made newer in production."""
+    if not asins:
+        return []
+    drift = TableDrift(table)
+    _drill_rows(staging, production, table, drift, asins, None, name_columns=False)
+    return sorted({entry["asin"] for entry in drift.entries()})
 
 
 def lint_context() -> dict[str, dict]:

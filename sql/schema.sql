@@ -18,6 +18,31 @@ CREATE TABLE dev_az_jssync_api_usage (
 );
 CREATE UNIQUE INDEX dev_az_jssync_api_usage_pkey ON dev_az_jssync_api_usage USING btree (day, endpoint, marketplace);
 
+CREATE TABLE dev_az_jssync_archive_pending (
+    load_id text NOT NULL,
+    table_name text NOT NULL,
+    run_id uuid NOT NULL,
+    row_count bigint NOT NULL,
+    parquet bytea NOT NULL,
+    created_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT dev_az_jssync_archive_pending_pkey PRIMARY KEY (load_id, table_name)
+);
+CREATE UNIQUE INDEX dev_az_jssync_archive_pending_pkey ON dev_az_jssync_archive_pending USING btree (load_id, table_name);
+
+CREATE TABLE dev_az_jssync_catalogue_state (
+    id boolean NOT NULL DEFAULT true,
+    catalogue_table text NOT NULL,
+    asin_column text NOT NULL,
+    visibility_column text NOT NULL,
+    previous_table text,
+    previous_asin_column text,
+    previous_visibility_column text,
+    changed_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT dev_az_jssync_catalogue_state_id_check CHECK (id),
+    CONSTRAINT dev_az_jssync_catalogue_state_pkey PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX dev_az_jssync_catalogue_state_pkey ON dev_az_jssync_catalogue_state USING btree (id);
+
 CREATE TABLE dev_az_jssync_listed_asins (
     asin character varying(20) NOT NULL,
     listed_at timestamp without time zone NOT NULL,
@@ -37,6 +62,16 @@ CREATE TABLE dev_az_jssync_master_queue (
     CONSTRAINT dev_az_jssync_master_queue_pkey PRIMARY KEY (asin)
 );
 CREATE UNIQUE INDEX dev_az_jssync_master_queue_pkey ON dev_az_jssync_master_queue USING btree (asin);
+
+CREATE TABLE dev_az_jssync_production_missed (
+    id boolean NOT NULL DEFAULT true,
+    missed_since timestamp without time zone,
+    missed_until timestamp without time zone,
+    leveled_at timestamp without time zone,
+    CONSTRAINT dev_az_jssync_production_missed_id_check CHECK (id),
+    CONSTRAINT dev_az_jssync_production_missed_pkey PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX dev_az_jssync_production_missed_pkey ON dev_az_jssync_production_missed USING btree (id);
 
 CREATE TABLE dev_az_jssync_production_outbox (
     id bigint NOT NULL DEFAULT nextval('dev_az_jssync_production_outbox_id_seq'::regclass),
@@ -172,6 +207,8 @@ FUNCTION dev_az_jssync_select_asins_v1(p_limit integer DEFAULT 100, p_stale_days
 FUNCTION dev_az_jssync_select_asins_v2(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400)
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 FUNCTION dev_az_jssync_select_asins_v3(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400)
+    RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
+FUNCTION dev_az_jssync_select_asins_v4(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400, p_retry_slack_seconds integer DEFAULT 0)
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 
 -- ===== production (prefix prod_az_) =====

@@ -8,14 +8,15 @@ import logging
 import psycopg2
 
 from extract import jungle_scout_source
-from extract.fetch import AsinOutcome, AsinWork, BatchFetcher
+from extract.fetch import NOT_ATTEMPTED, AsinOutcome, AsinWork, BatchFetcher
 from extract.landing import LandingError
 from extract.settings import NOT_FOUND_ERROR
 from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
 from loaders.merge import StagingTransaction, merge_staging
-from sync.publishing import publish_pending
+from sync import archiving
+from sync.publishing import note_missed, publish_pending
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus, utcnow
 
@@ -62,7 +63,11 @@ def process_batch(
     status.landing["load_id"] = load.load_id
     log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id, extra={"step": "SyncASINs"})
     txn = StagingTransaction(
-        run_id=status.run_id, lock_pid=run.lock.pid if run.lock else None, mark_master_queue=mark_master_queue
+        run_id=status.run_id,
+        lock_pid=run.lock.pid if run.lock else None,
+        mark_master_queue=mark_master_queue,
+        record_outbox=not run.config.staging_only,  # no outbox piling up for a production that never comes
+        archive=archiving.prepare(run, load),  # LANDING_ARCHIVE_URL: the load's files, kept with the merge
     )
     try:
         merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
@@ -81,7 +86,11 @@ def process_batch(
     tally(status, outcomes)
     status.total_api_calls = run.usage.total
     run.record_usage()
-    publish_pending(run)
+    if run.config.staging_only:
+        note_missed(run, merged)  # no production step: staging remembers what production lacks
+    else:
+        publish_pending(run)
+    archiving.upload_pending(run)
     run.save()
     return outcomes
 
@@ -89,6 +98,10 @@ def process_batch(
 def tally(status: SyncStatus, outcomes: list[AsinOutcome]) -> None:
     """Add a batch's outcomes to the run's counters and error samples."""
     for outcome in outcomes:
+        if NOT_ATTEMPTED in (outcome.product_status, outcome.sales_status):
+            status.not_attempted_asins += 1
+        if not outcome.attempted:
+            continue  # nothing happened to it: not processed, not counted anywhere else
         status.total_asins_processed += 1
         if outcome.kind == "new":
             status.new_asins_synced += 1

@@ -9,12 +9,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from extract import archive_url
+from loaders.catalogue import (
+    DEFAULT_ASIN_COLUMN,
+    DEFAULT_TABLE,
+    DEFAULT_VISIBILITY_COLUMN,
+    CatalogueSettings,
+)
 from loaders.connections import DbSettings
 from loaders.render import PREFIX_PATTERN
 from sync import logs
 
 DEFAULT_BASE_URL = "https://developer.junglescout.com/api"
 DEFAULT_LANDING_DIR = ".local/landing"
+
+# Said wherever a production step is skipped because DB_PROD_HOST is empty or unset.
+STAGING_ONLY = "production is disabled (DB_PROD_HOST is empty): staging only"
 
 # What each command needs; the names are the `needs` of load().
 NEEDS_DB = "db"
@@ -45,7 +55,9 @@ class Config:
     """The validated environment. Secrets are excluded from repr()."""
 
     staging: DbSettings | None
-    production: DbSettings | None
+    production: DbSettings | None  # None: not needed by the command, or staging-only
+    staging_only: bool = False  # DB_PROD_HOST empty or unset: no production step runs
+    catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     port: int = 8080
     js_base_url: str = DEFAULT_BASE_URL
     js_api_key_name: str | None = None
@@ -66,6 +78,10 @@ class Config:
     sync_run_time_limit_seconds: int = 3000
     monthly_request_budget: int | None = None  # None: no budget
     freshness_sla_percent: float = 99.0
+    # Issue 20: where every merged load's landed tables are kept as Parquet (None: nowhere), and
+    # how many days of loads the local landing file keeps (None: all of them).
+    landing_archive: archive_url.ArchiveUrl | None = None
+    landing_retention_days: int | None = None
     js_api_key: str = field(default="", repr=False)
     jwt_secret: str = field(default="", repr=False)
     sync_api_key: str = field(default="", repr=False)
@@ -85,6 +101,8 @@ class Config:
             if db is not None:
                 values.append(db.password)
         values += logs.webhook_secrets(self.discord_webhook_url)  # the token shows up alone too
+        if self.landing_archive is not None:  # credentials a URL may carry (s3://KEY:SECRET@...)
+            values += list(self.landing_archive.secrets)
         # Very short values would redact ordinary words; such secrets are refused anyway.
         return [v for v in values if v and len(v) >= 4]
 
@@ -227,14 +245,36 @@ def _db(env: Mapping[str, str], target: str, problems: list[str]) -> DbSettings 
     )
 
 
+def _catalogue(env: Mapping[str, str], prefix: str | None, problems: list[str]) -> CatalogueSettings:
+    """CATALOGUE_TABLE, _ASIN_COLUMN, _VISIBILITY_COLUMN and _TABLE_FROM, checked as names."""
+    settings = CatalogueSettings(
+        table=env.get("CATALOGUE_TABLE", "").strip() or DEFAULT_TABLE,
+        asin_column=env.get("CATALOGUE_ASIN_COLUMN", "").strip() or DEFAULT_ASIN_COLUMN,
+        visibility_column=env.get("CATALOGUE_VISIBILITY_COLUMN", "").strip() or DEFAULT_VISIBILITY_COLUMN,
+        table_from=env.get("CATALOGUE_TABLE_FROM", "").strip() or None,
+    )
+    problems += settings.problems(prefix)  # no valid prefix: its own problem is said already
+    return settings
+
+
+def staging_only(env: Mapping[str, str]) -> bool:
+    """DB_PROD_HOST empty or unset: the service runs on staging alone."""
+    return not env.get("DB_PROD_HOST", "").strip()
+
+
 def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB, NEEDS_API)) -> Config:
-    """Read and validate the environment for a command that `needs` db, api and/or http."""
+    """Read and validate the environment for a command that `needs` db, api and/or http.
+
+    With DB_PROD_HOST empty or unset the service is staging-only: `production` is None, the other
+    DB_PROD_* are not read, and `staging_only` is True."""
     env = os.environ if env is None else env
     needs = set(needs)
     problems: list[str] = []
 
     staging = _db(env, "staging", problems) if NEEDS_DB in needs else None
-    production = _db(env, "production", problems) if NEEDS_DB in needs else None
+    only_staging = NEEDS_DB in needs and staging_only(env)
+    production = _db(env, "production", problems) if NEEDS_DB in needs and not only_staging else None
+    catalogue = _catalogue(env, staging.prefix if staging is not None else None, problems)
 
     numbers = {
         field: _int(env, name, default, lo, hi, problems, meaning)
@@ -301,12 +341,32 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         "share of visible ASINs that must be fresh; below it a report is yellow",
     )
 
+    archive = None
+    if env.get("LANDING_ARCHIVE_URL", "").strip():
+        try:
+            archive = archive_url.parse(env["LANDING_ARCHIVE_URL"])
+        except archive_url.ArchiveUrlError as exc:  # never the URL itself: it may hold credentials
+            problems.append(f"LANDING_ARCHIVE_URL is invalid ({exc})")
+    retention: int | None = None
+    if env.get("LANDING_RETENTION_DAYS", "").strip():
+        retention = _int(
+            env,
+            "LANDING_RETENTION_DAYS",
+            None,
+            0,
+            36_500,
+            problems,
+            "days of loads the local landing file keeps; 0 keeps only the running sync's; unset keeps all",
+        )
+
     if problems:
         raise ConfigError(problems)
     numbers["landing_lock_wait"] = float(numbers["landing_lock_wait"])
     return Config(
         staging=staging,
         production=production,
+        staging_only=only_staging,
+        catalogue=catalogue,
         **numbers,
         js_base_url=base_url.rstrip("/"),
         js_api_key_name=key_name,
@@ -315,6 +375,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         hourly_sync_asin_limit=limit,
         monthly_request_budget=budget,
         freshness_sla_percent=sla,
+        landing_archive=archive,
+        landing_retention_days=retention,
         js_api_key=api_key,
         jwt_secret=jwt_secret,
         sync_api_key=sync_api_key,

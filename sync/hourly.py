@@ -5,26 +5,18 @@ time so memory stays flat however many a run takes."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
-from extract.budget import SPENT_MESSAGE
 from extract.fetch import SALES_GAP, AsinWork
-from sync import budget as planning
-from sync import freshness
-from sync.batch import process_batch
+from sync import freshness, pacing
 from sync.config import Config
-from sync.publishing import catch_up
+from sync.flow import Flow, run_flow
 from sync.run import SyncRun
 from sync.status import SyncStatus
 
 log = logging.getLogger("jssync.hourly")
 FLOW = "HOURLY_SYNC"
 MERGE_BATCH_ASINS = 1000  # ASINs fetched (10 product calls, sales pooled) and merged at a time
-
-
-def _step(name: str, message: str, *args: object) -> None:
-    log.debug(message, *args, extra={"step": name})
 
 
 def run_hourly(
@@ -44,129 +36,113 @@ def run_hourly(
         if debug:
             log.debug("========== DEBUG MODE ENABLED ==========")
         log.debug("Starting hourly sync with marketplace=%s", marketplace)
-        try:
-            _run(run, marketplace, limit)
-        finally:  # freshness and budget figures need the run's staging connection, still open here
-            _finish(run)
+        log.debug("========== HOURLY SYNC STARTED ==========")
+        log.debug("Marketplace: %s", marketplace)
+        log.debug("Debug mode: %s", str(run.debug).lower())
+        run_flow(run, Hourly(limit))
     return run.status
 
 
-def _run(run: SyncRun, marketplace: str, limit: int | str | None) -> None:
-    status = run.status
-    cfg = run.config
-    staging = cfg.staging
-    log.debug("========== HOURLY SYNC STARTED ==========")
-    log.debug("Marketplace: %s", marketplace)
-    log.debug("Debug mode: %s", str(run.debug).lower())
+class Hourly(Flow):
+    """Up to `limit` due ASINs (new, sales gaps, stale), MERGE_BATCH_ASINS merged at a time."""
 
-    catch_up(run)
+    log = log
+    step_log = True
 
-    log.debug("---------- STEP 1: CLEANUP ----------")
-    log.debug("Removing ASINs with product_visibility=false from sync_status...")
-    _step("Cleanup", "Product table: %s", staging.prefix + "product")
-    _step("Cleanup", "Staging sync table: %s", staging.prefix + "jungle_scout_sync_status")
-    status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
-    _step("Cleanup", "Staging: %d rows deleted", status.cleaned_up_asins)
-    _step("Cleanup", "Production: nothing to delete (sync_status lives in staging only)")
-    log.debug("Cleanup complete: %d ASINs removed", status.cleaned_up_asins)
+    def __init__(self, limit: int | str | None):
+        self.limit = limit
+        self.run_plan: pacing.RunPlan | None = None
 
-    log.debug("---------- STEP 2: ADD NEW ASINs ----------")
-    log.debug("Adding new visible ASINs to sync_status...")
-    status.new_asins_added = run.query("add_new_visible")[0][0]
-    _step("AddNew", "Staging: %d new ASINs inserted", status.new_asins_added)
-    log.debug("New ASINs added to sync_status: %d", status.new_asins_added)
+    @property
+    def batch_size(self) -> int:  # read when the run starts (tests change it)
+        return MERGE_BATCH_ASINS
 
-    log.debug("---------- STEP 3: SELECT ASINs ----------")
-    plan = _plan(run, limit)
-    if plan is None:
-        return
-    log.debug(
-        "Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...",
-        plan.limit,
-        cfg.stale_data_threshold_days,
-    )
-    rows = (
-        run.query(
-            "select_asins",
-            {
-                "limit": plan.limit,
-                "stale_days": cfg.stale_data_threshold_days,
-                "retry_days": cfg.product_not_found_retry_days,
-                "now": plan.select_now,
-            },
+    def plan(self, run: SyncRun, budget: pacing.BudgetState) -> None:
+        self.run_plan = _plan(run, budget, self.limit)
+
+    def select(self, run: SyncRun) -> list[AsinWork]:
+        cfg, plan = run.config, self.run_plan
+        log.debug(
+            "Selecting up to %d ASINs (priority: new first, then sales gaps, then stale >%d days)...",
+            plan.limit,
+            cfg.stale_data_threshold_days,
         )
-        if plan.limit > 0
-        else []
-    )
-    work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
-    new = [w.asin for w in work if w.kind == "new"]
-    gaps = [w.asin for w in work if w.kind == SALES_GAP]
-    stale = len(work) - len(new) - len(gaps)
-    _step("Select", "Found %d NEW ASINs", len(new))
-    _step("Select", "Found %d SALES-GAP ASINs", len(gaps))
-    _step("Select", "Found %d STALE ASINs", stale)
-    log.debug("Selected %d ASINs total:", len(work))
-    log.debug("  - New ASINs: %d", len(new))
-    log.debug("  - Sales-gap ASINs: %d (sales only)", len(gaps))
-    log.debug("  - Stale ASINs: %d", stale)
-    if new:
-        log.debug("  - New ASIN list: [%s]", " ".join(new))
-    if gaps:
-        log.debug("  - Sales-gap ASIN list: [%s]", " ".join(gaps))
-    run.save()
-    if not work:
+        rows = run.query("select_asins", pacing.select_params(cfg, plan)) if plan.limit > 0 else []
+        work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
+        new = [w.asin for w in work if w.kind == "new"]
+        gaps = [w.asin for w in work if w.kind == SALES_GAP]
+        stale = len(work) - len(new) - len(gaps)
+        self.step("Select", "Found %d NEW ASINs", len(new))
+        self.step("Select", "Found %d SALES-GAP ASINs", len(gaps))
+        self.step("Select", "Found %d STALE ASINs", stale)
+        log.debug("Selected %d ASINs total:", len(work))
+        log.debug("  - New ASINs: %d", len(new))
+        log.debug("  - Sales-gap ASINs: %d (sales only)", len(gaps))
+        log.debug("  - Stale ASINs: %d", stale)
+        if new:
+            log.debug("  - New ASIN list: [%s]", " ".join(new))
+        if gaps:
+            log.debug("  - Sales-gap ASIN list: [%s]", " ".join(gaps))
+        if work:
+            log.debug("---------- STEP 4 & 5: SYNC PRODUCT & SALES DATA ----------")
+            self.step("SyncASINs", "Starting sync for %d ASINs", len(work))
+        return work
+
+    def time_limit(self, run: SyncRun) -> float | None:
+        return run.config.sync_run_time_limit_seconds
+
+    def nothing_due(self, run: SyncRun) -> None:
         log.debug("No ASINs due: all data is fresh")
-        return
 
-    log.debug("---------- STEP 4 & 5: SYNC PRODUCT & SALES DATA ----------")
-    _step("SyncASINs", "Starting sync for %d ASINs", len(work))
-    outcomes = _process(run, work)
-    not_found = [o.asin for o in outcomes if o.product_status == "not_found"]
-    for asin in not_found:
-        _step(
-            "NotFound",
-            "Marked ASIN %s as 'product not found' (will retry in %d days)",
-            asin,
-            cfg.product_not_found_retry_days,
+    def done(self, run: SyncRun, outcomes: list) -> None:
+        status, cfg = run.status, run.config
+        not_found = [o.asin for o in outcomes if o.product_status == "not_found"]
+        for asin in not_found:
+            self.step(
+                "NotFound",
+                "Marked ASIN %s as 'product not found' (will retry in %d days)",
+                asin,
+                cfg.product_not_found_retry_days,
+            )
+        self.step(
+            "SyncASINs",
+            "Product sync summary: %d success, %d failed, %d not found",
+            status.successful_product_sync,
+            sum(o.product_status in ("failed", "invalid") for o in outcomes),
+            len(not_found),
         )
-    _step(
-        "SyncASINs",
-        "Product sync summary: %d success, %d failed, %d not found",
-        status.successful_product_sync,
-        sum(o.product_status in ("failed", "invalid") for o in outcomes),
-        len(not_found),
-    )
-    _step(
-        "SyncASINs",
-        "Sales sync summary: %d successful, %d failed",
-        status.successful_sales_sync,
-        sum(o.sales_status == "failed" for o in outcomes),
-    )
-    _step("SyncASINs", "Total API calls made: %d", run.usage.total)
+        self.step(
+            "SyncASINs",
+            "Sales sync summary: %d successful, %d failed",
+            status.successful_sales_sync,
+            sum(o.sales_status == "failed" for o in outcomes),
+        )
+        self.step("SyncASINs", "Total API calls made: %d", run.usage.total)
+
+    def finish(self, run: SyncRun) -> None:  # freshness and budget need the staging connection
+        _finish(run)
 
 
-def _plan(run: SyncRun, limit: int | str | None) -> planning.RunPlan | None:
-    """This run's limit from the configuration and the month's budget; arms the budget gate.
-    None when the budget is spent: the run then makes no call and says so."""
+def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> pacing.RunPlan:
+    """This run's limit from the configuration and what the month's budget has left."""
     cfg, status = run.config, run.status
-    state = planning.arm(run)
-    if state.spent_out:
-        status.warnings.append(SPENT_MESSAGE)
-        log.warning(
-            "%s: %d of %d requests used this month; no API call this run", SPENT_MESSAGE, state.spent, state.monthly
-        )
-        return None
-    rpa = planning.DEFAULT_REQUESTS_PER_ASIN
-    if limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto") or state.monthly:
+    rpa = pacing.DEFAULT_REQUESTS_PER_ASIN
+    auto = limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto")
+    if auto or state.monthly:
         rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)
-        rpa = max(rpa, planning.DEFAULT_REQUESTS_PER_ASIN)
-    plan = planning.plan_run(cfg, state, rpa, status.started_at, limit=limit)
+        rpa = max(rpa, pacing.DEFAULT_REQUESTS_PER_ASIN)
+    carry = 0.0
+    if auto and state.monthly is not None:
+        carry = float(run.query("plan_budget_carry", {"run_id": status.run_id, "now": None})[0][0] or 0.0)
+    plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit, carry=carry)
     status.plan = {
         "limit": plan.limit,
         "auto": plan.auto,
         "capped_by": plan.capped_by,
         "requests_per_asin": round(rpa, 4),
     }
+    if plan.auto and state.monthly is not None:
+        status.plan["budget_carry"] = round(plan.budget_carry, 6)
     log.debug(
         "Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)",
         plan.limit,
@@ -177,43 +153,21 @@ def _plan(run: SyncRun, limit: int | str | None) -> planning.RunPlan | None:
     return plan
 
 
-def _process(run: SyncRun, work: list[AsinWork]) -> list:
-    """Fetch and merge `work` MERGE_BATCH_ASINS at a time; stop starting batches once the run's
-    time allowance is used up or the budget refused a request."""
-    started = time.monotonic()
-    outcomes: list = []
-    for number, start in enumerate(range(0, len(work), MERGE_BATCH_ASINS), start=1):
-        if number > 1 and time.monotonic() - started > run.config.sync_run_time_limit_seconds:
-            left = len(work) - start
-            run.status.warnings.append(f"time allowance used up: {left} selected ASINs left for the next run")
-            log.warning(
-                "time allowance of %ds used up; %d ASINs left for the next run",
-                run.config.sync_run_time_limit_seconds,
-                left,
-            )
-            break
-        chunk = process_batch(run, work[start : start + MERGE_BATCH_ASINS], number)
-        # Only what the report needs is kept: the per-ASIN outcomes of a batch are dropped.
-        outcomes.extend(o for o in chunk if o.product_status == "not_found" or o.failed)
-        gate = run.budget
-        if gate is not None and gate.spent_out:
-            if SPENT_MESSAGE not in run.status.warnings:
-                run.status.warnings.append(SPENT_MESSAGE)
-            break
-    return outcomes
-
-
 def _finish(run: SyncRun) -> None:
     """The catalogue's freshness and the month's budget for the status (best effort)."""
     cfg, status = run.config, run.status
     if status.budget:
         spent = status.budget["spent"] + run.usage.total
-        status.budget = planning.BudgetState(cfg.monthly_request_budget, spent).as_dict()
-    if run.staging is None or run.staging.closed:
-        return
+        status.budget = pacing.BudgetState(cfg.monthly_request_budget, spent).as_dict()
+    if run.staging is None or run.staging.closed or run.catalogue is None:
+        return  # no staging, or a catalogue that could not be read (the run stopped saying why)
     try:
         fig = freshness.figures(
-            run.staging, cfg.staging.prefix, cfg.stale_data_threshold_days, cfg.product_not_found_retry_days
+            run.staging,
+            cfg.staging.prefix,
+            cfg.stale_data_threshold_days,
+            cfg.product_not_found_retry_days,
+            catalogue=run.catalogue,
         )
     except Exception as exc:  # a report figure must not fail the sync
         log.warning("could not read the freshness figures: %s", type(exc).__name__)
@@ -224,10 +178,10 @@ def _finish(run: SyncRun) -> None:
         status.warnings.append(warning)
     if cfg.monthly_request_budget is not None and status.plan:
         rpa = status.plan["requests_per_asin"]
-        best = planning.best_threshold_days(
+        best = pacing.best_threshold_days(
             fig["visible_asins"],
             rpa,
-            planning.per_run_capacity(cfg, rpa),
+            pacing.per_run_capacity(cfg, rpa),
             cfg.sync_runs_per_day,
             cfg.monthly_request_budget,
         )

@@ -1,6 +1,8 @@
 """Manual syncs: product data only, or sales estimates only, for a list of ASINs or every
 visible ASIN (the Go service's /admin/sync-product-database and /admin/sync-jungle-scout), or
-both for a list (`jssync sync --asins FILE` without --only: kind `manual`).
+both for a list (`jssync sync --asins FILE` without --only: kind `manual`). Listed ASINs need
+not be in the catalogue: they are tracked in sync_status before anything is fetched, and a
+cleanup keeps them until they have synced (queries/listed_asins_track.sql, macro listed_pending).
 
 Sales ranges follow sync_status as in the hourly sync: an ASIN never synced gets a year ending
 yesterday, one synced before gets the days since, and one already current makes no call.
@@ -13,10 +15,8 @@ from collections.abc import Callable, Sequence
 
 from extract import settings
 from extract.fetch import AsinWork
-from sync import budget
-from sync.batch import process_batch
 from sync.config import Config
-from sync.publishing import catch_up
+from sync.flow import Flow, run_flow
 from sync.run import SyncRun
 from sync.status import SyncStatus
 
@@ -37,7 +37,7 @@ def run_manual(
 ) -> SyncStatus:
     """Sync product data (`kind` product), sales estimates (`kind` sales) or both (`kind`
     manual, a list only) of `asins`, or of every visible ASIN when None; returns the status.
-    Listed ASINs are tracked in sync_status first. Raises SyncAlreadyRunning."""
+    Raises SyncAlreadyRunning."""
     if kind not in KINDS or (kind == "manual" and asins is None):
         raise ValueError(f"manual sync kind {kind!r} is not allowed: use product or sales (or manual with ASINs)")
 
@@ -55,31 +55,38 @@ def run_manual(
         )
 
     with SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress, summary=summary) as run:
-        _run(run, kind, None if asins is None else list(dict.fromkeys(asins)))
+        run_flow(run, _Manual(kind, None if asins is None else list(dict.fromkeys(asins))))
     return run.status
 
 
-def _run(run: SyncRun, kind: str, asins: list[str] | None) -> None:
-    status = run.status
-    catch_up(run)
-    fetch_products, fetch_sales = PARTS[kind]
-    if asins is None:
+class _Manual(Flow):
+    """One side (product or sales) or both of the given ASINs, or one side of every visible one,
+    100 at a time."""
+
+    log = log
+    batch_size = BATCH_SIZE
+
+    def __init__(self, kind: str, asins: list[str] | None):
+        self.kind, self.asins = kind, asins
+
+    def tidies(self, run: SyncRun) -> bool:
         # Every visible ASIN: track the new ones first, as the hourly sync does.
-        status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
-        status.new_asins_added = run.query("add_new_visible")[0][0]
-    else:
+        return self.asins is None
+
+    def prepare(self, run: SyncRun) -> None:
+        if self.asins is None:
+            return
         # Listed ASINs, in the catalogue or not: tracked before any call, kept by cleanup until synced.
-        params = {"asins": asins, "wants_product": fetch_products, "wants_sales": fetch_sales, "run_id": status.run_id}
-        status.new_asins_added = run.query("listed_asins_track", params)[0][1]
-    budget.arm(run)  # JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET: no request past what the month has left
-    rows = run.query("manual_asins", {"asins": asins})
-    work = [AsinWork(asin, asin_kind, synced) for asin, asin_kind, synced in rows]
-    status.total_asins = len(work)
-    status.total_batches = -(-len(work) // BATCH_SIZE)
-    log.debug("%s sync of %d ASINs in %d batches", kind, len(work), status.total_batches)
-    run.save()
-    for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
-        status.current_batch = number
-        process_batch(
-            run, work[start : start + BATCH_SIZE], number, fetch_products=fetch_products, fetch_sales=fetch_sales
-        )
+        fetch_products, fetch_sales = PARTS[self.kind]
+        params = {"asins": self.asins, "wants_product": fetch_products, "wants_sales": fetch_sales}
+        run.status.new_asins_added = run.query("listed_asins_track", {**params, "run_id": run.status.run_id})[0][1]
+
+    def select(self, run: SyncRun) -> list[AsinWork]:
+        rows = run.query("manual_asins", {"asins": self.asins})
+        work = [AsinWork(asin, asin_kind, synced) for asin, asin_kind, synced in rows]
+        log.debug("%s sync of %d ASINs in %d batches", self.kind, len(work), -(-len(work) // BATCH_SIZE))
+        return work
+
+    def fetch(self, run: SyncRun) -> dict:
+        fetch_products, fetch_sales = PARTS[self.kind]
+        return {"fetch_products": fetch_products, "fetch_sales": fetch_sales}

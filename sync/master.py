@@ -13,10 +13,8 @@ from collections.abc import Callable
 
 from extract import settings
 from extract.fetch import AsinWork
-from sync import budget
-from sync.batch import process_batch
 from sync.config import Config
-from sync.publishing import catch_up
+from sync.flow import Flow, run_flow
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus
 
@@ -93,47 +91,51 @@ class MasterSync:
         return self.status
 
     def _sync(self) -> None:
-        run, status = self.run, self.status
         log.debug("========== MASTER SYNC STARTED ==========")
+        run, status = self.run, self.status
         log.debug("Marketplace: %s, mode: %s, date range: %s", run.marketplace, status.sync_mode, status.date_range)
-        catch_up(run)
-        status.cleaned_up_asins = run.query("cleanup_invisible")[0][0]
-        status.new_asins_added = run.query("add_new_visible")[0][0]
+        run_flow(run, _Master())
+
+
+class _Master(Flow):
+    """Every queued ASIN in batches of 100, each batch marked done in its merge transaction."""
+
+    log = log
+    batch_size = BATCH_SIZE
+
+    def prepare(self, run: SyncRun) -> None:
+        status = run.status
         if status.sync_mode == "fresh":
             queued = run.query("master_queue_fill", {"run_id": status.run_id, "date_range": status.date_range})[0][0]
             log.debug("Fresh start: %d visible ASINs queued, their sync flags reset", queued)
-        budget.arm(run)  # JUNGLE_SCOUT_MONTHLY_REQUEST_BUDGET: no request past what the month has left
-        rows = run.query("master_queue_pending")
-        work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
-        status.total_asins = len(work)
-        status.total_batches = -(-len(work) // BATCH_SIZE)
-        run.save()
-        if not work:
-            log.info(
-                "master sync: nothing to do (%s)",
-                "no visible ASINs"
-                if status.sync_mode == "fresh"
-                else "the last master sync already finished; use fresh to start over",
-            )
-            return
 
-        for number, start in enumerate(range(0, len(work), BATCH_SIZE), start=1):
-            status.current_batch = number
-            run.save()
-            process_batch(
-                run, work[start : start + BATCH_SIZE], number, date_range=status.date_range, mark_master_queue=True
-            )
-            progress_log.info(
-                "master sync batch %d/%d: %d/%d ASINs processed, %d product, %d sales, %d failed, %d API calls",
-                number,
-                status.total_batches,
-                status.total_asins_processed,
-                status.total_asins,
-                status.successful_product_sync,
-                status.successful_sales_sync,
-                status.failed_asins,
-                run.usage.total,
-            )
+    def select(self, run: SyncRun) -> list[AsinWork]:
+        return [AsinWork(asin, kind, synced) for asin, kind, synced in run.query("master_queue_pending")]
+
+    def fetch(self, run: SyncRun) -> dict:
+        return {"date_range": run.status.date_range, "mark_master_queue": True}
+
+    def nothing_due(self, run: SyncRun) -> None:
+        log.info(
+            "master sync: nothing to do (%s)",
+            "no visible ASINs"
+            if run.status.sync_mode == "fresh"
+            else "the last master sync already finished; use fresh to start over",
+        )
+
+    def after_batch(self, run: SyncRun, number: int) -> None:
+        status = run.status
+        progress_log.info(
+            "master sync batch %d/%d: %d/%d ASINs processed, %d product, %d sales, %d failed, %d API calls",
+            number,
+            status.total_batches,
+            status.total_asins_processed,
+            status.total_asins,
+            status.successful_product_sync,
+            status.successful_sales_sync,
+            status.failed_asins,
+            run.usage.total,
+        )
 
 
 def run_master(

@@ -14,9 +14,9 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
+from loaders import catalogue as catalogues
 from loaders.execute import run_model
-from sync import budget as planning
-from sync import freshness
+from sync import freshness, pacing
 from sync.config import Config
 
 JSON_KEYS = (
@@ -52,38 +52,38 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _select_params(config: Config, run_plan: planning.RunPlan, now: dt.datetime) -> dict:
-    return {
-        "limit": run_plan.limit,
-        "stale_days": config.stale_data_threshold_days,
-        "retry_days": config.product_not_found_retry_days,
-        "now": run_plan.select_now or now,
-    }
-
-
 def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     """The plan of the next run and the next 30 days, as the `--json` object (plus `due_by_day`)."""
     now = now or _utcnow()
     prefix = config.staging.prefix
     stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
+    catalogue = catalogues.resolve(conn, prefix, config.catalogue)  # raises CatalogueError
     with conn, conn.cursor() as cur:
-        fig = freshness.figures(cur, prefix, stale, retry, now=now, extras=True)
-        state = planning.BudgetState(config.monthly_request_budget, planning.month_spent(cur, prefix, now))
-        rpa = planning.requests_per_asin(cur, prefix)
-        run_plan = planning.plan_run(config, state, rpa, now)
+        fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=now, extras=True)
+        state = pacing.BudgetState(config.monthly_request_budget, pacing.month_spent(cur, prefix, now))
+        rpa = pacing.requests_per_asin(cur, prefix)
+        carry = pacing.budget_carry(cur, prefix, now=now)
+        run_plan = pacing.plan_run(config, state, rpa, now, carry=carry)
         next_batch = 0
         if not state.spent_out and run_plan.limit > 0:
-            run_model(cur, "plan_next_batch", "staging", prefix, _select_params(config, run_plan, now))
+            run_model(cur, "plan_next_batch", "staging", prefix, pacing.select_params(config, run_plan, now))
             # The next run's add-new step tracks the untracked visible ASINs first; they are new.
             next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
-        run_model(cur, "plan_due_by_day", "staging", prefix, {"now": now, "stale_days": stale, "retry_days": retry})
+        run_model(
+            cur,
+            "plan_due_by_day",
+            "staging",
+            prefix,
+            {"now": now, "stale_days": stale, "retry_days": retry},
+            catalogue=catalogue,
+        )
         due_by_day = [{"day": int(d), "first_due": int(f), "due": int(n)} for d, f, n in cur.fetchall()]
-    per_run = planning.per_run_capacity(config, rpa)
+    per_run = pacing.per_run_capacity(config, rpa)
     demand = sum(d["due"] for d in due_by_day)
     can_fetch = per_run * config.sync_runs_per_day * HORIZON_DAYS
     if config.monthly_request_budget is not None:
-        can_fetch = min(can_fetch, math.floor(config.monthly_request_budget / rpa + planning.EPSILON))
-    best = planning.best_threshold_days(
+        can_fetch = min(can_fetch, math.floor(config.monthly_request_budget / rpa + pacing.EPSILON))
+    best = pacing.best_threshold_days(
         fig["visible_asins"], rpa, per_run, config.sync_runs_per_day, config.monthly_request_budget
     )
     return {
@@ -92,7 +92,7 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
         "overdue": fig["overdue"],
         "not_found_waiting": fig["not_found_waiting"],
         "next_batch": next_batch,
-        "projected_requests_per_month": math.ceil(min(demand, can_fetch) * rpa - planning.EPSILON),
+        "projected_requests_per_month": math.ceil(min(demand, can_fetch) * rpa - pacing.EPSILON),
         "budget": state.as_dict(),
         "threshold_days": stale,
         "threshold_holds": demand <= can_fetch and best is not None and best <= stale,
@@ -114,11 +114,13 @@ def simulate(
     now = now or _utcnow()
     prefix = config.staging.prefix
     stale, retry = config.stale_data_threshold_days, config.product_not_found_retry_days
-    period = planning.run_period(config.sync_runs_per_day)
+    period = pacing.run_period(config.sync_runs_per_day)
+    catalogue = catalogues.resolve(conn, prefix, config.catalogue)  # raises CatalogueError
     with conn, conn.cursor() as cur:
-        rpa = planning.requests_per_asin(cur, prefix)
-        spent = {(now.year, now.month): planning.month_spent(cur, prefix, now)}
-        run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now})
+        rpa = pacing.requests_per_asin(cur, prefix)
+        spent = {(now.year, now.month): pacing.month_spent(cur, prefix, now)}
+        carry = {(now.year, now.month): pacing.budget_carry(cur, prefix, now=now)}
+        run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now}, catalogue=catalogue)
     out: list[dict] = []
     conn.readonly = True  # from here on, a real table cannot be written, only pg_temp's copy
     try:
@@ -129,23 +131,23 @@ def simulate(
                 for run in range(config.sync_runs_per_day):
                     at = now + (day - 1) * dt.timedelta(days=1) + run * period
                     month = (at.year, at.month)
-                    state = planning.BudgetState(config.monthly_request_budget, spent.get(month, 0))
+                    state = pacing.BudgetState(config.monthly_request_budget, spent.get(month, 0))
                     if state.spent_out:
                         continue
-                    run_plan = planning.plan_run(config, state, rpa, at)
+                    run_plan = pacing.plan_run(config, state, rpa, at, carry=carry.get(month, 0.0))
+                    carry[month] = run_plan.budget_carry
                     if run_plan.limit <= 0:
                         continue
-                    run_model(
-                        cur, "plan_sim_run", "staging", prefix, {**_select_params(config, run_plan, at), "run_at": at}
-                    )
-                    cost = math.ceil(cur.rowcount * rpa - planning.EPSILON)
+                    params = {**pacing.select_params(config, run_plan, at), "run_at": at}
+                    run_model(cur, "plan_sim_run", "staging", prefix, params)
+                    cost = math.ceil(cur.rowcount * rpa - pacing.EPSILON)
                     if state.left is not None:
                         cost = min(cost, state.left)  # the gate: never past the budget
                     spent[month] = spent.get(month, 0) + cost
                     requests += cost
                 end = now + day * dt.timedelta(days=1)
                 # The day's end, on the copy: what is neither fresh nor waiting on a retry.
-                fig = freshness.figures(cur, prefix, stale, retry, now=end, extras=True)
+                fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=end, extras=True)
             _vacuum_copy(conn, prefix)
             row = {
                 "day": day,

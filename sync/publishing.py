@@ -1,5 +1,9 @@
 """Publishing a run's merges to production: every staging merge leaves an outbox row, and this
-applies what production is owed (after each batch, and first thing in every sync)."""
+applies what production is owed (after each batch, and first thing in every sync).
+
+Staging-only (DB_PROD_HOST empty): no production step runs and no outbox row is written; staging
+remembers instead that production missed merges (`note_missed`), and once production is
+configured every sync warns until `jssync catch-up --full` has brought it level."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import psycopg2
 
 from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
-from loaders.merge import pending_outbox, publish
+from loaders.lock import LockLost
+from loaders.merge import StagingMerge, pending_outbox, publish
 from sync.run import StopSync, SyncRun
 
 log = logging.getLogger("jssync.sync")
@@ -20,15 +25,25 @@ def catch_up(run: SyncRun) -> None:
     publish_pending(run, catch_up=True)
 
 
+FULL_CATCH_UP = "jssync catch-up --full"
+
+
 def publish_pending(run: SyncRun, *, catch_up: bool = False) -> None:
-    """Apply pending merges to production; after one failure this run only counts them."""
+    """Apply pending merges to production; after one failure this run only counts them.
+    Staging-only: nothing (no production step runs)."""
     run.require_staging()
+    if run.config.staging_only:
+        return
     status, prefix = run.status, run.config.staging.prefix
+    if catch_up:
+        warn_if_missed(run)
     try:
         if not run.production_ok:
             status.production_pending = len(pending_outbox(run.staging, prefix))
             return
-        result = publish(run.staging, prefix, run.config.production)
+        result = publish(run.staging, prefix, run.config.production, guard=run.lock_guard())
+    except LockLost as exc:  # as the staging merge: a run without its lock writes nowhere
+        raise StopSync(str(exc), "other") from exc
     except psycopg2.Error as exc:
         raise StopSync(f"Reading the production outbox from staging failed: {first_line(exc)}") from exc
     status.production_pending = result.pending
@@ -65,3 +80,24 @@ def check_parity(run: SyncRun, outbox_ids: list[int]) -> None:
         more = f" and {len(new) - 20} more" if len(new) > 20 else ""
         status.errors.add("db", f"production differs from staging after publishing ASINs: {', '.join(new[:20])}{more}")
         log.warning("parity: production differs from staging for %d ASINs just published", len(new))
+
+
+def note_missed(run: SyncRun, merged: StagingMerge) -> None:
+    """Staging-only: a merge that wrote rows is one production misses; staging remembers it."""
+    if merged.products or merged.sales:
+        run.query("production_missed_record")
+
+
+def warn_if_missed(run: SyncRun) -> None:
+    """With production configured: warn (a yellow report) while production still lacks the merges
+    of staging-only runs, saying how to bring it level."""
+    rows = run.query("production_missed")
+    if not rows:
+        return
+    since, until = rows[0]
+    message = (
+        f"production missed the merges of staging-only runs from {since:%Y-%m-%d %H:%M} to "
+        f"{until:%Y-%m-%d %H:%M} UTC: bring it level with `{FULL_CATCH_UP}`"
+    )
+    run.status.warnings.append(message)
+    log.warning("%s", message)

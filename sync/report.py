@@ -21,6 +21,7 @@ import tenacity
 from extract import retrying
 from extract.text import Scrubber, first_line, retry_after
 from loaders.execute import run_model
+from sync import freshness
 from sync.config import Config
 from sync.status import SyncStatus, iso
 
@@ -148,10 +149,14 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("Sales gaps", status.sales_gap_asins_synced))
     if lowered := _rate_lowered(status):
         fields.append(field("API rate", lowered, False))
-    if status.production_pending:
+    if status.production == "disabled":  # DB_PROD_HOST empty: no production step ran
+        fields.append(field("Production", "staging only"))
+    elif status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
     if status.production_kept_newer:  # another writer's newer copies, never walked back
         fields.append(field("Kept in production", f"{status.production_kept_newer} newer rows"))
+    if status.archive:
+        fields.append(field("Archive", _archive(status.archive), False))
     fields += _freshness_fields(status, field)
     errors = status.errors
     if errors.total:
@@ -168,21 +173,26 @@ def _fields(status: SyncStatus) -> list[dict]:
     return fields
 
 
+def _archive(archive: dict) -> str:
+    """The landing archive's line: what this run wrote, or how far behind it is and why."""
+    pending = archive.get("pending_loads")
+    if pending:
+        text = f"behind: {pending} load{'' if pending == 1 else 's'} pending in staging"
+        return text + (f" ({archive['error']})" if archive.get("error") else "")
+    written = f"{archive.get('files', 0)} files written ({archive.get('loads', 0)} loads)"
+    return written if pending == 0 else f"{written}; pending loads unknown"
+
+
 def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[dict]:
     """The catalogue's freshness and the month's budget, when the run measured them."""
     out = []
     fig = status.freshness
     if fig:
-        visible = fig.get("visible_asins") or 0
-        share = 100.0 * (fig.get("fresh") or 0) / visible if visible else 100.0
-        out.append(field("Fresh", f"{fig['fresh']}/{visible} ({share:.1f}%)"))
-        out.append(
-            field(
-                "Overdue",
-                f"{fig['overdue']} stale, {fig['never_synced']} never synced, "
-                f"{fig['not_found_waiting']} not found (waiting)",
-            )
-        )
+        # The SLA's share: ASINs waiting on a not-found retry are counted apart, never as stale.
+        out.append(field("Fresh", f"{fig['fresh']}/{fig['sla_asins']} ({freshness.fresh_share(fig):.1f}%)"))
+        out.append(field("Overdue", f"{fig['overdue']} stale, {fig['never_synced']} never synced"))
+        if fig.get("not_found_waiting"):
+            out.append(field("Not found", f"{fig['not_found_waiting']} waiting to retry (outside the SLA)"))
         ages = [
             f"product {_days(fig.get('oldest_product_age_days'))}",
             f"p95 {_days(fig.get('p95_product_age_days'))}",
@@ -194,6 +204,8 @@ def _freshness_fields(status: SyncStatus, field: Callable[..., dict]) -> list[di
         out.append(
             field("Budget", f"{budget['spent']}/{budget['monthly']} requests this month ({budget['left']} left)")
         )
+    if status.not_attempted_asins:
+        out.append(field("Not attempted", f"{status.not_attempted_asins} ASINs (budget spent; still due)"))
     if status.warnings:
         out.append(field("Warnings", "\n".join(f"• {w}" for w in status.warnings), False))
     return out
@@ -211,8 +223,8 @@ def _colour(status: SyncStatus) -> int:
     return colour(outcome) or YELLOW
 
 
-def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ()) -> dict:
-    """The webhook body for a finished sync, scrubbed of `secrets` and within Discord's limits."""
+def sync_embed(status: SyncStatus) -> dict:
+    """The embed of a finished sync (hourly, master, manual, catch-up), before scrubbing and cutting."""
     outcome = status.outcome
     headline = HEADLINES.get(outcome, outcome.capitalize())
     if outcome == "success" and status.warnings:
@@ -230,9 +242,22 @@ def build_payload(status: SyncStatus, secrets: list[str] | tuple[str, ...] = ())
     }
     if status.completed_at is not None:
         embed["timestamp"] = iso(status.completed_at)
-    embed = Scrubber(secrets).value(embed)
+    return embed
+
+
+def build_payload(
+    status: SyncStatus,
+    secrets: list[str] | tuple[str, ...] = (),
+    *,
+    embed: Callable[[SyncStatus], dict] | None = None,
+) -> dict:
+    """The webhook body for a finished run: its embed (`embed(status)`, default the sync report),
+    scrubbed of `secrets`, then cut to Discord's limits. The one way a payload is made."""
+    body = (embed or sync_embed)(status)
+    # Scrubbed before it is cut: a cut through a secret would leave part of it behind.
+    body = Scrubber(secrets).value(body)
     # No mentions: an error text holding "@everyone" must not ping the channel.
-    return {"embeds": [fit_embed(embed)], "allowed_mentions": {"parse": []}}
+    return {"embeds": [fit_embed(body)], "allowed_mentions": {"parse": []}}
 
 
 def embed_size(embed: dict) -> int:
@@ -398,9 +423,16 @@ def previous_outcome(conn, prefix: str, status: SyncStatus) -> str | None:
     return row[0] if row else None
 
 
-def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -> Delivery:
-    """Send the report of a finished sync, unless no webhook is set or, with
-    DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous` run's. Never raises."""
+def notify(
+    config: Config,
+    status: SyncStatus,
+    *,
+    previous: str | None = None,
+    embed: Callable[[SyncStatus], dict] | None = None,
+) -> Delivery:
+    """Send the report of a finished run (`embed` builds its embed, default the sync report's),
+    unless no webhook is set or, with DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous`
+    run's. Never raises. Every report goes out here, scrubbed by build_payload."""
     try:
         if not config.discord_webhook_url:
             log.info("DISCORD_WEBHOOK_URL is not set: no Discord notification")
@@ -413,7 +445,7 @@ def notify(config: Config, status: SyncStatus, *, previous: str | None = None) -
             )
             return Delivery(False, "outcome unchanged")
         log.debug("Sending Discord notification...")
-        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets()))
+        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets(), embed=embed))
     except Exception as exc:  # the report must never break the sync it reports on
         log.warning("Discord notification failed: %s", type(exc).__name__)
         return Delivery(False, f"internal error ({type(exc).__name__})")

@@ -1,7 +1,7 @@
 """A sync run's life: `with SyncRun(...) as run:` takes the lock and connects to staging, and at
 the end, whatever happened, finishes the status, releases everything and reports, once.
 
-The flows (hourly, master, manual, catch-up) only say what the run does in between; a step that
+The flows (hourly, master, manual, catch-up, verify) only say what the run does in between; a step that
 cannot go on raises StopSync, which the run turns into a stopped status (not an exception).
 """
 
@@ -19,14 +19,18 @@ from extract.client import ApiUsage, JungleScoutClient
 from extract.landing import Landing, open_for_run
 from extract.ratelimit import RateLimiter
 from extract.text import Scrubber, first_line
+from loaders import catalogue as catalogues
 from loaders.connections import DatabaseUnavailable, connect
 from loaders.execute import run_model
-from sync import logs, report
+from loaders.lock import LockGuard
+from sync import archiving, logs, report
 from sync.config import Config
 from sync.guard import SyncLock
 from sync.status import SyncStatus, utcnow
 
 log = logging.getLogger("jssync.sync")
+# Run kinds that read the site's catalogue: it is resolved and checked when they start.
+READS_CATALOGUE = frozenset({"hourly", "master", "product", "sales", "manual"})
 
 
 class StopSync(Exception):
@@ -51,20 +55,28 @@ class SyncRun:
         on_progress: Callable[[SyncStatus], None] | None = None,
         debug: bool = False,
         summary: Callable[[SyncStatus], None] | None = None,
+        status_class: type[SyncStatus] = SyncStatus,
+        embed: Callable[[SyncStatus], dict] | None = None,
     ):
         self.config, self.kind, self.marketplace, self.flow = config, kind, marketplace, flow
         self.on_progress = on_progress
         self.debug = debug
         self.summary = summary  # the flow's closing log line(s), written before the context ends
+        self.embed = embed  # the flow's own Discord embed (None: the sync report's)
         self.staging = None
         self.landing: Landing | None = None
         self.client: JungleScoutClient | None = None
         self.production_ok = True
+        # The catalogue this run reads (resolved in start(); templates get it through query()).
+        self.catalogue: catalogues.Catalogue | None = None
         self.lock: SyncLock | None = None
         self.budget: object = None  # extract.budget.RequestBudget: the monthly budget's gate, if armed
-        self.status = SyncStatus(
+        self.archive: object = None  # sync.archiving.ArchiveRun: the landing archive's part of the run
+        self.status = status_class(
             kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace, started_at=utcnow(), is_running=True
         )
+        if config.staging_only:
+            self.status.production = "disabled"
         # Error texts come from servers and libraries: scrub them before they are stored or shown.
         self.status.errors.scrub = Scrubber(config.secrets())
         self.usage = ApiUsage(rate_per_minute=config.rate_per_minute)
@@ -87,10 +99,11 @@ class SyncRun:
             logs.restore_context(self._logs_before)
 
     def start(self) -> SyncRun:
-        """Take the one-sync lock, then connect to staging, and save the running status.
+        """Take the one-sync lock, connect to staging, resolve and check the catalogue (the kinds
+        that read it), and save the running status.
 
-        Raises SyncAlreadyRunning (holding nothing). An unreachable staging stops the run: its
-        first step then raises StopSync, and finish() reports it."""
+        Raises SyncAlreadyRunning (holding nothing). An unreachable staging or a catalogue that
+        cannot be read stops the run: its first step then raises StopSync, and finish() reports it."""
         if self._started:
             return self
         self._started = True
@@ -114,8 +127,24 @@ class SyncRun:
             raise
         self.lock = lock
         self.status.lock_pid = lock.pid
+        if self.kind in READS_CATALOGUE:
+            self._resolve_catalogue()
         self.save()
         return self
+
+    def _resolve_catalogue(self) -> None:
+        """The catalogue as staging holds it now (CATALOGUE_TABLE_FROM read anew each run), checked
+        before any step touches anything; a problem stops the run with a reason naming the fix."""
+        settings = self.config.catalogue
+        try:
+            self.catalogue = catalogues.resolve(self.staging, self.config.staging.prefix, settings, record=True)
+        except catalogues.CatalogueError as exc:
+            self.status.stop(f"Catalogue: {exc}", "other")
+            return
+        except psycopg2.Error as exc:
+            self.status.stop(f"Reading the catalogue from staging failed: {first_line(exc)}")
+            return
+        self.status.catalogue = self.catalogue.as_dict()
 
     def finish(self, exc: BaseException | None = None) -> bool:
         """Record how the run ended (`exc`: what stopped it, if anything), then close it, once.
@@ -148,15 +177,25 @@ class SyncRun:
     ) -> bool:
         return self.finish(exc)
 
+    def lock_guard(self) -> LockGuard | None:
+        """The check a write outside the staging merge makes that this run still holds its lock."""
+        if self.lock is None or self.staging is None:
+            return None
+        return LockGuard(self.staging, self.config.staging.prefix, self.lock.pid)
+
     def require_staging(self) -> None:
-        """Raise StopSync when the run has no staging connection (it could not connect)."""
+        """Raise StopSync when the run has no staging connection (it could not connect), or was
+        stopped before its first step (e.g. by its catalogue check)."""
         if self.staging is None:
             raise StopSync(self.status.stop_reason or "no staging connection")
+        if self.status.stopped_early:
+            raise StopSync(self.status.stop_reason)
 
     def close(self) -> None:
         """Finish the status, save it and the API usage, release everything, then send the
         Discord report (after the lock is released: a slow webhook must not hold up the next sync).
         Never raises: each step that fails is logged and the rest still happen."""
+        self._quietly("closing the landing archive", archiving.close, self)
         self.status.is_running = False
         self.status.completed_at = utcnow()
         self.status.total_api_calls = self.usage.total
@@ -180,7 +219,7 @@ class SyncRun:
             self.lock.release()
         if self.staging is not None:
             self._quietly("closing the staging connection", self.staging.close)
-        report.notify(self.config, self.status, previous=previous)
+        report.notify(self.config, self.status, previous=previous, embed=self.embed)
 
     @staticmethod
     def _quietly(what: str, action: Callable, *args: object) -> object:
@@ -254,11 +293,12 @@ class SyncRun:
             log.warning("could not save the run status to staging: %s", first_line(exc))
 
     def query(self, name: str, params: dict | None = None) -> list[tuple]:
-        """Run a staging query from sql/queries in its own transaction; critical on failure."""
+        """Run a staging query from sql/queries in its own transaction (rendered with the run's
+        catalogue); critical on failure."""
         self.require_staging()
         try:
             with self.staging, self.staging.cursor() as cur:
-                run_model(cur, name, "staging", self.config.staging.prefix, params)
+                run_model(cur, name, "staging", self.config.staging.prefix, params, catalogue=self.catalogue)
                 return cur.fetchall() if cur.description else []
         except psycopg2.Error as exc:
             raise StopSync(f"Staging query {name} failed: {first_line(exc)}") from exc

@@ -88,6 +88,9 @@ class SyncStatus:
     production_catch_up: dict = field(default_factory=lambda: {"ran": False, "applied": 0})
     api_usage: dict = field(default_factory=dict)
     landing: dict = field(default_factory=dict)
+    # Issue 20: the landing archive (LANDING_ARCHIVE_URL): url (no credentials), files written by
+    # this run, loads archived, pending_loads still waiting in staging; {} when no archive is set.
+    archive: dict = field(default_factory=dict)
     lock_pid: int | None = None  # the staging backend holding the one-sync lock for this run
     # Issue 11: the catalogue's freshness, the month's request budget, the run's plan, and
     # warnings that make a completed run's report yellow (budget spent, freshness below SLA).
@@ -95,10 +98,17 @@ class SyncStatus:
     budget: dict = field(default_factory=dict)
     plan: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Issue 17: selected ASINs with a request the monthly budget refused (not sent: no failure,
+    # no backoff, still due), the batches a spent budget kept from starting included.
+    not_attempted_asins: int = 0
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
     # Issue 19: production rows the publish left alone because another writer's copy was newer.
     production_kept_newer: int = 0
+    # Issue 19: "disabled" when staging-only (DB_PROD_HOST empty), else "enabled"; the catalogue
+    # the run read (table, columns, the meta table it came from, the table it switched from).
+    production: str = "enabled"
+    catalogue: dict = field(default_factory=dict)
     errors: ErrorSummary = field(default_factory=ErrorSummary)
 
     def stop(self, reason: str, category: str = "db") -> None:
@@ -181,14 +191,18 @@ class SyncStatus:
             "production_catch_up": dict(self.production_catch_up),
             "api_usage": dict(self.api_usage),
             "landing": dict(self.landing),
+            "archive": dict(self.archive),
             "lock_pid": self.lock_pid,
             "freshness": dict(self.freshness),
             "budget": dict(self.budget),
             "plan": dict(self.plan),
             "warnings": list(self.warnings),
+            "not_attempted_asins": self.not_attempted_asins,
             "parity": {
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
             },
             "production_kept_newer": self.production_kept_newer,
+            "production": self.production,
+            "catalogue": dict(self.catalogue),
         }

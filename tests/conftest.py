@@ -40,7 +40,12 @@ def pytest_configure(config: pytest.Config) -> None:
 # built once. (xdist's own --dist loadgroup does the same from marks, but its grouping is lost on
 # pytest 9.2, which no longer reads the item._nodeid it rewrites.)
 ONE_WORKER_MODULES = frozenset(
-    {"tests/api/test_dashboard.py", "tests/sync/test_landing.py", "tests/sandbox/test_postgres_and_proxy.py"}
+    {
+        "tests/api/test_dashboard.py",
+        "tests/sync/test_landing.py",
+        "tests/sandbox/test_postgres_and_proxy.py",
+        "tests/sync/test_archive.py",
+    }
 )
 
 

@@ -236,8 +236,8 @@
   function drawFreshness(f) {
     const pct = f.fresh_percent;
     const ok = pct !== null && pct >= f.sla_percent;
-    field("fresh_percent", pct === null ? "no ASIN yet" : pct.toFixed(2) + " %", pct === null ? null : ok ? "ok" : "warn");
-    for (const name of ["fresh", "visible_asins", "overdue", "never_synced", "not_found_waiting"]) field(name, num(f[name]));
+    field("fresh_percent", pct === null ? "no ASIN counted yet" : pct.toFixed(2) + " %", pct === null ? null : ok ? "ok" : "warn");
+    for (const name of ["fresh", "sla_asins", "visible_asins", "overdue", "never_synced", "not_found_waiting"]) field(name, num(f[name]));
     field("threshold_days", String(f.threshold_days));
     field("sla_percent", f.sla_percent + " %");
     const bar = $("fresh-bar");
@@ -269,6 +269,15 @@
         " drifted (" + clock(checked.started_at) + ")", count ? "warn" : "ok");
     } else {
       field("parity", checked.outcome + " (" + clock(checked.started_at) + ")");
+    }
+    // The landing archive (issue 20): the newest run that archives says how far behind it is.
+    const archived = runs.find((r) => r.archive && r.archive.url);
+    if (!archived) {
+      field("archive_pending", newest ? "not set (LANDING_ARCHIVE_URL)" : "no run yet");
+    } else {
+      const waiting = archived.archive.pending_loads;
+      field("archive_pending", waiting === null || waiting === undefined ? "pending loads unknown"
+        : num(waiting) + (waiting === 1 ? " load" : " loads") + " pending", waiting ? "warn" : "ok");
     }
     const running = runs.find((r) => r.is_running);
     field("running", running ? "running" : "idle", running ? "ok" : null);

@@ -7,7 +7,10 @@
 --   overdue            product data older than that, or flagged without a sync time
 --   not_found_waiting  no product data; the API did not find it within retry_days
 --   never_synced       no product data otherwise, and every visible ASIN not tracked yet
--- so fresh + overdue + not_found_waiting + never_synced = visible_asins. The age histograms
+-- so fresh + overdue + not_found_waiting + never_synced = visible_asins. An ASIN waiting on its
+-- not-found retry cannot be fresh, so the SLA counts the others: sla_asins = visible_asins -
+-- not_found_waiting, and fresh_percent = 100 * fresh / sla_asins (two decimals; NULL when the SLA
+-- counts no ASIN), the share every reader compares with FRESHNESS_SLA_PERCENT. The age histograms
 -- (0-1 1-2 2-7 7-14 14-30 30-60 60+ days, never) count the same ASINs by the age of their
 -- product and of their sales data; "never" holds those without a sync time, so each histogram
 -- also sums to visible_asins. Ages are in days, a time in the future counting as 0; NULL when no
@@ -133,6 +136,9 @@ SELECT
     f.overdue,
     f.never_synced + u.asins AS never_synced,
     f.not_found_waiting,
+    f.tracked + u.asins - f.not_found_waiting AS sla_asins,
+    CASE WHEN f.tracked + u.asins - f.not_found_waiting > 0
+         THEN round(100.0 * f.fresh / (f.tracked + u.asins - f.not_found_waiting), 2) END AS fresh_percent,
     {{ age_days('c.now_at - f.oldest_product_at') }} AS oldest_product_age_days,
     {{ age_days('p.p95_product_age') }} AS p95_product_age_days,
     {{ age_days('c.now_at - f.oldest_sales_at') }} AS oldest_sales_age_days,

@@ -3,6 +3,7 @@
 -- comes first in the search path). The visible ASINs not tracked yet are added as new, as the
 -- next sync's add-new step would. Nothing outside pg_temp is written; the simulation itself then
 -- runs in read-only transactions. Target: staging. Parameters: now.
+{% import 'macros.sql' as m with context %}
 -- Plans cached in this session before the copy existed would still read the real table.
 DISCARD PLANS;
 
@@ -25,11 +26,10 @@ CREATE INDEX ON pg_temp.{{ table('jungle_scout_sync_status') }}
 
 INSERT INTO pg_temp.{{ table('jungle_scout_sync_status') }}
     (asin, has_product_data, has_sales_data, created_at, updated_at)
-SELECT DISTINCT p.asin, false, false, %(now)s::timestamp, %(now)s::timestamp
-FROM {{ table('product') }} AS p
-WHERE p.product_visibility = true
-  AND p.asin IS NOT NULL
-  AND btrim(p.asin) <> ''
+SELECT u.asin, false, false, %(now)s::timestamp, %(now)s::timestamp
+FROM (
+    {{ m.untracked_asins() }}
+) AS u
 ON CONFLICT (asin) DO NOTHING;
 
 ANALYZE pg_temp.{{ table('jungle_scout_sync_status') }};

@@ -11,6 +11,7 @@ import pytest
 
 from api import create_app
 from api.openapi import DOCUMENT
+from loaders.catalogue import Catalogue
 from sync import config as config_mod
 from sync import freshness
 from sync.hourly import run_hourly
@@ -64,7 +65,9 @@ def test_freshness_counts_ages_and_histograms(client, staging):
     # percentile_cont over 0.5, 1.5, 3, 10, 20, 45, 90: 45 + 0.7 * (90 - 45)
     assert body["p95_product_age_days"] == pytest.approx(76.5, abs=0.01)
     assert body["oldest_sales_age_days"] == pytest.approx(100, abs=0.01)
-    assert body["threshold_days"] == 30 and body["sla_percent"] == 99.0 and body["fresh_percent"] == 50.0
+    assert body["threshold_days"] == 30 and body["sla_percent"] == 99.0
+    # The one ASIN waiting on its not-found retry cannot be fresh: the SLA counts the other 9.
+    assert body["sla_asins"] == 9 and body["fresh_percent"] == 55.56
     assert body["product_age_histogram"] == {
         "0-1": 1,
         "1-2": 1,
@@ -91,9 +94,11 @@ def test_freshness_counts_ages_and_histograms(client, staging):
 def test_freshness_figures_follow_threshold_retry_days_and_time(migrated, staging):
     _catalogue(staging)
     with connect(migrated, "staging") as conn, conn.cursor() as cur:
-        tight = freshness.overview(cur, migrated.staging.prefix, 7, sla_percent=95, retry_days=30, histograms=False)
+        prefix = migrated.staging.prefix
+        catalogue = Catalogue.default(prefix)
+        tight = freshness.overview(cur, prefix, 7, catalogue=catalogue, sla_percent=95, retry_days=30, histograms=False)
         later = freshness.overview(
-            cur, migrated.staging.prefix, 30, now=utcnow().replace(tzinfo=None) + dt.timedelta(days=15)
+            cur, prefix, 30, catalogue=catalogue, now=utcnow().replace(tzinfo=None) + dt.timedelta(days=15)
         )
     assert (tight["fresh"], tight["overdue"], tight["never_synced"], tight["not_found_waiting"]) == (3, 4, 1, 2)
     assert tight["sla_percent"] == 95 and "product_age_histogram" not in tight
@@ -111,8 +116,9 @@ def test_one_definition_for_the_status_the_plan_and_the_endpoint(migrated, stagi
     # Visible but not tracked yet (one listed twice): never synced until add-new tracks them.
     seed(staging, ["B0UNTRAK01", "B0UNTRAK02", "B0UNTRAK02", "B0FRESH001"])
     with connect(migrated, "staging") as conn, conn.cursor() as cur:
-        status = freshness.figures(cur, migrated.staging.prefix, 30, extras=True)
-        endpoint = freshness.overview(cur, migrated.staging.prefix, 30)
+        catalogue = Catalogue.default(migrated.staging.prefix)
+        status = freshness.figures(cur, migrated.staging.prefix, 30, catalogue=catalogue, extras=True)
+        endpoint = freshness.overview(cur, migrated.staging.prefix, 30, catalogue=catalogue)
     assert {k: status[k] for k in freshness.KEYS} == {k: endpoint[k] for k in freshness.KEYS}
     assert (
         status["visible_asins"],

@@ -254,6 +254,7 @@ def _check_panels(page, site) -> None:
     assert _field(page, "parity").startswith(
         f"{checked['parity']['checked_asins']:,} ASINs checked, {len(checked['parity']['drifted_asins'])} drifted ("
     )
+    assert _field(page, "archive_pending") == "not set (LANDING_ARCHIVE_URL)"  # these syncs archive nothing
     assert _field(page, "running") == "idle"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from sync.hourly import run_hourly
 from sync.status import SyncStatus
-from tests.api.support import admin
+from tests.api.support import admin, api_key
 from tests.helpers import insert_dead_run, seed
 
 HOURLY_FIELDS = list(SyncStatus().as_dict())[:15]
@@ -32,11 +32,15 @@ def test_runs_newest_first_with_their_status_objects(client, migrated, staging, 
 
 
 def test_a_run_left_running_by_a_dead_process_shows_stopped(client, migrated, staging):
+    """Every reader of the run history (here /admin/runs and the status endpoint) says so alike."""
     dead = "00000000-0000-4000-8000-00000000dead"
     insert_dead_run(staging, dead)
     [run] = client.get("/admin/runs", headers=admin()).get_json()["runs"]
     assert run["run_id"] == dead
     assert run["is_running"] is False and run["stopped_early"] is True and run["outcome"] == "stopped"
+    status = client.get("/admin/hourly-sync/status", headers=api_key(migrated)).get_json()["status"]
+    assert status["run_id"] == dead and status["outcome"] == "stopped" and status["stop_reason"] == run["stop_reason"]
+    assert "ended before it finished" in run["stop_reason"]
 
 
 def test_no_runs_yet(client, migrated):

@@ -59,3 +59,17 @@ def test_api_phase_at_a_real_limit_below_the_configured_one():
     assert run["rate_limited"] > 0 and run["lowest_rate_per_minute"] < 12_000  # the limiter learned
     assert result["targets"]["no_asin_failed"]["met"]
     assert "real limit below" in report.text({"api_real_limit": result})
+
+
+def test_archive_part_times_the_archive_against_the_merge(pg_server, tmp_path):
+    from bench import archive
+
+    # file:// only: gs:// goes through the same Archive, tested against fake-gcs-server in tests/sync.
+    result = archive.run(pg_server, tmp_path, (3,), destinations=("file",), log=lambda *_: None)
+    assert [(r["asins"], r["destination"]) for r in result["runs"]] == [(3, "file")]
+    for run in result["runs"]:
+        assert run["batches"] == 1 and run["sales_rows"] == 3 * 366 and run["merge_s"] > 0
+        steps = run["export_s"] + run["keep_in_staging_s"] + run["upload_s"] + run["done_s"]
+        assert run["archive_s"] == pytest.approx(steps, abs=0.005) and run["ratio"] > 0
+    assert set(result["targets"]) == {"archive_at_most_0.25_of_merge"}
+    assert "Archive" in report.markdown({"archive": result})

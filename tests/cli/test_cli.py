@@ -62,11 +62,12 @@ def test_without_debug_only_a_summary(migrated, env, staging, sandbox):
 
 def test_configuration_error_lists_everything_and_touches_nothing(migrated, env, staging, sandbox):
     seed(staging, ["B0CLI00004"])
-    broken = {k: v for k, v in env.items() if k not in ("DB_PROD_HOST", "JUNGLE_SCOUT_API_KEY")}
+    # DB_PROD_HOST is set, so production is wanted and DB_PROD_USER is required.
+    broken = {k: v for k, v in env.items() if k not in ("DB_PROD_USER", "JUNGLE_SCOUT_API_KEY")}
     broken["JUNGLE_SCOUT_BURST_PER_SECOND"] = "-1"
     result = run_cli(["hourly"], broken)
     assert result.returncode == 2
-    for name in ("DB_PROD_HOST", "JUNGLE_SCOUT_API_KEY", "JUNGLE_SCOUT_BURST_PER_SECOND"):
+    for name in ("DB_PROD_USER", "JUNGLE_SCOUT_API_KEY", "JUNGLE_SCOUT_BURST_PER_SECOND"):
         assert name in result.stderr
     assert staging.scalar('SELECT count(*) FROM "{p}jungle_scout_sync_status"') == 0
     assert sandbox.stats()["requests"] == 0
@@ -103,6 +104,6 @@ def test_render_and_lint(env):
 
 def test_console_script_refuses_a_bad_configuration_with_exit_two(env):
     """The child process's own exit code for a configuration error (1 and 0: the tests above)."""
-    broken = {k: v for k, v in env.items() if k != "DB_PROD_HOST"}
+    broken = {k: v for k, v in env.items() if k != "DB_PROD_USER"}
     refused = jssync(["hourly"], broken)
-    assert refused.returncode == 2 and "DB_PROD_HOST" in refused.stderr
+    assert refused.returncode == 2 and "DB_PROD_USER" in refused.stderr

@@ -1,9 +1,12 @@
-"""Steps 1 to 3 as stored functions in staging: the Go service's "ASIN Selection Logic" table."""
+"""Steps 1 to 3 of a sync in staging (cleanup and add-new as queries on the catalogue, the
+selection as stored functions): the Go service's "ASIN Selection Logic" table."""
 
 from __future__ import annotations
 
 import pytest
 
+from loaders.catalogue import Catalogue
+from loaders.render import render
 from tests.helpers import Db, seed
 
 
@@ -70,13 +73,22 @@ def test_not_found_within_retry_period_is_skipped(staging: Db):
 
 
 def test_cleanup_and_add_new_follow_visibility(staging: Db):
+    """Steps 1 and 2 as the flows run them: the queries, on the default catalogue."""
+    catalogue = Catalogue.default(staging.prefix)
+
+    def step(name: str) -> int:
+        return staging.scalar(render(name, "staging", staging.prefix, catalogue=catalogue))
+
     seed(staging, ["B0VIS00001", "B0VIS00002"])
     seed(staging, ["B0HID00001"], visible=False)
-    assert staging.scalar('SELECT "{p}jssync_add_new_visible_v1"()') == 2
-    assert staging.scalar('SELECT "{p}jssync_add_new_visible_v1"()') == 0
+    assert step("add_new_visible") == 2
+    assert step("add_new_visible") == 0
     staging.execute('UPDATE "{p}product" SET product_visibility = false WHERE asin = %s', ("B0VIS00002",))
-    assert staging.scalar('SELECT "{p}jssync_cleanup_invisible_v1"()') == 1
+    # A hidden row of an ASIN another row shows keeps it; an ASIN missing from the table is kept too.
+    seed(staging, ["B0VIS00001"], visible=False)
+    staging.execute('INSERT INTO "{p}jungle_scout_sync_status" (asin) VALUES (%s)', ("B0GONE0001",))
+    assert step("cleanup_invisible") == 1
     remaining = [r[0] for r in staging.rows('SELECT asin FROM "{p}jungle_scout_sync_status" ORDER BY asin')]
-    assert remaining == ["B0VIS00001"]
+    assert remaining == ["B0GONE0001", "B0VIS00001"]
     # the service reads the product table and never alters it
-    assert staging.scalar('SELECT count(*) FROM "{p}product"') == 3
+    assert staging.scalar('SELECT count(*) FROM "{p}product"') == 4

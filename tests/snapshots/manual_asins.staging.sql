@@ -9,11 +9,11 @@ WITH given AS (
 visible AS (
     SELECT v.asin, row_number() OVER (ORDER BY v.asin) AS n
     FROM (
-        SELECT DISTINCT p.asin
+        SELECT DISTINCT p."asin" AS asin
         FROM "dev_az_product" p
-        WHERE p.product_visibility = true
-          AND p.asin IS NOT NULL
-          AND btrim(p.asin) <> ''
+        WHERE p."product_visibility" = true
+          AND p."asin" IS NOT NULL
+          AND btrim(p."asin") <> ''
     ) AS v
     WHERE %(asins)s::text[] IS NULL
 ),

@@ -7,11 +7,11 @@ DELETE FROM "dev_az_jssync_master_queue";
 INSERT INTO "dev_az_jssync_master_queue" (asin, position, run_id, date_range)
 SELECT visible.asin, row_number() OVER (ORDER BY visible.asin), %(run_id)s::uuid, %(date_range)s
 FROM (
-    SELECT DISTINCT p.asin
+    SELECT DISTINCT p."asin" AS asin
     FROM "dev_az_product" p
-    WHERE p.product_visibility = true
-      AND p.asin IS NOT NULL
-      AND btrim(p.asin) <> ''
+    WHERE p."product_visibility" = true
+      AND p."asin" IS NOT NULL
+      AND btrim(p."asin") <> ''
 ) AS visible;
 
 UPDATE "dev_az_jungle_scout_sync_status" AS s

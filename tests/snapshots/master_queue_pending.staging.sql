@@ -7,6 +7,6 @@ FROM "dev_az_jssync_master_queue" AS q
 LEFT JOIN "dev_az_jungle_scout_sync_status" AS s ON s.asin = q.asin
 WHERE q.done_at IS NULL
   AND EXISTS (
-      SELECT 1 FROM "dev_az_product" p
-      WHERE p.asin = q.asin AND p.product_visibility = true)
+            SELECT 1 FROM "dev_az_product" p
+            WHERE p."asin" = q.asin AND p."product_visibility" = true)
 ORDER BY q.position

@@ -15,13 +15,13 @@ due AS (
     UNION ALL
     SELECT NULL::timestamp
     FROM (
-        SELECT DISTINCT pr.asin
+        SELECT DISTINCT pr."asin" AS asin
         FROM "dev_az_product" AS pr
-        WHERE pr.product_visibility = true
-          AND pr.asin IS NOT NULL
-          AND btrim(pr.asin) <> ''
+        WHERE pr."product_visibility" = true
+          AND pr."asin" IS NOT NULL
+          AND btrim(pr."asin") <> ''
           AND NOT EXISTS (
-              SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr.asin)
+              SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr."asin")
     ) AS untracked
 ),
 first_due AS (

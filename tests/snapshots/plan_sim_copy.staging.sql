@@ -25,11 +25,16 @@ CREATE INDEX ON pg_temp."dev_az_jungle_scout_sync_status"
 
 INSERT INTO pg_temp."dev_az_jungle_scout_sync_status"
     (asin, has_product_data, has_sales_data, created_at, updated_at)
-SELECT DISTINCT p.asin, false, false, %(now)s::timestamp, %(now)s::timestamp
-FROM "dev_az_product" AS p
-WHERE p.product_visibility = true
-  AND p.asin IS NOT NULL
-  AND btrim(p.asin) <> ''
+SELECT u.asin, false, false, %(now)s::timestamp, %(now)s::timestamp
+FROM (
+    SELECT DISTINCT pr."asin" AS asin
+    FROM "dev_az_product" AS pr
+    WHERE pr."product_visibility" = true
+      AND pr."asin" IS NOT NULL
+      AND btrim(pr."asin") <> ''
+      AND NOT EXISTS (
+          SELECT 1 FROM "dev_az_jungle_scout_sync_status" AS s WHERE s.asin = pr."asin")
+) AS u
 ON CONFLICT (asin) DO NOTHING;
 
 ANALYZE pg_temp."dev_az_jungle_scout_sync_status";

@@ -7,10 +7,12 @@ import calendar
 import dataclasses
 import datetime as dt
 
-from sync import report
+import pytest
+
+from sync import pacing, report
 from sync.hourly import run_hourly
 from sync.master import run_master
-from tests.helpers import Db, seed
+from tests.helpers import Db, seed, sync_status
 
 MONTHLY = 10_000
 
@@ -82,9 +84,41 @@ def test_retries_and_429s_count_and_the_gate_never_lets_a_request_exceed_the_bud
     assert sandbox.stats()["requests"] == 40
     assert status.total_api_calls == 40 and status.api_usage["rate_limited"] == 3
     assert month_total(staging) == MONTHLY
-    assert status.failed_asins == 3
-    assert any("monthly request budget spent" in e for e in status.errors.samples)
     assert "monthly request budget spent" in status.warnings
+    # Issue 17 (c): a refused request was never sent: not a failure, no backoff, still due.
+    refused = [a for a in (f"B0RTRY{i:04d}" for i in range(39)) if not sync_status(staging, a)["has_sales_data"]]
+    assert len(refused) == 3 and status.not_attempted_asins == 3
+    assert status.failed_asins == 0 and status.errors.total == 0 and status.outcome == "success"
+    for asin in refused:
+        row = sync_status(staging, asin, "failure_count", "last_failure_at")
+        assert row["has_product_data"] and row["error"] is None
+        assert (row["failure_count"], row["last_failure_at"]) == (0, None)
+    # Without a budget (as next month), the next run fills those three sales gaps, and the 21 others.
+    sandbox.reset()
+    after = run_hourly(migrated, "us")
+    assert after.sales_gap_asins_synced == 3 and after.new_asins_synced == 21
+    assert sandbox.stats()["by_endpoint"] == {"products": 1, "sales": 21 + 3}
+
+
+def test_a_sales_gap_the_budget_refuses_keeps_its_state_and_stays_due(migrated, staging, sandbox):
+    """Issue 17 (c): every request of an ASIN refused: its sync_status row is not touched at all
+    (its earlier failure and backoff stay as they were), and it is not a failed ASIN."""
+    asin = "B0REFUSED1"
+    seed(staging, [asin])
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, product_data_synced_at, error, '
+        "failure_count, last_failure_at) VALUES (%s, true, now() AT TIME ZONE 'UTC', 'Sales fetch failed: HTTP 503', "
+        "1, (now() AT TIME ZONE 'UTC') - interval '2 hours')",
+        (asin,),
+    )
+    before = sync_status(staging, asin, "failure_count", "last_failure_at", "updated_at")
+    spend_all_but(staging, 2)  # a fixed limit of 100 is cut to the one ASIN 2 requests pay for
+    sandbox.set_faults(rate_limit_next={"count": 2, "endpoint": "sales", "retry_after": 0})  # 429s take both
+    status = run_hourly(dataclasses.replace(migrated, monthly_request_budget=MONTHLY), "us")
+    assert status.plan["limit"] == 1 and status.api_usage["rate_limited"] == 2
+    assert sandbox.stats()["requests"] == 2 and status.sales_gap_asins_synced == 0
+    assert (status.failed_asins, status.errors.total, status.not_attempted_asins) == (0, 0, 1)
+    assert sync_status(staging, asin, "failure_count", "last_failure_at", "updated_at") == before
 
 
 def test_auto_spreads_what_is_left_over_the_runs_left_in_the_month(migrated, staging, sandbox):
@@ -133,3 +167,40 @@ def test_a_master_sync_never_spends_past_the_budget_either(migrated, staging, sa
     assert status.successful_product_sync == 5 and status.successful_sales_sync == 2
     # A master status shows the budget as read at its start.
     assert status.as_master_dict()["budget"] == {"monthly": MONTHLY, "spent": MONTHLY - 3, "left": 3}
+
+
+def test_auto_carries_a_share_below_one_asin_over_to_the_next_runs(migrated, staging, sandbox):
+    """Issue 17 (d): 150 requests left and about 700 runs left (hourly) is 0.21 ASIN a run. Each run
+    carries its unspent fraction over, so ASINs are fetched every few runs from now on instead of
+    0 every run until the month's last hours. (The numbers follow the clock: ~0.3 ASIN a run.)"""
+    now = dt.datetime.now(dt.UTC)
+    per_day = 24 if pacing.runs_left_in_month(now, 24) >= 50 else 1440  # the month's last two days
+    runs_left = pacing.runs_left_in_month(now, per_day)
+    if runs_left < 50:
+        pytest.skip("the month's last 50 minutes: too few runs left for a share of 0.3 ASIN a run")
+    left = round(0.3 * runs_left * pacing.DEFAULT_REQUESTS_PER_ASIN)
+    share = left / runs_left / pacing.DEFAULT_REQUESTS_PER_ASIN
+    assert 0.29 <= share <= 0.31
+    today = now.date()
+    ledger(staging, today.replace(day=1), 1000)
+    monthly = 1000 + left
+    # Sales gaps cost one request each (no product call).
+    asins = [f"B0CARY{i:04d}" for i in range(5)]
+    seed(staging, asins)
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, product_data_synced_at) '
+        "SELECT unnest(%s::text[]), true, now() AT TIME ZONE 'UTC'",
+        (asins,),
+    )
+    paced = dataclasses.replace(
+        migrated, monthly_request_budget=monthly, hourly_sync_asin_limit="auto", sync_runs_per_day=per_day
+    )
+    limits, carries = [], []
+    for _ in range(4):
+        status = run_hourly(paced, "us")
+        assert status.plan["capped_by"] == "budget"
+        limits.append(status.plan["limit"])
+        carries.append(status.plan["budget_carry"])
+    assert limits[:3] == [0, 0, 0] and limits[3] == 1  # 0.3, 0.6, 0.9, then 1.2: one ASIN
+    assert carries[0] == pytest.approx(share, abs=1e-4) and carries[3] < carries[2]
+    assert sandbox.stats()["requests"] == 1 and month_total(staging) == 1000 + 1

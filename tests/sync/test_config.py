@@ -39,13 +39,13 @@ def test_key_name_builds_authorization():
 
 
 def test_every_problem_is_listed_at_once():
-    env = {k: v for k, v in VALID.items() if not k.startswith("DB_PROD")}
+    # DB_PROD_HOST set: production is wanted, so every other DB_PROD_* is required.
+    env = {k: v for k, v in VALID.items() if not k.startswith("DB_PROD") or k == "DB_PROD_HOST"}
     env.update({"JUNGLE_SCOUT_RATE_PER_MINUTE": "fast", "DB_STAGING_PORT": "99999"})
     with pytest.raises(config.ConfigError) as err:
         config.load(env)
     text = str(err.value)
     for name in (
-        "DB_PROD_HOST",
         "DB_PROD_PORT",
         "DB_PROD_USER",
         "DB_PROD_PASS",
@@ -75,3 +75,68 @@ def test_webhook_url_value_is_never_echoed():
         config.load({**VALID, "DISCORD_WEBHOOK_URL": "not-a-url-secret-token"})
     assert "DISCORD_WEBHOOK_URL" in str(err.value)
     assert "secret-token" not in str(err.value)
+
+
+def test_catalogue_defaults_are_the_seed_layout():
+    cat = config.load(VALID).catalogue
+    assert (cat.table, cat.asin_column, cat.visibility_column, cat.table_from) == (
+        "product",
+        "asin",
+        "product_visibility",
+        None,
+    )
+
+
+def test_catalogue_settings_are_read():
+    cat = config.load(
+        {
+            **VALID,
+            "CATALOGUE_TABLE": "asin_1",
+            "CATALOGUE_ASIN_COLUMN": "the_asin",
+            "CATALOGUE_VISIBILITY_COLUMN": "asin_visibility",
+            "CATALOGUE_TABLE_FROM": "frontend_asin",
+        }
+    ).catalogue
+    assert (cat.table, cat.asin_column, cat.visibility_column, cat.table_from) == (
+        "asin_1",
+        "the_asin",
+        "asin_visibility",
+        "frontend_asin",
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CATALOGUE_TABLE", "product; DROP TABLE dev_az_product; --"),
+        ("CATALOGUE_TABLE", 'product"'),
+        ("CATALOGUE_TABLE", "Product"),
+        ("CATALOGUE_TABLE", "x" * 57),  # 64 characters with dev_az_: PostgreSQL would truncate it
+        ("CATALOGUE_TABLE_FROM", "frontend asin"),
+        ("CATALOGUE_ASIN_COLUMN", "asin) OR true --"),
+        ("CATALOGUE_VISIBILITY_COLUMN", "1visible"),
+        ("CATALOGUE_VISIBILITY_COLUMN", "v" * 64),
+    ],
+)
+def test_a_catalogue_name_with_sql_in_it_is_a_configuration_error(variable, value):
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**VALID, variable: value})
+    text = str(err.value)
+    assert f"{variable}=" in text and "lower-case letters, digits and underscores" in text
+
+
+@pytest.mark.parametrize("host", [None, "", "   "])
+def test_empty_or_unset_prod_host_is_staging_only_and_the_rest_optional(host):
+    env = {k: v for k, v in VALID.items() if not k.startswith("DB_PROD")}
+    if host is not None:
+        env["DB_PROD_HOST"] = host
+    env["DB_PROD_PORT"] = "not a port"  # ignored: production is not configured
+    cfg = config.load(env)
+    assert cfg.staging_only and cfg.production is None
+    assert cfg.staging.prefix == "dev_az_"
+    assert "pw-prod" not in cfg.secrets()
+
+
+def test_configured_production_is_not_staging_only():
+    cfg = config.load(VALID)
+    assert not cfg.staging_only and cfg.production is not None

@@ -276,3 +276,43 @@ def test_a_run_that_lost_its_lock_session_never_merges(migrated, env, staging, p
     assert "lost its one-sync lock" in json.loads(out)["stop_reason"]
     assert staging.scalar('SELECT count(*) FROM "{p}jssync_production_outbox"') == 1  # merged once
     assert_complete(staging, production, ASINS[:2])
+
+
+def test_a_run_that_lost_its_lock_before_publishing_never_writes_production(
+    migrated, env, staging, production, sandbox
+):
+    """Issue 17 (f): the publish checks the lock as the staging merge does. The run's production
+    transaction waits (a table lock held here), its lock session is ended meanwhile: it rolls
+    production back and stops, the merge stays owed, and the next holder of the lock publishes it."""
+    seed(staging, ASINS[:2])
+    blocker = connect(migrated.production, application_name=APPLICATION_NAME)
+    try:
+        with blocker.cursor() as cur:  # a transaction of its own, open until the rollback below
+            cur.execute(f'LOCK TABLE "{migrated.production.prefix}jungle_scout_product_data" IN EXCLUSIVE MODE')
+        first = jssync_process(["hourly", "--json"], env)
+        wait_for(
+            lambda: (
+                production.scalar(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jssync-publish' "
+                    "AND datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                == 1
+            ),
+            what="the run's production transaction to wait",
+        )
+        # a failover or a DBA ends the session that holds the run's lock
+        staging.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+            "'jssync-lock' AND datname = current_database()"
+        )
+    finally:
+        blocker.rollback()
+        blocker.close()
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 1, err
+    assert "lost its one-sync lock" in json.loads(out)["stop_reason"]
+    assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 0
+    assert staging.scalar('SELECT count(*) FROM "{p}jssync_production_outbox" WHERE applied_at IS NULL') == 1
+    after = run_hourly(migrated, "us")  # the next run holds the lock: it publishes what is owed
+    assert after.production_catch_up == {"ran": True, "applied": 1}
+    assert_complete(staging, production, ASINS[:2])

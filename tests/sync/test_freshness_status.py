@@ -54,7 +54,7 @@ def test_below_the_sla_the_report_is_yellow_and_says_how_many_are_overdue(migrat
     assert "freshness below SLA: 49.3% of 203 visible ASINs fresh (SLA 99%); 103 overdue" in embed["description"]
     shown = fields(payload)
     assert shown["Fresh"] == "100/203 (49.3%)"
-    assert shown["Overdue"] == "103 stale, 0 never synced, 0 not found (waiting)"
+    assert shown["Overdue"] == "103 stale, 0 never synced" and "Not found" not in shown
     assert shown["Oldest"].startswith("product 40.0d, p95 40.0d, sales 41.0d")
 
 
@@ -70,3 +70,38 @@ def test_all_fresh_is_green_and_a_lower_sla_is_a_setting(migrated, staging, sand
     status = run_hourly(lenient, "us")
     assert status.freshness["fresh"] == 102 and status.warnings == []
     assert report.build_payload(status)["embeds"][0]["color"] == report.GREEN
+
+
+def test_asins_the_api_does_not_know_are_reported_apart_not_against_the_sla(migrated, staging, sandbox):
+    """Issue 17 (b): 110 visible ASINs, 10 unknown to the API, every other one synced: no SLA
+    warning, and the 10 are reported as waiting on their not-found retry."""
+    known = [f"B0KNOW{i:04d}" for i in range(100)]
+    unknown = [f"B0ZZUNK{i:03d}" for i in range(10)]  # the sandbox knows no B0ZZ... ASIN
+    seed(staging, known + unknown)
+    first = run_hourly(migrated, "us", limit=200)
+    assert (first.successful_product_sync, first.total_asins_processed) == (100, 110)
+    fig = first.freshness
+    assert (fig["visible_asins"], fig["fresh"], fig["not_found_waiting"], fig["sla_asins"]) == (110, 100, 10, 100)
+    assert fig["fresh_percent"] == 100.0 and first.warnings == []
+
+    perfect = run_hourly(migrated, "us", limit=200)  # nothing due: a run without a failure
+    assert perfect.total_asins_processed == 0 and perfect.warnings == [] and perfect.outcome == "success"
+    payload = report.build_payload(perfect)
+    assert payload["embeds"][0]["color"] == report.GREEN
+    shown = fields(payload)
+    assert shown["Fresh"] == "100/100 (100.0%)"
+    assert shown["Overdue"] == "0 stale, 0 never synced"
+    assert shown["Not found"] == "10 waiting to retry (outside the SLA)"
+
+    # Below the SLA the warning counts the same way, and names the waiting ones apart.
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET product_data_synced_at = product_data_synced_at '
+        "- interval '40 days' WHERE asin = ANY(%s)",
+        (known[:20],),
+    )
+    with_stale = run_hourly(migrated, "us", limit=1)  # refreshes one of the 20
+    assert with_stale.freshness["fresh_percent"] == 81.0  # 81 of the 100 the SLA counts
+    assert (
+        "freshness below SLA: 81.0% of 100 visible ASINs fresh (SLA 99%; 10 more wait on a not-found retry); "
+        "19 overdue (19 stale, 0 never synced)" in with_stale.warnings
+    )

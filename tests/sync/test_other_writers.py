@@ -131,6 +131,19 @@ def test_a_publish_keeps_a_newer_row_and_still_updates_older_ones(synced, stagin
     assert rows_of(production, THIRD) == rows_of(staging, THIRD)
 
 
+def test_a_full_catch_up_keeps_newer_rows(synced, staging, production, env):
+    site_rewrites(production, SITE)
+    production.execute(f"UPDATE {SALES} SET estimated_units_sold = 0 WHERE asin = %s", (OTHER,))  # older, wrong
+    done = run_cli(["catch-up", "--full", "--json"], env)
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    full = status["production_catch_up"]["full"]
+    assert status["production_kept_newer"] == full["kept_newer"] == 11
+    assert full["differing_after"] == 0 and status["warnings"] == []  # the site's rows are not a difference
+    assert site_rows(production, SITE) == (10, [SITE_TITLE])
+    assert rows_of(production, OTHER) == rows_of(staging, OTHER)
+
+
 def test_repair_keeps_newer_rows_and_repairs_older_wrong_ones(synced, staging, production, env):
     site_rewrites(production, SITE)
     # The site also wrote a day staging has no row of: newer than staging's newest row of SITE.

@@ -6,7 +6,7 @@ import dataclasses
 
 from cli import main as cli
 from sync.hourly import run_hourly
-from tests.helpers import free_port, seed
+from tests.helpers import free_port, insert_dead_run, seed
 
 GREEN, YELLOW, RED = 3066993, 16776960, 15158332
 
@@ -106,6 +106,12 @@ def test_runs_prints_the_latest_runs(migrated, env, staging, sandbox, monkeypatc
     assert [row[9] for row in rows] == [second.run_id, first.run_id]  # newest first
     assert [row[2:5] for row in rows] == [["hourly", "us", "success"]] * 2
     assert [row[6] for row in rows] == ["0", "1"]  # processed: none due, then one ASIN
+
+    dead = "00000000-0000-4000-8000-0000000dead2"  # a run its killed process left "running"
+    insert_dead_run(staging, dead)
+    assert cli.main(["runs", "--last", "1"]) == cli.EXIT_OK
+    [line] = [line for line in capsys.readouterr().out.splitlines() if dead in line]
+    assert line.split()[4] == "stopped" and f"{dead}  The process running this sync ended" in line
 
 
 def test_runs_before_migrate_says_what_to_do(env, monkeypatch, capsys, capture_logs):

@@ -119,6 +119,41 @@ def test_sales_down_for_three_asins_then_one_run_fills_them(migrated, staging, p
     assert sandbox.stats()["requests"] == 0
 
 
+def test_a_sales_gap_is_due_at_the_next_run_even_when_it_starts_seconds_earlier_in_its_hour(
+    migrated, staging, production, sandbox
+):
+    """Issue 17 (a): the 1 h backoff runs from the failed run's start; the next scheduled run
+    starting 10 s earlier within its hour still fills the gaps (and a fixed limit is given)."""
+    asins = [f"B0JIT{i:05d}" for i in range(6)]
+    down = asins[:3]
+    seed(staging, asins)
+    sandbox.set_faults(fail_asins=dict.fromkeys(down, 503))
+    first = run_hourly(fast(migrated), "us", limit=100)
+    assert (first.successful_sales_sync, first.failed_asins) == (3, 3)
+
+    sandbox.reset()
+    # The next scheduled run starts 59 min 50 s after the failed one: travel there.
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET '
+        "last_failure_at = (now() AT TIME ZONE 'UTC') - interval '3590 seconds' WHERE failure_count > 0"
+    )
+    second = run_hourly(fast(migrated), "us", limit=100)
+    assert sandbox.stats()["by_endpoint"] == {"products": 0, "sales": 3}
+    assert (second.sales_gap_asins_synced, second.successful_sales_sync, second.failed_asins) == (3, 3, 0)
+    for asin in down:
+        assert state_of(staging, asin)["has_sales_data"]
+
+    # What is not within a tenth of the run period is still not due: a 2 h step, an hour in.
+    staging.execute(
+        'UPDATE "{p}jungle_scout_sync_status" SET failure_count = 2, sales_estimate_data_synced_at = NULL, '
+        "last_failure_at = (now() AT TIME ZONE 'UTC') - interval '3590 seconds' WHERE asin = %s",
+        (asins[3],),
+    )
+    sandbox.reset()
+    assert run_hourly(fast(migrated), "us", limit=100).total_asins_processed == 0
+    assert sandbox.stats()["requests"] == 0
+
+
 def test_stale_refresh_that_loses_its_sales_fills_from_the_last_sales_date(migrated, staging, production, sandbox):
     asin = "B0STALEGP1"
     seed(staging, [asin])

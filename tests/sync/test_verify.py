@@ -3,6 +3,7 @@ extra row deleted only when asked; a verify during a sync is refused; the per-ru
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -154,3 +155,29 @@ def test_parity_after_publish_names_drifted_asins(synced, staging, production, s
     assert status["parity"] == {"checked_asins": 2, "drifted_asins": [ASINS[0]]}
     assert status["outcome"] == "failures"  # yellow
     assert any(ASINS[0] in s for s in status["error_summary"]["sample_errors"])
+
+
+def test_every_verify_report_is_scrubbed_of_the_secrets(migrated, staging, webhook):
+    """A secret in what a verify found (a drifted ASIN equal to production's password) and in the
+    error that stopped one (a production prefix equal to the JWT secret) never reaches the webhook."""
+    password, jwt_secret = "B0SECRET42", "leakyprefix_"
+    hooked = dataclasses.replace(
+        migrated,
+        discord_webhook_url=webhook.url,
+        jwt_secret=jwt_secret,
+        production=dataclasses.replace(migrated.production, password=password),
+    )
+    staging.execute(
+        f"INSERT INTO {PRODUCTS} (asin, report_date, title) VALUES (%s, %s, 'a title')", (password, YESTERDAY)
+    )
+    drifted = run_verify(hooked)
+    assert [(d["asin"], d["kind"]) for d in drifted["drift"]] == [(password, "missing")]
+    unmigrated = dataclasses.replace(hooked, production=dataclasses.replace(hooked.production, prefix=jwt_secret))
+    failed = run_verify(unmigrated)
+    assert failed["stopped_early"] and "***" in failed["stop_reason"] and jwt_secret not in failed["stop_reason"]
+
+    bodies = [json.dumps(p) for p in webhook.payloads]
+    assert len(bodies) == 2
+    assert "Drift" in bodies[0] and "Verify failed" in bodies[1]
+    for body in bodies:
+        assert password not in body and jwt_secret not in body and "***" in body

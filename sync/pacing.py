@@ -21,6 +21,7 @@ from sync.config import Config
 DEFAULT_REQUESTS_PER_ASIN = 1 + 1 / settings.PRODUCT_BATCH_SIZE
 
 
+RETRY_SLACK_SHARE = 0.1  # of the run period: the start-time jitter a retry timer tolerates
 EPSILON = 1e-9  # float division must not turn an exact 100.0 into 99
 
 
@@ -76,6 +77,14 @@ def run_period(runs_per_day: int) -> dt.timedelta:
     return dt.timedelta(seconds=86_400 / runs_per_day)
 
 
+def retry_slack_seconds(runs_per_day: int) -> int:
+    """How long after a run's start a retry (backoff, not-found) may come due and still be taken
+    by that run: a tenth of the run period. Backoffs are measured from a run's start to the
+    second, and scheduled runs start seconds early or late (Cloud Scheduler, cold starts), so
+    without it a retry due at the next run could wait a whole period more."""
+    return round(run_period(runs_per_day).total_seconds() * RETRY_SLACK_SHARE)
+
+
 def runs_left_in_month(now: dt.datetime, runs_per_day: int) -> int:
     """Scheduled runs from `now` (this one included) to the end of its calendar month (UTC)."""
     days = calendar.monthrange(now.year, now.month)[1]
@@ -88,11 +97,24 @@ def time_cap(config: Config, rpa: float) -> int:
     return _floor(config.rate_per_minute * config.sync_run_time_limit_seconds / 60 / rpa)
 
 
-def budget_cap(budget: BudgetState, rpa: float, runs_left: int) -> int | None:
-    """ASINs this run's share of what is left this month pays for (None: no budget)."""
+def budget_cap(budget: BudgetState, rpa: float, runs_left: int, carry: float = 0.0) -> tuple[int | None, float]:
+    """ASINs this run's share of what is left this month pays for (None: no budget), and the
+    fraction of an ASIN left over for the next run. The share is what is left spread evenly over
+    the runs left, plus the fraction the previous run carried over: a share below one ASIN a
+    run (150 requests left, 700 runs) adds up to one every few runs instead of rounding to zero
+    until the month's last hours. Never more than what is left pays for."""
     if budget.monthly is None:
-        return None
-    return _floor(budget.left / runs_left / rpa)
+        return None, 0.0
+    share = budget.left / runs_left / rpa + min(max(carry, 0.0), 1.0)
+    cap = min(_floor(share), _floor(budget.left / rpa))
+    return cap, min(max(share - cap, 0.0), 1.0 - EPSILON)
+
+
+def budget_carry(cur, prefix: str, run_id: str | None = None, now: dt.datetime | None = None) -> float:
+    """The carry of the newest hourly run of this month other than `run_id` (0 when none)."""
+    params = {"run_id": run_id, "now": None if now is None else now.replace(tzinfo=None)}
+    run_model(cur, "plan_budget_carry", "staging", prefix, params)
+    return float(cur.fetchone()[0] or 0.0)
 
 
 @dataclass(frozen=True)
@@ -106,13 +128,21 @@ class RunPlan:
     time_cap: int | None
     budget_cap: int | None
     requests_per_asin: float
+    budget_carry: float = 0.0  # of an ASIN: the budget's share this run did not pay for (auto)
 
 
 def plan_run(
-    config: Config, budget: BudgetState, rpa: float, now: dt.datetime, *, limit: int | str | None = None
+    config: Config,
+    budget: BudgetState,
+    rpa: float,
+    now: dt.datetime,
+    *,
+    limit: int | str | None = None,
+    carry: float = 0.0,
 ) -> RunPlan:
-    """The next run's limit. `auto`: capped by time and by the budget's share of this run; a
-    fixed limit: capped only by what is left of the budget."""
+    """The next run's limit. `auto`: capped by time and by the budget's share of this run (with
+    the `carry` of the run before, see budget_cap); a fixed limit: capped only by what is left
+    of the budget."""
     limit = config.hourly_sync_asin_limit if limit is None else limit
     naive = now.replace(tzinfo=None)
     if limit != "auto":
@@ -121,12 +151,27 @@ def plan_run(
             return RunPlan(cap, None, False, "budget", None, cap, rpa)
         return RunPlan(int(limit), None, False, "limit", None, cap, rpa)
     by_time = time_cap(config, rpa)
-    by_budget = budget_cap(budget, rpa, runs_left_in_month(naive, config.sync_runs_per_day))
+    by_budget, carried = budget_cap(budget, rpa, runs_left_in_month(naive, config.sync_runs_per_day), carry)
     chosen, reason = by_time, "time"
     if by_budget is not None and by_budget < by_time:
         chosen, reason = by_budget, "budget"
+    else:
+        carried = 0.0  # the time cap binds: the budget's share is not the limit, nothing to carry
     # Due now or before the next run: the selection looks one run period ahead.
-    return RunPlan(chosen, naive + run_period(config.sync_runs_per_day), True, reason, by_time, by_budget, rpa)
+    select_now = naive + run_period(config.sync_runs_per_day)
+    return RunPlan(chosen, select_now, True, reason, by_time, by_budget, rpa, carried)
+
+
+def select_params(config: Config, plan: RunPlan, now: dt.datetime | None = None) -> dict:
+    """The parameters of the selection (sql/queries/select_asins.sql) for `plan`; `now` None is
+    the database's now (a plan's own select_now wins)."""
+    return {
+        "limit": plan.limit,
+        "stale_days": config.stale_data_threshold_days,
+        "retry_days": config.product_not_found_retry_days,
+        "now": plan.select_now or now,
+        "retry_slack": retry_slack_seconds(config.sync_runs_per_day),
+    }
 
 
 def per_run_capacity(config: Config, rpa: float, limit: int | str | None = None) -> int:

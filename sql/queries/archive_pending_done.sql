@@ -1,0 +1,3 @@
+-- The archive holds this load now: it is no longer pending. Target: staging. Parameters: load_id.
+DELETE FROM {{ table('jssync_archive_pending') }}
+WHERE load_id = %(load_id)s
