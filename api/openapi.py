@@ -50,7 +50,7 @@ def _error(description: str) -> dict:
 
 _EXTRAS = {
     "run_id": {"type": "string", "description": "the run's id in staging's jssync_runs"},
-    "kind": {"type": "string", "description": "hourly, master, product or sales"},
+    "kind": {"type": "string", "description": "hourly, master, product, sales or manual (a file's product and sales)"},
     "marketplace": {"type": "string"},
     "outcome": {"type": "string", "description": "running, success, failures or stopped"},
     "duration_seconds": {"type": "number"},

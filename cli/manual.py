@@ -58,7 +58,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     )
     for problem in listed.problems():
         log.warning("%s %s", args.asins, problem)
-    status = run_manual(cfg, ONLY.get(args.only, "manual"), args.marketplace, listed.asins)
+    status = run_manual(cfg, ONLY.get(args.only, "manual"), args.marketplace, listed.asins, debug=args.debug)
     if args.json:
         print(json.dumps({**status.as_dict(), "asin_file": listed.summary()}, indent=2))
     return EXIT_FAILED if status.stopped_early else EXIT_OK

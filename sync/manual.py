@@ -34,10 +34,11 @@ def run_manual(
     asins: Sequence[str] | None = None,
     *,
     on_progress: Callable[[SyncStatus], None] | None = None,
+    debug: bool = False,
 ) -> SyncStatus:
     """Sync product data (`kind` product), sales estimates (`kind` sales) or both (`kind`
     manual, a list only) of `asins`, or of every visible ASIN when None; returns the status.
-    Raises SyncAlreadyRunning."""
+    `debug` shows this run's debug lines. Raises SyncAlreadyRunning."""
     if kind not in KINDS or (kind == "manual" and asins is None):
         raise ValueError(f"manual sync kind {kind!r} is not allowed: use product or sales (or manual with ASINs)")
 
@@ -54,7 +55,7 @@ def run_manual(
             f" ({status.stop_reason})" if status.stop_reason else "",
         )
 
-    with SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress, summary=summary) as run:
+    with SyncRun(config, kind, marketplace, KINDS[kind], on_progress=on_progress, debug=debug, summary=summary) as run:
         run_flow(run, _Manual(kind, None if asins is None else list(dict.fromkeys(asins))))
     return run.status
 

@@ -7,7 +7,7 @@ import codecs
 
 import pytest
 
-from sync.asin_file import KEPT_BAD_LINES, AsinFileError, parse
+from sync.asin_file import KEPT_BAD_LINES, AsinFileError, parse, read
 
 
 def test_a_csv_with_a_bom_a_header_duplicates_and_bad_lines():
@@ -86,3 +86,17 @@ def test_bad_lines_beyond_the_kept_ones_are_counted():
     parsed = parse(data)
     assert parsed.bad_count == KEPT_BAD_LINES + 5 and len(parsed.bad_lines) == KEPT_BAD_LINES
     assert parsed.problems(shown=2)[-1] == f"... and {KEPT_BAD_LINES + 3} more invalid lines"
+
+
+def test_read_takes_a_path_or_standard_input(tmp_path, monkeypatch):
+    import io
+    import sys
+    import types
+
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(b"B0READ0001\n")
+    assert read(str(listing)).asins == ["B0READ0001"]
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO(b"asin\nB0STDIN001\n")))
+    assert read("-").asins == ["B0STDIN001"]
+    with pytest.raises(AsinFileError, match="^cannot read the ASIN file .*nope.txt: No such file or directory$"):
+        read(str(tmp_path / "nope.txt"))
