@@ -22,7 +22,7 @@ def _run(kind: str, done: str):
         status = run_manual(config(), kind, marketplace, asins)
     except SyncAlreadyRunning as exc:
         raise conflict(exc) from None
-    extra = {} if listed is None else {"asin_file": listed.summary()}  # what the file held, bad lines too
+    extra = {} if listed is None else {"asin_file": listed.summary()}  # what the file held: ASINs, duplicates
     if status.stopped_early:
         return {
             "message": f"{done} stopped early",
