@@ -42,6 +42,7 @@ OUTCOME_INPUT = [
 ]
 PRODUCTION_PAUSES = (1.0, 2.0)  # seconds between the three production attempts
 PUBLISH_CHUNK = 20  # outbox entries per production transaction
+KEPT_NAMED = 10  # kept rows named in one log line; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,20 @@ class StagingMerge:
     outcomes: int
 
 
+@dataclass(frozen=True)
+class KeptRow:
+    """A production row an upsert left alone because another writer's copy is newer."""
+
+    table: str
+    asin: str
+    key: str  # the rest of the key: the report date, or "marketplace date"
+    production_stamp: str  # GREATEST(updated_at, created_at) of production's row
+    incoming_stamp: str  # the same of staging's row
+
+    def describe(self) -> str:
+        return f"{self.asin} {self.key} (production {self.production_stamp} > staging {self.incoming_stamp})"
+
+
 @dataclass
 class PublishResult:
     """What one pass over the production outbox did."""
@@ -62,6 +77,7 @@ class PublishResult:
     pending: int = 0
     attempts: int = 0
     error: str | None = None
+    kept_newer: int = 0  # production rows kept because another writer's copy was newer
 
 
 @dataclass(frozen=True)
@@ -166,7 +182,7 @@ def publish(
                 before_sleep=note,
             )
             try:
-                policy(_apply_production, production, products, sales, guard)
+                kept = policy(apply_production, production, products, sales, guard)
             except LockLost:
                 raise
             except Exception as exc:
@@ -193,6 +209,7 @@ def publish(
             run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
         result.applied.extend(chunk)
         result.pending -= len(chunk)
+        result.kept_newer += len(kept)
     return result
 
 
@@ -205,22 +222,46 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
             copy_out(cur, render("publish_sales_estimate_data", "staging", prefix), params, sink)
 
 
-def _apply_production(settings: DbSettings, products: Path, sales: Path, guard: LockGuard | None = None) -> None:
-    """Upsert the exported rows into production in one transaction, one writer at a time
-    (publish_lock); with `guard`, only if the run still holds the sync lock when it commits."""
+def apply_production(
+    settings: DbSettings, products: Path, sales: Path, guard: LockGuard | None = None
+) -> list[KeptRow]:
+    """Upsert staging's rows (CSV files in production's input-table column order) into production
+    in one transaction, one writer at a time (publish_lock), through the production models:
+    publish, catch-up and `verify --repair` all write production this way; with `guard`, only if
+    the run still holds the sync lock when it commits. Returns the rows production kept because
+    another writer's copy was newer (also named, up to KEPT_NAMED, in one log line per table)."""
     prefix = settings.prefix
     with connection(settings, application_name="jssync-publish") as conn:
 
-        def work(cur) -> None:
+        def work(cur) -> list[KeptRow]:
             run_model(cur, "publish_lock", "production", prefix, {"prefix": prefix})
             run_model(cur, "input_tables", "production", prefix)
             with products.open() as source:
                 copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
             with sales.open() as source:
                 copy_in(cur, "in_sales_estimate_data", [*SALES_INPUT, "updated_at", "created_at"], source)
-            run_model(cur, "product_data", "production", prefix)
-            run_model(cur, "sales_estimate_data", "production", prefix)
+            kept = []
+            for model in ("product_data", "sales_estimate_data"):
+                run_model(cur, model, "production", prefix)
+                kept += [KeptRow(f"jungle_scout_{model}", *row) for row in cur.fetchall()]
             if guard is not None:
                 guard.check()  # the last step before commit: a run that lost its lock writes nothing
+            return kept
 
-        in_transaction(conn, work, what="production merge")
+        kept = in_transaction(conn, work, what="production merge")
+    _log_kept(kept)
+    return kept
+
+
+def _log_kept(kept: list[KeptRow]) -> None:
+    for table in sorted({row.table for row in kept}):
+        rows = [row for row in kept if row.table == table]
+        more = f" and {len(rows) - KEPT_NAMED} more" if len(rows) > KEPT_NAMED else ""
+        log.info(
+            "production kept %d %s rows newer than staging's (another writer's copy): %s%s",
+            len(rows),
+            table,
+            "; ".join(row.describe() for row in rows[:KEPT_NAMED]),
+            more,
+            extra={"step": "Publish"},
+        )

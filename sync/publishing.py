@@ -47,6 +47,7 @@ def publish_pending(run: SyncRun, *, catch_up: bool = False) -> None:
     except psycopg2.Error as exc:
         raise StopSync(f"Reading the production outbox from staging failed: {first_line(exc)}") from exc
     status.production_pending = result.pending
+    status.production_kept_newer += result.kept_newer
     if catch_up and result.applied:
         status.production_catch_up = {"ran": True, "applied": len(result.applied)}
         log.info("production catch-up applied %d pending merges", len(result.applied))

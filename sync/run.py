@@ -30,7 +30,7 @@ from sync.status import SyncStatus, utcnow
 
 log = logging.getLogger("jssync.sync")
 # Run kinds that read the site's catalogue: it is resolved and checked when they start.
-READS_CATALOGUE = frozenset({"hourly", "master", "product", "sales"})
+READS_CATALOGUE = frozenset({"hourly", "master", "product", "sales", "manual"})
 
 
 class StopSync(Exception):
