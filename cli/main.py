@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import readouts, service, verify
+from cli import manual, readouts, service, verify
 from cli.command import add_command
 from cli.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from sync import config as config_mod
@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     readouts.add_commands(sub)  # usage, runs, landing
     service.add_commands(sub)  # master, serve
     verify.add_commands(sub)  # verify, data-tests
+    manual.add_commands(sub)  # sync --asins FILE
     return parser
 
 

@@ -44,6 +44,7 @@ OUTCOME_INPUT = [
 ]
 PRODUCTION_PAUSES = (1.0, 2.0)  # seconds between the three production attempts
 PUBLISH_CHUNK = 20  # outbox entries per production transaction
+KEPT_NAMED = 10  # kept rows named in one log line; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,20 @@ class StagingMerge:
     outcomes: int
 
 
+@dataclass(frozen=True)
+class KeptRow:
+    """A production row an upsert left alone because another writer's copy is newer."""
+
+    table: str
+    asin: str
+    key: str  # the rest of the key: the report date, or "marketplace date"
+    production_stamp: str  # GREATEST(updated_at, created_at) of production's row
+    incoming_stamp: str  # the same of staging's row
+
+    def describe(self) -> str:
+        return f"{self.asin} {self.key} (production {self.production_stamp} > staging {self.incoming_stamp})"
+
+
 @dataclass
 class PublishResult:
     """What one pass over the production outbox did."""
@@ -64,6 +79,7 @@ class PublishResult:
     pending: int = 0
     attempts: int = 0
     error: str | None = None
+    kept_newer: int = 0  # production rows kept because another writer's copy was newer
     stopped: bool = False  # the run was stopping: the rest stays pending, no error
 
 
@@ -178,7 +194,7 @@ def publish(
                 before_sleep=note,
             )
             try:
-                policy(_apply_production, production, products, sales, guard, bounded)
+                kept = policy(apply_production, production, products, sales, guard, bounded)
             except LockLost:
                 raise
             except Exception as exc:
@@ -209,6 +225,7 @@ def publish(
             run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
         result.applied.extend(chunk)
         result.pending -= len(chunk)
+        result.kept_newer += len(kept)
     return result
 
 
@@ -231,30 +248,52 @@ class _StopWhen(tenacity.stop.stop_base):
         return self.test()
 
 
-def _apply_production(
+def apply_production(
     settings: DbSettings,
     products: Path,
     sales: Path,
     guard: LockGuard | None = None,
     bounded: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
-) -> None:
-    """Upsert the exported rows into production in one transaction, one writer at a time
-    (publish_lock); with `guard`, only if the run still holds the sync lock when it commits;
-    with `bounded`, inside it (a stopping run cancels it when its time is up)."""
+) -> list[KeptRow]:
+    """Upsert staging's rows (CSV files in production's input-table column order) into production
+    in one transaction, one writer at a time (publish_lock), through the production models:
+    publish, catch-up and `verify --repair` all write production this way; with `guard`, only if
+    the run still holds the sync lock when it commits; with `bounded`, inside it (a stopping run
+    cancels it when its time is up). Returns the rows production kept because another writer's
+    copy was newer (also named, up to KEPT_NAMED, in one log line per table)."""
     prefix = settings.prefix
     bounded = bounded or (lambda cancel: contextlib.nullcontext())
     with connection(settings, application_name="jssync-publish") as conn, bounded(conn.cancel):
 
-        def work(cur) -> None:
+        def work(cur) -> list[KeptRow]:
             run_model(cur, "publish_lock", "production", prefix, {"prefix": prefix})
             run_model(cur, "input_tables", "production", prefix)
             with products.open() as source:
                 copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
             with sales.open() as source:
                 copy_in(cur, "in_sales_estimate_data", [*SALES_INPUT, "updated_at", "created_at"], source)
-            run_model(cur, "product_data", "production", prefix)
-            run_model(cur, "sales_estimate_data", "production", prefix)
+            kept = []
+            for model in ("product_data", "sales_estimate_data"):
+                run_model(cur, model, "production", prefix)
+                kept += [KeptRow(f"jungle_scout_{model}", *row) for row in cur.fetchall()]
             if guard is not None:
                 guard.check()  # the last step before commit: a run that lost its lock writes nothing
+            return kept
 
-        in_transaction(conn, work, what="production merge")
+        kept = in_transaction(conn, work, what="production merge")
+    _log_kept(kept)
+    return kept
+
+
+def _log_kept(kept: list[KeptRow]) -> None:
+    for table in sorted({row.table for row in kept}):
+        rows = [row for row in kept if row.table == table]
+        more = f" and {len(rows) - KEPT_NAMED} more" if len(rows) > KEPT_NAMED else ""
+        log.info(
+            "production kept %d %s rows newer than staging's (another writer's copy): %s%s",
+            len(rows),
+            table,
+            "; ".join(row.describe() for row in rows[:KEPT_NAMED]),
+            more,
+            extra={"step": "Publish"},
+        )

@@ -54,6 +54,7 @@ def publish_pending(run: SyncRun, *, catch_up: bool = False) -> None:
     except psycopg2.Error as exc:
         raise StopSync(f"Reading the production outbox from staging failed: {first_line(exc)}") from exc
     status.production_pending = result.pending
+    status.production_kept_newer += result.kept_newer
     if result.stopped:  # SIGTERM during the publish: what production was not given stays owed
         return
     if catch_up and result.applied:

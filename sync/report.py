@@ -153,6 +153,8 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("Production", "staging only"))
     elif status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
+    if status.production_kept_newer:  # another writer's newer copies, never walked back
+        fields.append(field("Kept in production", f"{status.production_kept_newer} newer rows"))
     if status.archive:
         fields.append(field("Archive", _archive(status.archive), False))
     fields += _freshness_fields(status, field)

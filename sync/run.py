@@ -37,7 +37,7 @@ from sync.status import SyncStatus, utcnow
 
 log = logging.getLogger("jssync.sync")
 # Run kinds that read the site's catalogue: it is resolved and checked when they start.
-READS_CATALOGUE = frozenset({"hourly", "master", "product", "sales"})
+READS_CATALOGUE = frozenset({"hourly", "master", "product", "sales", "manual"})
 
 # After SIGTERM/SIGINT: the merge in hand may take this long before it is cancelled (rolled
 # back), and the whole close, report included, is over by STOP_SECONDS: Cloud Run sends

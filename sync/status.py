@@ -105,6 +105,8 @@ class SyncStatus:
     allowance: dict = field(default_factory=dict)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
+    # Issue 19: production rows the publish left alone because another writer's copy was newer.
+    production_kept_newer: int = 0
     # Issue 19: "disabled" when staging-only (DB_PROD_HOST empty), else "enabled"; the catalogue
     # the run read (table, columns, the meta table it came from, the table it switched from).
     production: str = "enabled"
@@ -203,6 +205,7 @@ class SyncStatus:
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
             },
+            "production_kept_newer": self.production_kept_newer,
             "production": self.production,
             "catalogue": dict(self.catalogue),
         }
