@@ -102,6 +102,12 @@ _EXTRAS = {
         "description": "the catalogue the run read: table, asin_column, visibility_column, "
         "table_from (the meta table that named it, or null), switched_from (the table a switch left)",
     },
+    "allowance": {
+        "type": "object",
+        "description": "an hourly run's time allowance (SYNC_RUN_TIME_LIMIT_SECONDS): limit_seconds, "
+        "margin_seconds, started_at, fetch_until (no request starts after it), ends_by, used_up, "
+        "asins_left; empty for syncs without one",
+    },
 }
 
 SCHEMAS: dict[str, dict] = {

@@ -10,7 +10,7 @@ import sys
 
 from cli.command import add_command
 from cli.exits import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
-from sync import asin_file, logs
+from sync import asin_file, logs, signals
 from sync import config as config_mod
 
 log = logging.getLogger("jssync.cli")
@@ -58,7 +58,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     )
     for problem in listed.problems():
         log.warning("%s %s", args.asins, problem)
-    status = run_manual(cfg, ONLY.get(args.only, "manual"), args.marketplace, listed.asins, debug=args.debug)
+    with signals.handled():  # SIGTERM and SIGINT stop it cleanly (exit 1); what is left stays due
+        status = run_manual(cfg, ONLY.get(args.only, "manual"), args.marketplace, listed.asins, debug=args.debug)
     if args.json:
         print(json.dumps({**status.as_dict(), "asin_file": listed.summary()}, indent=2))
     return EXIT_FAILED if status.stopped_early else EXIT_OK

@@ -4,22 +4,31 @@ Rows come out as (table, row) pairs for the dlt source; each ASIN ends with an o
 the merge turns into its sync_status update. Concurrency follows the rate limiter: up to
 `max_concurrency` requests wait on it at once, so as many are in flight as the budget and the
 API's latency call for.
+
+Every request runs on a worker thread (extract.workers) while this generator waits on them
+together with the run's stop (extract.stopping): once a stop is asked, or the run's deadline has
+passed, no request starts; the answers in hand are kept and the requests in flight abandoned. An
+ASIN the batch did not finish gets no outcome row (nothing changes for it: still due, no backoff),
+or, when its product data came but its sales did not, a row with sales `pending`, which makes it
+a sales gap for the next run (one sales call, no product call).
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import itertools
 import logging
 import threading
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from itertools import islice
 
 from extract import settings
 from extract.client import ApiError, JungleScoutClient, SalesAnswer
 from extract.records import RecordError, product_asin, product_row, sales_rows, valid_asin
+from extract.stopping import NotStarted, RunStop
+from extract.workers import Workers
 
 log = logging.getLogger("jssync.extract")
 
@@ -44,8 +53,11 @@ class AsinOutcome:
 
     asin: str
     kind: str
-    product_status: str = "pending"  # found | not_found | invalid | failed | skipped | not_attempted
-    sales_status: str = "skipped"  # synced | no_data | current | failed | skipped | not_attempted
+    # found | not_found | invalid | failed | skipped | not_attempted | pending (not fetched yet)
+    product_status: str = "pending"
+    # synced | no_data | current | failed | skipped (not asked for) | not_attempted (the budget
+    # refused it) | pending (asked for, no answer: the run stopped or its time ran out first)
+    sales_status: str = "skipped"
     sales_start: dt.date | None = None
     sales_end: dt.date | None = None
     sales_points: int = 0
@@ -55,6 +67,18 @@ class AsinOutcome:
     @property
     def failed(self) -> bool:
         return self.product_status in ("not_found", "invalid", "failed") or self.sales_status == "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Neither part is pending: the batch was not cut short (a stop, its deadline) for it."""
+        return self.product_status != "pending" and self.sales_status != "pending"
+
+    @property
+    def landed(self) -> bool:
+        """Whether the batch has something to say about this ASIN (an outcome row): it was
+        attempted and finished, or its product data came while its sales are still pending
+        (a sales gap for the next run)."""
+        return self.attempted and (self.finished or self.product_status == "found")
 
     @property
     def attempted(self) -> bool:
@@ -117,9 +141,20 @@ class BatchFetcher:
     fetch_sales: bool = True
     date_range: str = "1year"
     outcomes: dict[str, AsinOutcome] = field(default_factory=dict)
+    # The run's stop (the client's too): no request starts once it is asked or the deadline passed.
+    stop: RunStop = field(default_factory=RunStop)
+    _workers: Workers | None = field(default=None, repr=False)
 
     def run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
-        """Yield (table, row) for products, sales and, last, one outcome per ASIN."""
+        """Yield (table, row) for products, sales and, last, one outcome per ASIN it landed."""
+        try:
+            yield from self._run(work)
+        finally:
+            if self._workers is not None:
+                self._workers.close()  # no join: an abandoned request ends with its socket read
+                self._workers = None
+
+    def _run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
         self.outcomes = {w.asin: AsinOutcome(w.asin, w.kind) for w in work}
         valid = []
         for w in work:
@@ -140,41 +175,99 @@ class BatchFetcher:
         if self.fetch_sales:
             yield from self._sales(found)
         for outcome in self.outcomes.values():
-            if outcome.attempted:
+            if outcome.landed:
                 yield OUTCOMES, outcome.row(self.marketplace)
 
+    @property
+    def unfinished(self) -> list[str]:
+        """ASINs of the batch it did not finish (a stop or the deadline came first)."""
+        return [o.asin for o in self.outcomes.values() if not o.finished]
+
+    def _pool(self) -> Workers:
+        if self._workers is None:
+            self._workers = Workers(max(1, self.max_concurrency), "fetch")
+        return self._workers
+
+    def _wait(self, futures: set[Future]) -> tuple[set[Future], set[Future]] | None:
+        """Wait until one of `futures` is done: (done, not done); None when the requests in flight
+        are to be abandoned (a stop, or past the deadline's grace)."""
+        stop = self.stop
+        while True:
+            done = {f for f in futures if f.done()}
+            if done:  # answers in hand are kept, even when stopping: they are paid for
+                return done, futures - done
+            if stop.abandon():
+                return None
+            done, rest = wait(futures | {stop.future}, timeout=stop.next_change(), return_when=FIRST_COMPLETED)
+            done.discard(stop.future)
+            rest.discard(stop.future)
+            if done:
+                return done, rest
+
+    def _abandoned(self, in_flight: int, what: str) -> None:
+        log.warning(
+            "%s: %d %s request(s) in flight abandoned, no more started",
+            self.stop.why(),
+            in_flight,
+            what,
+            extra={"step": "SyncASINs"},
+        )
+
+    def _product_pages(self, chunk: list[str]) -> tuple[list[list[dict]], Exception | None]:
+        """On a worker: every page of one product query, and the error that ended it, if any."""
+        pages: list[list[dict]] = []
+        try:
+            for page in self.client.product_pages(chunk, self.marketplace):
+                pages.append(page)
+        except (ApiError, NotStarted) as exc:
+            return pages, exc
+        return pages, None
+
     def _products(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
+        context = contextvars.copy_context()  # the worker logs with the sync's flow and run id
         for start in range(0, len(work), settings.PRODUCT_BATCH_SIZE):
+            if not self.stop.may_start():
+                return  # the rest stays pending: no outcome, still due
             chunk = [w.asin for w in work[start : start + settings.PRODUCT_BATCH_SIZE]]
             wanted = set(chunk)
             log.debug("Calling JungleScout Product API for %d ASINs...", len(chunk), extra={"step": "SyncASINs"})
+            job = self._pool().submit(context.copy().run, self._product_pages, chunk)
+            if self._wait({job}) is None:
+                self._abandoned(1, "product")
+                return
+            pages, error = job.result()
             rows: dict[str, dict] = {}
-            try:
-                for page in self.client.product_pages(chunk, self.marketplace):
-                    for item in page:
-                        try:
-                            asin = product_asin(item)
-                        except RecordError as exc:
-                            log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
-                            continue
-                        if asin not in wanted or asin in rows or self.outcomes[asin].product_status != "pending":
-                            continue  # not asked for, or already seen on an earlier page
-                        try:
-                            rows[asin] = product_row(item, self.marketplace, self.run_date)
-                        except Exception as exc:  # noqa: BLE001 - one bad record fails its ASIN only
-                            outcome = self.outcomes[asin]
-                            outcome.product_status = "invalid"
-                            outcome.fail("parse", _record_error(f"product {asin}", exc))
-                            log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
-            except ApiError as exc:
+            for page in pages:
+                for item in page:
+                    try:
+                        asin = product_asin(item)
+                    except RecordError as exc:
+                        log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
+                        continue
+                    if asin not in wanted or asin in rows or self.outcomes[asin].product_status != "pending":
+                        continue  # not asked for, or already seen on an earlier page
+                    try:
+                        rows[asin] = product_row(item, self.marketplace, self.run_date)
+                    except Exception as exc:  # noqa: BLE001 - one bad record fails its ASIN only
+                        outcome = self.outcomes[asin]
+                        outcome.product_status = "invalid"
+                        outcome.fail("parse", _record_error(f"product {asin}", exc))
+                        log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
+            if isinstance(error, NotStarted):
+                # A later page was not asked for: what came is kept, the rest is not known yet.
+                for asin, row in rows.items():
+                    self.outcomes[asin].product_status = "found"
+                    yield PRODUCTS, row
+                return
+            if isinstance(error, ApiError):
                 for asin in chunk:
                     if self.outcomes[asin].product_status == "pending":
-                        if exc.attempted:
+                        if error.attempted:
                             self.outcomes[asin].product_status = "failed"
-                            self.outcomes[asin].fail(exc.category, str(exc))
+                            self.outcomes[asin].fail(error.category, str(error))
                         else:
                             self.outcomes[asin].product_status = NOT_ATTEMPTED
-                log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
+                log.debug("ERROR: %s", error, extra={"step": "SyncASINs"})
                 continue
             log.debug(
                 "Product API returned %d products (requested %d)", len(rows), len(chunk), extra={"step": "SyncASINs"}
@@ -206,6 +299,7 @@ class BatchFetcher:
                 outcome.sales_status = "current"
                 continue
             outcome.sales_start, outcome.sales_end = span
+            outcome.sales_status = "pending"  # until its answer is in
             todo.append((w, *span))
         if not todo:
             return
@@ -217,10 +311,10 @@ class BatchFetcher:
             extra={"step": "SyncASINs"},
         )
         names = threading.local()
-        counter = iter(range(workers))
+        counter = itertools.count()  # the batch's pool threads, numbered as they first fetch sales
         counter_lock = threading.Lock()
 
-        def fetch(w: AsinWork, start: dt.date, end: dt.date) -> tuple[AsinWork, SalesAnswer | ApiError]:
+        def fetch(w: AsinWork, start: dt.date, end: dt.date) -> tuple[AsinWork, SalesAnswer | Exception]:
             if not hasattr(names, "n"):
                 with counter_lock:
                     names.n = next(counter)
@@ -232,6 +326,8 @@ class BatchFetcher:
             except ApiError as exc:
                 log.debug("ERROR: %s", exc, extra=step)
                 return w, exc
+            except NotStarted as exc:
+                return w, exc  # not sent: the ASIN's sales stay pending
             log.debug(
                 "Sales API returned %s for ASIN %s",
                 "no rank data" if answer.no_data else f"{_points(answer)} data points",
@@ -243,25 +339,36 @@ class BatchFetcher:
         # Workers log with the sync's context (flow, run id): each task runs in a copy of it.
         context = contextvars.copy_context()
 
-        def submit(pool: ThreadPoolExecutor, item: tuple[AsinWork, dt.date, dt.date]) -> Future:
-            return pool.submit(context.copy().run, fetch, *item)
+        # Submit as workers free up, and only while requests may start: a stop or the deadline
+        # leaves the rest of the queue unasked, and the consumer giving up on this generator (a
+        # failed landing) leaves only the requests in flight, abandoned with their workers.
+        pool = self._pool()
+        queue = iter(todo)
+        pending: set[Future] = set()
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
-            # Submit as workers free up: if the consumer gives up on this generator (a failed
-            # landing), closing the pool waits for the requests in flight, not for every ASIN.
-            queue = iter(todo)
-            pending: set[Future] = {submit(pool, item) for item in islice(queue, workers)}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield from self._sales_result(future)
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(submit(pool, nxt))
+        def top_up() -> None:
+            while len(pending) < workers and self.stop.may_start():
+                item = next(queue, None)
+                if item is None:
+                    return
+                pending.add(pool.submit(context.copy().run, fetch, *item))
+
+        top_up()
+        while pending:
+            got = self._wait(pending)
+            if got is None:
+                self._abandoned(len(pending), "sales")
+                return
+            done, pending = got
+            for future in done:
+                yield from self._sales_result(future)
+            top_up()
 
     def _sales_result(self, future: Future) -> Iterator[tuple[str, dict]]:
-        w, answer = future.result()  # anything but an ApiError is a bug and must surface
+        w, answer = future.result()  # anything but an ApiError or NotStarted is a bug and must surface
         outcome = self.outcomes[w.asin]
+        if isinstance(answer, NotStarted):
+            return
         if isinstance(answer, ApiError):
             if answer.attempted:
                 outcome.sales_status = "failed"

@@ -8,8 +8,10 @@ leaves entries pending, which every later sync (or `jssync catch-up`) applies fi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +80,7 @@ class PublishResult:
     attempts: int = 0
     error: str | None = None
     kept_newer: int = 0  # production rows kept because another writer's copy was newer
+    stopped: bool = False  # the run was stopping: the rest stays pending, no error
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ def publish(
     attempts: int = 3,
     pauses: tuple[float, ...] = PRODUCTION_PAUSES,
     guard: LockGuard | None = None,
+    stopping: Callable[[], bool] | None = None,
+    bounded: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
 ) -> PublishResult:
     """Apply every pending outbox entry to production, oldest first; idempotent.
 
@@ -151,7 +156,11 @@ def publish(
     unreachable, refused, timed out, failed); on failure the rest stays pending for the next
     sync and the result carries the error. With `guard`, each chunk is exported, committed in
     production and marked applied only while the run holds the sync lock: LockLost otherwise
-    (production rolled back, the entries still pending)."""
+    (production rolled back, the entries still pending). `stopping()` true (the run got SIGTERM):
+    no chunk or attempt starts any more and the rest stays pending (`stopped`, no error);
+    `bounded(cancel)` wraps each production transaction (RunStop.guard: cancelled, so rolled back,
+    when a stopping run runs out of time)."""
+    stopping = stopping or (lambda: False)
     result = PublishResult()
     ids = pending_outbox(staging_conn, staging_prefix)
     result.pending = len(ids)
@@ -169,6 +178,9 @@ def publish(
         )
 
     for start in range(0, len(ids), PUBLISH_CHUNK):
+        if stopping():
+            result.stopped = True
+            return result
         chunk = ids[start : start + PUBLISH_CHUNK]
         with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
             products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
@@ -176,16 +188,20 @@ def publish(
                 guard.check()  # no lock, no export
             _export_owed(staging_conn, staging_prefix, chunk, products, sales)
             policy = retrying.policy(
-                stop=tenacity.stop_after_attempt(attempts),
+                stop=tenacity.stop_after_attempt(attempts) | _StopWhen(stopping),
                 wait=pause,
                 retry=tenacity.retry_if_not_exception_type(LockLost),  # a lost lock is final
                 before_sleep=note,
             )
             try:
-                kept = policy(apply_production, production, products, sales, guard)
+                kept = policy(apply_production, production, products, sales, guard, bounded)
             except LockLost:
                 raise
             except Exception as exc:
+                if stopping():
+                    log.debug("production merge given up: the run is stopping (%s)", first_line(exc))
+                    result.stopped = True
+                    return result
                 result.attempts += policy.statistics.get("attempt_number", attempts)
                 note_final = first_line(exc)
                 log.debug(
@@ -222,16 +238,32 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
             copy_out(cur, render("publish_sales_estimate_data", "staging", prefix), params, sink)
 
 
+class _StopWhen(tenacity.stop.stop_base):
+    """Stop retrying once `test()` is true (the run is stopping)."""
+
+    def __init__(self, test: Callable[[], bool]):
+        self.test = test
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.test()
+
+
 def apply_production(
-    settings: DbSettings, products: Path, sales: Path, guard: LockGuard | None = None
+    settings: DbSettings,
+    products: Path,
+    sales: Path,
+    guard: LockGuard | None = None,
+    bounded: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
 ) -> list[KeptRow]:
     """Upsert staging's rows (CSV files in production's input-table column order) into production
     in one transaction, one writer at a time (publish_lock), through the production models:
     publish, catch-up and `verify --repair` all write production this way; with `guard`, only if
-    the run still holds the sync lock when it commits. Returns the rows production kept because
-    another writer's copy was newer (also named, up to KEPT_NAMED, in one log line per table)."""
+    the run still holds the sync lock when it commits; with `bounded`, inside it (a stopping run
+    cancels it when its time is up). Returns the rows production kept because another writer's
+    copy was newer (also named, up to KEPT_NAMED, in one log line per table)."""
     prefix = settings.prefix
-    with connection(settings, application_name="jssync-publish") as conn:
+    bounded = bounded or (lambda cancel: contextlib.nullcontext())
+    with connection(settings, application_name="jssync-publish") as conn, bounded(conn.cancel):
 
         def work(cur) -> list[KeptRow]:
             run_model(cur, "publish_lock", "production", prefix, {"prefix": prefix})

@@ -101,6 +101,8 @@ class SyncStatus:
     # Issue 17: selected ASINs with a request the monthly budget refused (not sent: no failure,
     # no backoff, still due), the batches a spent budget kept from starting included.
     not_attempted_asins: int = 0
+    # An hourly run's time allowance (sync.allowance): limit, margin, deadlines, whether it ran out.
+    allowance: dict = field(default_factory=dict)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
     # Issue 19: production rows the publish left alone because another writer's copy was newer.
@@ -198,6 +200,7 @@ class SyncStatus:
             "plan": dict(self.plan),
             "warnings": list(self.warnings),
             "not_attempted_asins": self.not_attempted_asins,
+            "allowance": dict(self.allowance),
             "parity": {
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
