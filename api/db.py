@@ -16,7 +16,7 @@ from sync.status import SyncStatus
 
 CONFLICT_READS = 10  # 409: reads of the running status, 50 ms apart
 CONNECT_TIMEOUT = 3  # seconds: a status request must not hang on an unreachable database
-KINDS = ("hourly", "master", "product", "sales")
+KINDS = ("hourly", "master", "product", "sales", "manual")
 
 
 def config() -> Config:

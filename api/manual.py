@@ -1,4 +1,5 @@
-"""Manual syncs (JWT admin): product data only, or sales estimates only, run to completion."""
+"""Manual syncs (JWT admin): product data only, or sales estimates only, run to completion, for
+every visible ASIN, a JSON list, or an ASIN file (a text/csv body or a multipart field `file`)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,20 @@ bp = Blueprint("manual", __name__)
 def _run(kind: str, done: str):
     validation.known(request.args, ("marketplace",))
     marketplace = validation.marketplace(request.args)
-    asins = validation.asin_list(request)
+    asins, listed = validation.asin_input(request)
     try:
         status = run_manual(config(), kind, marketplace, asins)
     except SyncAlreadyRunning as exc:
         raise conflict(exc) from None
+    extra = {} if listed is None else {"asin_file": listed.summary()}  # what the file held: ASINs, duplicates
     if status.stopped_early:
-        return {"message": f"{done} stopped early", "error": status.stop_reason, "status": status.as_dict()}, 503
-    return {"message": f"{done} completed", "status": status.as_dict()}
+        return {
+            "message": f"{done} stopped early",
+            "error": status.stop_reason,
+            "status": status.as_dict(),
+            **extra,
+        }, 503
+    return {"message": f"{done} completed", "status": status.as_dict(), **extra}
 
 
 @bp.post("/admin/sync-product-database")

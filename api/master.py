@@ -23,8 +23,9 @@ log = logging.getLogger("jssync.api")
 class BackgroundSyncs:
     """The threads running master syncs in this process.
 
-    Daemon threads: a worker that exits mid-sync must not wait for it. Nothing is lost then:
-    progress lives in staging and `sync_mode=resume` continues."""
+    Daemon threads: a worker killed mid-sync must not hang on them. On SIGTERM their runs are
+    asked to stop (sync.signals) and the worker joins them before it exits (api.server), so each
+    closes as stopped early; either way progress lives in staging and `sync_mode=resume` continues."""
 
     def __init__(self) -> None:
         self._threads: list[threading.Thread] = []

@@ -15,6 +15,23 @@ from sync.master import DATE_RANGES, MODES
 bp = Blueprint("openapi", __name__)
 
 _INT = {"type": "integer", "minimum": 0}
+# An ASIN file the endpoints accept, exactly as sync/asin_file.py reads one without a bad line:
+# an optional BOM, blank lines anywhere, an optional `asin` header, then ASIN lines (any case,
+# spaces or tabs around, a value may be quoted whole). A CSV whose header names an `asin` column
+# among others is accepted too; the description says so, the pattern keeps to one column.
+_SEP = r"(\r\n|\r|\n)"
+_BLANK = r"[ \t]*"
+
+
+def _cell(value: str) -> str:
+    return rf'([ \t]*{value}[ \t]*|"[ \t]*{value}[ \t]*")'
+
+
+_ASIN_CELL = _cell(r"([Bb][0-9A-Za-z]{9}|[0-9]{9}[0-9Xx])")
+ASIN_FILE_PATTERN = (
+    rf"^\ufeff?({_BLANK}{_SEP})*({_cell('[Aa][Ss][Ii][Nn]')}{_SEP})?({_BLANK}{_SEP})*"
+    rf"{_ASIN_CELL}({_SEP}({_ASIN_CELL}|{_BLANK}))*$"
+)
 _TIME = {"type": "string", "format": "date-time", "nullable": True}
 _REF = "#/components/schemas/"
 
@@ -33,12 +50,16 @@ def _error(description: str) -> dict:
 
 _EXTRAS = {
     "run_id": {"type": "string", "description": "the run's id in staging's jssync_runs"},
-    "kind": {"type": "string", "description": "hourly, master, product or sales"},
+    "kind": {"type": "string", "description": "hourly, master, product, sales or manual (a file's product and sales)"},
     "marketplace": {"type": "string"},
     "outcome": {"type": "string", "description": "running, success, failures or stopped"},
     "duration_seconds": {"type": "number"},
     "production_pending": {**_INT, "description": "merges production is still owed"},
     "production_catch_up": {"type": "object"},
+    "production_kept_newer": {
+        **_INT,
+        "description": "production rows the publish left as they are because another writer's copy was newer",
+    },
     "api_usage": {
         "type": "object",
         "description": "Jungle Scout requests of the run, and the "
@@ -94,6 +115,12 @@ _EXTRAS = {
         "type": "object",
         "description": "the catalogue the run read: table, asin_column, visibility_column, "
         "table_from (the meta table that named it, or null), switched_from (the table a switch left)",
+    },
+    "allowance": {
+        "type": "object",
+        "description": "an hourly run's time allowance (SYNC_RUN_TIME_LIMIT_SECONDS): limit_seconds, "
+        "margin_seconds, started_at, fetch_until (no request starts after it), ends_by, used_up, "
+        "asins_left; empty for syncs without one",
     },
 }
 
@@ -232,6 +259,51 @@ SCHEMAS: dict[str, dict] = {
             },
         },
     },
+    "AsinFile": {
+        "type": "string",
+        "description": "one ASIN a line (upper or lower case, blank lines and surrounding spaces allowed, a "
+        'value may be quoted: "B0ABCDEFGH"), optionally under an `asin` header; also a CSV (comma, semicolon '
+        "or tab) whose header names an `asin` column among others, every row with the header's number of "
+        "values",
+        "pattern": ASIN_FILE_PATTERN,
+        "example": "asin\nB0ABCDEFGH\n0123456789\n",
+    },
+    "AsinFileSummary": {
+        "type": "object",
+        "required": ["asins", "duplicates", "invalid_lines", "errors"],
+        "properties": {
+            "asins": {**_INT, "description": "distinct valid ASINs synced"},
+            "duplicates": {**_INT, "description": "repeated ASINs dropped"},
+            "invalid_lines": {**_INT, "description": "lines that held no ASIN"},
+            "errors": {"type": "array", "items": _ref("AsinFileLine"), "maxItems": 20},
+        },
+    },
+    "AsinFileLine": {
+        "type": "object",
+        "required": ["line", "value", "error"],
+        "properties": {
+            "line": {"type": "integer", "minimum": 1},
+            "value": {"type": "string"},
+            "error": {"type": "string"},
+        },
+    },
+    "AsinFileError": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "description": "what is wrong and what is allowed"},
+            "invalid_lines": {"type": "array", "items": _ref("AsinFileLine"), "maxItems": 100},
+        },
+    },
+    "ManualSyncResponse": {
+        "type": "object",
+        "required": ["message", "status"],
+        "properties": {
+            "message": {"type": "string", "example": "Product database sync completed"},
+            "status": _ref("HourlyStatus"),
+            "asin_file": _ref("AsinFileSummary"),
+        },
+    },
     "AsinList": {
         "type": "object",
         "additionalProperties": False,
@@ -298,16 +370,30 @@ def _manual(summary: str, message: str) -> dict:
         "parameters": [{"$ref": _P + "marketplace"}],
         "requestBody": {
             "required": False,
-            "description": "ASINs to sync; no body (or {}) for every visible ASIN",
-            "content": {"application/json": {"schema": _ref("AsinList")}},
+            "description": "ASINs to sync; no body (or {}) for every visible ASIN; or an ASIN file (CSV or "
+            "text: one ASIN a line, or an `asin` column named by a header; UTF-8, a BOM is fine; up to 5 MiB) "
+            "as the body or as the multipart field `file`. A file with an invalid line (or no ASIN) is a 400 "
+            "listing the lines, and nothing is synced",
+            "content": {
+                "application/json": {"schema": _ref("AsinList")},
+                "text/csv": {"schema": _ref("AsinFile")},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": _ref("AsinFile")},
+                    },
+                    "encoding": {"file": {"contentType": "text/csv"}},
+                },
+            },
         },
         "responses": {
-            "200": _json(_ref("SyncResponse"), message),
-            "400": _400,
+            "200": _json(_ref("ManualSyncResponse"), message),
+            "400": _json(_ref("AsinFileError"), "a bad parameter or body, or an ASIN file with invalid lines"),
             "401": _401,
             "403": _403,
             "409": _409,
-            "413": _error("a body over 1 MiB"),
+            "413": _error("a JSON body over 1 MiB, or an ASIN file over 5 MiB"),
             "503": _503,
         },
     }

@@ -8,9 +8,11 @@ import re
 
 from flask import Request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.errors import ApiProblem
 from extract.settings import ASIN_PATTERN, MARKETPLACES
+from sync import asin_file
 from sync.master import DATE_RANGES, MODES
 
 MAX_ASINS = 1000
@@ -118,3 +120,59 @@ def asin_list(request: Request) -> list[str] | None:
             "digits (the last may be X), e.g. B0ABCDEFGH",
         )
     return list(dict.fromkeys(asins))
+
+
+FILE_TYPES = ("text/csv", "text/plain")  # an ASIN file sent as the body itself
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around a file of MAX_FILE_BYTES
+TOO_LARGE = f"the ASIN file is larger than {asin_file.MAX_FILE_BYTES // (1024 * 1024)} MiB: split it into smaller files"
+
+
+def asin_input(request: Request) -> tuple[list[str] | None, asin_file.AsinList | None]:
+    """The ASINs a manual endpoint is asked for: a JSON body (asin_list), or an ASIN file sent as a
+    `text/csv` (or `text/plain`) body or as the `file` field of a multipart upload, read by the
+    parser `jssync sync --asins` uses. Returns (ASINs or None for every visible one, the parsed
+    file or None). A file over 5 MiB is a 413; one with an invalid line (or no ASIN) a 400
+    listing its errors, and nothing is synced."""
+    if request.mimetype in FILE_TYPES:
+        return _file(request, lambda: request.get_data(cache=True), limit=asin_file.MAX_FILE_BYTES)
+    if request.mimetype == "multipart/form-data":
+        return _file(request, lambda: _multipart_file(request), limit=asin_file.MAX_FILE_BYTES + MULTIPART_OVERHEAD)
+    return asin_list(request), None
+
+
+def _file(request: Request, read, *, limit: int) -> tuple[list[str], asin_file.AsinList]:
+    request.max_content_length = limit
+    request.max_form_memory_size = asin_file.MAX_FILE_BYTES  # the file sent as a plain form field
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiProblem(413, TOO_LARGE)
+    try:
+        data = read()
+    except RequestEntityTooLarge:
+        raise ApiProblem(413, TOO_LARGE) from None
+    if len(data) > asin_file.MAX_FILE_BYTES:
+        raise ApiProblem(413, TOO_LARGE)
+    try:
+        parsed = asin_file.parse(data, source="the ASIN file")
+    except asin_file.AsinFileError as exc:
+        raise ApiProblem(400, str(exc), invalid_lines=[b.as_dict() for b in exc.parsed.bad_lines[:100]]) from None
+    if parsed.bad_count:
+        # All or nothing, as for a JSON list: a caller fixes the lines and sends the file again.
+        shown = "; ".join(parsed.problems(shown=3))
+        raise ApiProblem(
+            400,
+            f"the ASIN file has {parsed.bad_count} invalid line{'s' if parsed.bad_count > 1 else ''}, so nothing "
+            f"was synced: {shown}",
+            invalid_lines=[b.as_dict() for b in parsed.bad_lines[:100]],
+        )
+    return parsed.asins, parsed
+
+
+def _multipart_file(request: Request) -> bytes:
+    upload = request.files.get("file")
+    if upload is not None:
+        return upload.stream.read(asin_file.MAX_FILE_BYTES + 1)
+    if "file" in request.form:  # curl -F 'file=<list.csv' sends the file's text as a plain field
+        return request.form["file"].encode()
+    names = sorted({*request.files, *request.form})
+    got = f" (got {', '.join(_shown(n) for n in names[:5])})" if names else ""
+    raise ApiProblem(400, f"the multipart upload has no field `file`{got}: send the ASIN file as field file")

@@ -18,9 +18,29 @@ from sync.verify import result_fields, run_verify
 bp = Blueprint("verify", __name__)
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _entries(kinds: list[str], description: str) -> dict:
+    return {
+        "type": "array",
+        "description": description,
+        "items": {
+            "type": "object",
+            "required": ["table", "asin", "kind", "rows", "columns"],
+            "properties": {
+                "table": {"type": "string"},
+                "asin": {"type": "string"},
+                "kind": {"type": "string", "enum": kinds},
+                "rows": {"type": "integer", "minimum": 1},
+                "columns": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    }
+
+
 _RESULT = {
     "type": "object",
-    "required": ["in_sync", "compared", "drift", "repaired", "seconds"],
+    "required": ["in_sync", "compared", "drift", "repaired", "seconds", "newer_in_production", "production_kept_newer"],
     "properties": {
         "in_sync": {"type": "boolean", "description": "production mirrors staging (after a repair, if asked)"},
         "compared": {
@@ -32,22 +52,19 @@ _RESULT = {
                 "properties": {"rows": {"type": "integer", "minimum": 0}, "asins": {"type": "integer", "minimum": 0}},
             },
         },
-        "drift": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["table", "asin", "kind", "rows", "columns"],
-                "properties": {
-                    "table": {"type": "string"},
-                    "asin": {"type": "string"},
-                    "kind": {"type": "string", "enum": ["missing", "extra", "different"]},
-                    "rows": {"type": "integer", "minimum": 1},
-                    "columns": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
+        "drift": _entries(["missing", "extra", "different"], "what differs, per table, ASIN and kind"),
         "repaired": {"type": "integer", "minimum": 0, "description": "rows upserted into production"},
         "seconds": {"type": "number", "minimum": 0},
+        "newer_in_production": _entries(
+            ["newer_in_production"],
+            "production rows another writer made newer than staging's copy (or, for a row staging lacks, "
+            "than staging's newest row of the ASIN): not drift, never repaired or deleted",
+        ),
+        "production_kept_newer": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "production rows left as they are because another writer's copy is newer",
+        },
     },
 }
 

@@ -10,11 +10,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import readouts, service, verify
+from cli import manual, readouts, service, verify
 from cli.command import add_command
 from cli.exits import EXIT_BUSY, EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from sync import config as config_mod
-from sync import logs
+from sync import logs, signals
 
 log = logging.getLogger("jssync.cli")
 
@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     readouts.add_commands(sub)  # usage, runs, landing
     service.add_commands(sub)  # master, serve
     verify.add_commands(sub)  # verify, data-tests
+    manual.add_commands(sub)  # sync --asins FILE
     return parser
 
 
@@ -144,7 +145,8 @@ def cmd_hourly(args: argparse.Namespace) -> int:
 
     cfg = config_mod.load()
     logs.setup(debug=args.debug, secrets=cfg.secrets())
-    status = run_hourly(cfg, args.marketplace, debug=args.debug)
+    with signals.handled():  # SIGTERM (Cloud Run's task timeout) and SIGINT stop the run cleanly
+        status = run_hourly(cfg, args.marketplace, debug=args.debug)
     if args.json:
         print(json.dumps(status.as_dict(), indent=2))
     return EXIT_FAILED if status.stopped_early else EXIT_OK
@@ -191,7 +193,8 @@ def cmd_catch_up(args: argparse.Namespace) -> int:
             print(f"jssync: {config_mod.STAGING_ONLY}; set DB_PROD_* to bring production level", file=sys.stderr)
             return EXIT_CONFIG
         print(f"{config_mod.STAGING_ONLY}: nothing to catch up", file=sys.stderr)
-    status = run_full_catch_up(cfg) if args.full else run_catch_up(cfg)
+    with signals.handled():
+        status = run_full_catch_up(cfg) if args.full else run_catch_up(cfg)
     if args.json:
         print(json.dumps(status.as_dict(), indent=2))
     return EXIT_FAILED if status.stopped_early else EXIT_OK

@@ -11,7 +11,7 @@ import sys
 from cli.command import add_command
 from cli.exits import EXIT_FAILED, EXIT_OK
 from sync import config as config_mod
-from sync import logs
+from sync import logs, signals
 from sync.master import DATE_RANGES, MODES
 from sync.status import SyncStatus
 
@@ -85,7 +85,8 @@ def cmd_master(args: argparse.Namespace) -> int:
     if bar is not None:
         progress_log.setLevel(logging.WARNING)  # the bar shows what the per-batch lines would
     try:
-        status = run_master(cfg, args.marketplace, date_range=args.date_range, mode=args.mode, on_progress=bar)
+        with signals.handled():  # SIGTERM and SIGINT stop it cleanly; `--mode resume` continues it
+            status = run_master(cfg, args.marketplace, date_range=args.date_range, mode=args.mode, on_progress=bar)
     finally:
         if bar is not None:
             bar.close()

@@ -19,6 +19,7 @@ from requests.adapters import HTTPAdapter
 from extract import settings
 from extract.ratelimit import RateLimiter
 from extract.retrying import policy
+from extract.stopping import RunStop
 from extract.text import retry_after, scrub
 
 _RETRY_AT = re.compile(r"retry again at\s+([0-9T:\-\.\+ Z]+)", re.IGNORECASE)
@@ -64,11 +65,9 @@ class ApiUsage:
     limiter: RateLimiter | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, endpoint: str, *, retry: bool, status: int | None, error: bool | None = None) -> None:
-        """Count one request sent. `error` defaults to: no answer, or an HTTP status >= 400
-        other than 429; pass False for an error status that is a normal answer."""
-        if error is None:
-            error = status is None or (status >= 400 and status != 429)
+    def sent(self, endpoint: str, *, retry: bool) -> None:
+        """Count one request as it is sent: billed whether or not its answer is ever read (a
+        stopping run abandons the requests in flight)."""
         day = dt.datetime.now(dt.UTC).date()
         with self._lock:
             counts = self.daily.setdefault((day, endpoint), Counter())
@@ -77,6 +76,15 @@ class ApiUsage:
             if retry:
                 self.retries[endpoint] += 1
                 counts["retries"] += 1
+
+    def answered(self, endpoint: str, *, status: int | None, error: bool | None = None) -> None:
+        """Count how a sent request ended. `error` defaults to: no answer, or an HTTP status >=
+        400 other than 429; pass False for an error status that is a normal answer."""
+        if error is None:
+            error = status is None or (status >= 400 and status != 429)
+        day = dt.datetime.now(dt.UTC).date()
+        with self._lock:
+            counts = self.daily.setdefault((day, endpoint), Counter())
             if status == 429:
                 self.rate_limited[endpoint] += 1
                 counts["rate_limited"] += 1
@@ -239,8 +247,13 @@ class JungleScoutClient:
         rate_limit_wait: float = settings.RATE_LIMIT_WAIT,
         pool_size: int = 10,
         budget: object = None,
+        stop: RunStop | None = None,
     ):
         self.budget = budget  # extract.budget.RequestBudget: asked before every request is sent
+        # The run's stop: no request (nor retry) starts once it is asked or the deadline passed,
+        # and the limiter's and the retries' waits end then (NotStarted; nothing was sent).
+        self.stop = stop or RunStop()
+        self._waits_on = stop  # the limiter waits on its own clock without a run's stop (tests' fake one)
         self.base_url = base_url.rstrip("/")
         self._authorization = authorization
         self._secrets = auth_secrets(authorization)
@@ -342,17 +355,18 @@ class JungleScoutClient:
                 return min(self.max_retry_wait, exc.asked)
             return min(self.max_retry_wait, self.backoff * (2 ** (call.failures - 1)))
 
-        return policy(retry=tenacity.retry_if_exception_type(_Retryable), stop=stop, wait=wait)
+        return policy(retry=tenacity.retry_if_exception_type(_Retryable), stop=stop, wait=wait, waiter=self.stop.wait)
 
     def _attempt(
         self, call: _Call, endpoint: str, method: str, url: str, body: dict | None, what: str
     ) -> requests.Response:
         """One request: the response when it is usable, else _Retryable or a final ApiError."""
-        self.limiter.acquire()
+        self.limiter.acquire(self._waits_on)
         if self.budget is not None:
             self.budget.take(endpoint)  # never start a request the monthly budget can't hold
-        started = self.limiter.now()
         retry = call.sent > 0
+        self.stop.start(lambda: self.usage.sent(endpoint, retry=retry))  # counted as it goes out
+        started = self.limiter.now()
         call.sent += 1
         response: requests.Response | None = None
         try:
@@ -367,19 +381,19 @@ class JungleScoutClient:
         except requests.RequestException as exc:
             last = f"request failed ({type(exc).__name__})"
         if response is None:
-            self.usage.record(endpoint, retry=retry, status=None)
+            self.usage.answered(endpoint, status=None)
             call.failures += 1
             call.last, call.status = last, None
             raise _Retryable(None, last)
         status = response.status_code
         if 200 <= status < 300:
-            self.usage.record(endpoint, retry=retry, status=status)
+            self.usage.answered(endpoint, status=status)
             self.limiter.succeeded()
             return response
         code, detail = _error_code(response, self._secrets)
         # No rank data is the API's normal answer for such an ASIN, not a failed request.
         no_data = status == 422 and code == settings.MISSING_RANK_DATA
-        self.usage.record(endpoint, retry=retry, status=status, error=not no_data)
+        self.usage.answered(endpoint, status=status, error=not no_data)
         last = f"HTTP {status}" + (f" {code}" if code else "") + (f": {detail}" if detail else "")
         if no_data:
             self.limiter.succeeded()

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from extract.client import ApiError, SalesAnswer
 from extract.records import RecordError
+from extract.stopping import NotStarted
 
 if TYPE_CHECKING:
     from extract.fetch import AsinWork, BatchFetcher, SalesCall
@@ -157,8 +158,8 @@ class _Group:
     history: History | None = None  # no call: the series staging holds
     audits: list[AsinWork] = field(default_factory=list)
     pending: int = 0  # calls not answered yet
-    answer: SalesAnswer | ApiError | None = None
-    audit_answers: dict[str, SalesAnswer | ApiError] = field(default_factory=dict)
+    answer: SalesAnswer | Exception | None = None  # an ApiError, or NotStarted (a stop came first)
+    audit_answers: dict[str, SalesAnswer | Exception] = field(default_factory=dict)
 
     @property
     def shared(self) -> list[AsinWork]:
@@ -188,8 +189,9 @@ class FamilySales:
             span = self.spans[w.asin] = fetcher.span(w)
             if span is None:
                 outcomes[w.asin].sales_status = "current"
-            else:
+            else:  # pending until its answer (or its group's) is in: a stop leaves it a sales gap
                 outcomes[w.asin].sales_start, outcomes[w.asin].sales_end = span
+                outcomes[w.asin].sales_status = "pending"
         missing = [w.asin for w in work if w.asin not in self.identities]
         if missing:
             self.identities.update(context.identities(missing))
@@ -281,6 +283,7 @@ class FamilySales:
         end = self.fetcher.run_date - dt.timedelta(days=1)
         outcome = self.fetcher.outcomes[w.asin]
         outcome.sales_start, outcome.sales_end = start, end
+        outcome.sales_status = "pending"
         if demoted:
             why = "its group was demoted"
         else:
@@ -290,7 +293,7 @@ class FamilySales:
         self.calls.append(SalesCall(w.asin, start, end, why, ("own", None, w)))
 
     # -- answers ----------------------------------------------------------------------------
-    def _handle(self, call: SalesCall, answer: SalesAnswer | ApiError) -> Iterable[tuple[str, dict]]:
+    def _handle(self, call: SalesCall, answer: SalesAnswer | Exception) -> Iterable[tuple[str, dict]]:
         kind, group = call.tag[0], call.tag[1]
         if kind == "own":
             return self.fetcher.sales_result(call, answer)
@@ -311,11 +314,11 @@ class FamilySales:
         units: dict[dt.date, int | None] = {}
         failure: tuple[str, str] | None = None
         refused = False  # the monthly budget refused the group's call: nothing happened to it
+        unsent = isinstance(g.answer, NotStarted)  # the run stopped first: the group stays pending
         if g.history is not None:
             units = g.history.units
-        else:
+        elif not unsent:
             source = outcomes[g.source.asin]
-            source.sales_start = g.start
             rows: list[dict] = []
             if isinstance(g.answer, ApiError):
                 refused = not g.answer.attempted
@@ -325,6 +328,7 @@ class FamilySales:
                     rows = fetcher.answer_rows(g.source.asin, g.answer, g.start, end)
                 except RecordError as exc:
                     failure = ("parse", str(exc))
+            source.sales_start = g.start
             if refused:
                 source.sales_status = NOT_ATTEMPTED
             elif failure is not None:
@@ -342,15 +346,16 @@ class FamilySales:
         for w in g.audits:
             answer = g.audit_answers.get(w.asin)
             start, span = self._refetch_start(w), self.spans[w.asin]
+            if not isinstance(answer, SalesAnswer):
+                continue  # failed or not sent: unchecked, the member shared as if it had not been drawn
             try:
-                if isinstance(answer, ApiError):
-                    raise answer
                 rows = fetcher.answer_rows(w.asin, answer, start, end)
-            except (ApiError, RecordError):
-                continue  # unchecked: the member is shared as if it had not been drawn
+            except RecordError:
+                continue
+            checked = failure is None and not unsent
             mine = {row["date"]: row["estimated_units_sold"] for row in rows}
-            days, differing, first = (0, 0, None) if failure else compare(mine, units, span[0], span[1])
-            if not failure:
+            days, differing, first = compare(mine, units, span[0], span[1]) if checked else (0, 0, None)
+            if checked:
                 self.tally.checked += 1
                 self.tally.mismatched += differing > 0
                 demote = demote or differing > 0
@@ -364,6 +369,8 @@ class FamilySales:
                 yield "sales_estimates", row
 
         rest = [w for w in g.shared if w.asin not in own_rows]
+        if unsent:
+            return  # the source and the rest stay pending: sales gaps for the next run
         if refused:
             for w in rest:
                 outcomes[w.asin].sales_status = NOT_ATTEMPTED
@@ -382,6 +389,7 @@ class FamilySales:
                 if w.asin not in done and (self.spans[w.asin] is not None or w.asin in self.since):
                     start = self._refetch_start(w)
                     outcomes[w.asin].sales_start, outcomes[w.asin].sales_end = start, end
+                    outcomes[w.asin].sales_status = "pending"  # a stop first: a sales gap next run
                     self.calls.append(SalesCall(w.asin, start, end, "its group was demoted", ("own", None, w)))
             return
         for w in rest:

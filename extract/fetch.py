@@ -4,23 +4,33 @@ Rows come out as (table, row) pairs for the dlt source; each ASIN ends with an o
 the merge turns into its sync_status update. Concurrency follows the rate limiter: up to
 `max_concurrency` requests wait on it at once, so as many are in flight as the budget and the
 API's latency call for.
+
+Every request runs on a worker thread (extract.workers) while this generator waits on them
+together with the run's stop (extract.stopping): once a stop is asked, or the run's deadline has
+passed, no request starts; the answers in hand are kept and the requests in flight abandoned. An
+ASIN the batch did not finish gets no outcome row (nothing changes for it: still due, no backoff),
+or, when its product data came but its sales did not, a row with sales `pending`, which makes it
+a sales gap for the next run (one sales call, no product call).
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import itertools
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 
 from extract import settings
 from extract.client import ApiError, JungleScoutClient, SalesAnswer
 from extract.families import FamilySales, FamilyTally, Identity, Sharing
 from extract.records import RecordError, product_asin, product_row, sales_rows, valid_asin
+from extract.stopping import NotStarted, RunStop
+from extract.workers import Workers
 
 log = logging.getLogger("jssync.extract")
 
@@ -49,8 +59,11 @@ class AsinOutcome:
 
     asin: str
     kind: str
-    product_status: str = "pending"  # found | not_found | invalid | failed | skipped | not_attempted
-    sales_status: str = "skipped"  # synced | no_data | current | failed | skipped | not_attempted
+    # found | not_found | invalid | failed | skipped | not_attempted | pending (not fetched yet)
+    product_status: str = "pending"
+    # synced | no_data | current | failed | skipped (not asked for) | not_attempted (the budget
+    # refused it) | pending (asked for, no answer: the run stopped or its time ran out first)
+    sales_status: str = "skipped"
     sales_start: dt.date | None = None
     sales_end: dt.date | None = None
     sales_points: int = 0
@@ -63,6 +76,18 @@ class AsinOutcome:
     @property
     def failed(self) -> bool:
         return self.product_status in ("not_found", "invalid", "failed") or self.sales_status == "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Neither part is pending: the batch was not cut short (a stop, its deadline) for it."""
+        return self.product_status != "pending" and self.sales_status != "pending"
+
+    @property
+    def landed(self) -> bool:
+        """Whether the batch has something to say about this ASIN (an outcome row): it was
+        attempted and finished, or its product data came while its sales are still pending
+        (a sales gap for the next run)."""
+        return self.attempted and (self.finished or self.product_status == "found")
 
     @property
     def attempted(self) -> bool:
@@ -137,9 +162,12 @@ class BatchFetcher:
     fetch_products: bool = True
     fetch_sales: bool = True
     date_range: str = "1year"
+    outcomes: dict[str, AsinOutcome] = field(default_factory=dict)
+    # The run's stop (the client's too): no request starts once it is asked or the deadline passed.
+    stop: RunStop = field(default_factory=RunStop)
+    _workers: Workers | None = field(default=None, repr=False)
     # SALES_FAMILY_SHARING on: one sales call per shared-rank group (extract.families); None: one per ASIN.
     sharing: Sharing | None = None
-    outcomes: dict[str, AsinOutcome] = field(default_factory=dict)
     family: FamilyTally = field(default_factory=FamilyTally)
     identities: dict[str, Identity] = field(default_factory=dict)  # this batch's product data, with sharing
 
@@ -148,7 +176,15 @@ class BatchFetcher:
         return sales_range(w.sales_synced_at, self.run_date, self.date_range)
 
     def run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
-        """Yield (table, row) for products, sales and, last, one outcome per ASIN."""
+        """Yield (table, row) for products, sales and, last, one outcome per ASIN it landed."""
+        try:
+            yield from self._run(work)
+        finally:
+            if self._workers is not None:
+                self._workers.close()  # no join: an abandoned request ends with its socket read
+                self._workers = None
+
+    def _run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
         self.outcomes = {w.asin: AsinOutcome(w.asin, w.kind) for w in work}
         valid = []
         for w in work:
@@ -171,43 +207,101 @@ class BatchFetcher:
         elif self.fetch_sales:
             yield from self._sales(found)
         for outcome in self.outcomes.values():
-            if outcome.attempted:
+            if outcome.landed:
                 yield OUTCOMES, outcome.row(self.marketplace)
 
+    @property
+    def unfinished(self) -> list[str]:
+        """ASINs of the batch it did not finish (a stop or the deadline came first)."""
+        return [o.asin for o in self.outcomes.values() if not o.finished]
+
+    def _pool(self) -> Workers:
+        if self._workers is None:
+            self._workers = Workers(max(1, self.max_concurrency), "fetch")
+        return self._workers
+
+    def _wait(self, futures: set[Future]) -> tuple[set[Future], set[Future]] | None:
+        """Wait until one of `futures` is done: (done, not done); None when the requests in flight
+        are to be abandoned (a stop, or past the deadline's grace)."""
+        stop = self.stop
+        while True:
+            done = {f for f in futures if f.done()}
+            if done:  # answers in hand are kept, even when stopping: they are paid for
+                return done, futures - done
+            if stop.abandon():
+                return None
+            done, rest = wait(futures | {stop.future}, timeout=stop.next_change(), return_when=FIRST_COMPLETED)
+            done.discard(stop.future)
+            rest.discard(stop.future)
+            if done:
+                return done, rest
+
+    def _abandoned(self, in_flight: int, what: str) -> None:
+        log.warning(
+            "%s: %d %s request(s) in flight abandoned, no more started",
+            self.stop.why(),
+            in_flight,
+            what,
+            extra={"step": "SyncASINs"},
+        )
+
+    def _product_pages(self, chunk: list[str]) -> tuple[list[list[dict]], Exception | None]:
+        """On a worker: every page of one product query, and the error that ended it, if any."""
+        pages: list[list[dict]] = []
+        try:
+            for page in self.client.product_pages(chunk, self.marketplace):
+                pages.append(page)
+        except (ApiError, NotStarted) as exc:
+            return pages, exc
+        return pages, None
+
     def _products(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
+        context = contextvars.copy_context()  # the worker logs with the sync's flow and run id
         for start in range(0, len(work), settings.PRODUCT_BATCH_SIZE):
+            if not self.stop.may_start():
+                return  # the rest stays pending: no outcome, still due
             chunk = [w.asin for w in work[start : start + settings.PRODUCT_BATCH_SIZE]]
             wanted = set(chunk)
             log.debug("Calling JungleScout Product API for %d ASINs...", len(chunk), extra={"step": "SyncASINs"})
+            job = self._pool().submit(context.copy().run, self._product_pages, chunk)
+            if self._wait({job}) is None:
+                self._abandoned(1, "product")
+                return
+            pages, error = job.result()
             rows: dict[str, dict] = {}
-            try:
-                for page in self.client.product_pages(chunk, self.marketplace):
-                    for item in page:
-                        try:
-                            asin = product_asin(item)
-                        except RecordError as exc:
-                            log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
-                            continue
-                        if asin not in wanted or asin in rows or self.outcomes[asin].product_status != "pending":
-                            continue  # not asked for, or already seen on an earlier page
-                        try:
-                            rows[asin] = product_row(item, self.marketplace, self.run_date)
-                            if self.sharing is not None:
-                                self.identities[asin] = Identity.of_row(rows[asin])
-                        except Exception as exc:  # noqa: BLE001 - one bad record fails its ASIN only
-                            outcome = self.outcomes[asin]
-                            outcome.product_status = "invalid"
-                            outcome.fail("parse", _record_error(f"product {asin}", exc))
-                            log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
-            except ApiError as exc:
+            for page in pages:
+                for item in page:
+                    try:
+                        asin = product_asin(item)
+                    except RecordError as exc:
+                        log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
+                        continue
+                    if asin not in wanted or asin in rows or self.outcomes[asin].product_status != "pending":
+                        continue  # not asked for, or already seen on an earlier page
+                    try:
+                        rows[asin] = product_row(item, self.marketplace, self.run_date)
+                        if self.sharing is not None:
+                            self.identities[asin] = Identity.of_row(rows[asin])
+                    except Exception as exc:  # noqa: BLE001 - one bad record fails its ASIN only
+                        outcome = self.outcomes[asin]
+                        outcome.product_status = "invalid"
+                        outcome.fail("parse", _record_error(f"product {asin}", exc))
+                        log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
+            if isinstance(error, NotStarted):
+                # A later page was not asked for: what came is kept, the rest is not known yet.
+                for asin, row in rows.items():
+                    self.outcomes[asin].product_status = "found"
+                    yield PRODUCTS, row
+                return
+            if isinstance(error, ApiError):
                 for asin in chunk:
                     if self.outcomes[asin].product_status == "pending":
-                        if exc.attempted:
+                        if error.attempted:
                             self.outcomes[asin].product_status = "failed"
-                            self.outcomes[asin].fail(exc.category, str(exc))
+                            self.outcomes[asin].fail(error.category, str(error))
                         else:
                             self.outcomes[asin].product_status = NOT_ATTEMPTED
-                log.debug("ERROR: %s", exc, extra={"step": "SyncASINs"})
+                log.debug("ERROR: %s", error, extra={"step": "SyncASINs"})
                 continue
             log.debug(
                 "Product API returned %d products (requested %d)", len(rows), len(chunk), extra={"step": "SyncASINs"}
@@ -239,16 +333,20 @@ class BatchFetcher:
                 outcome.sales_status = "current"
                 continue
             outcome.sales_start, outcome.sales_end = span
+            outcome.sales_status = "pending"  # until its answer is in
             why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
             calls.append(SalesCall(w.asin, *span, why, w))
         yield from self.pooled(calls, self.sales_result)
 
     def pooled(
-        self, calls: deque[SalesCall], handle: Callable[[SalesCall, SalesAnswer | ApiError], Iterable[tuple[str, dict]]]
+        self,
+        calls: deque[SalesCall],
+        handle: Callable[[SalesCall, SalesAnswer | Exception], Iterable[tuple[str, dict]]],
     ) -> Iterator[tuple[str, dict]]:
         """Make the sales `calls` concurrently, as many in flight as the rate limiter lets through
-        (up to max_concurrency), and yield what `handle` makes of each answer (or ApiError) as it
-        arrives. `handle` may append more calls to `calls`; they go through the same pool."""
+        (up to max_concurrency), and yield what `handle` makes of each answer (an ApiError, or
+        NotStarted for a request the run's stop did not send) as it arrives. `handle` may append
+        more calls to `calls`; they go through the same pool."""
         if not calls:
             return
         workers = max(1, min(self.max_concurrency, len(calls)))
@@ -259,10 +357,10 @@ class BatchFetcher:
             extra={"step": "SyncASINs"},
         )
         names = threading.local()
-        counter = iter(range(workers))
+        counter = itertools.count()  # the batch's pool threads, numbered as they first fetch sales
         counter_lock = threading.Lock()
 
-        def fetch(call: SalesCall) -> tuple[SalesCall, SalesAnswer | ApiError]:
+        def fetch(call: SalesCall) -> tuple[SalesCall, SalesAnswer | Exception]:
             if not hasattr(names, "n"):
                 with counter_lock:
                     names.n = next(counter)
@@ -275,6 +373,8 @@ class BatchFetcher:
             except ApiError as exc:
                 log.debug("ERROR: %s", exc, extra=step)
                 return call, exc
+            except NotStarted as exc:
+                return call, exc  # not sent: the ASIN's sales stay pending
             log.debug(
                 "Sales API returned %s for ASIN %s",
                 "no rank data" if answer.no_data else f"{_points(answer)} data points",
@@ -286,26 +386,33 @@ class BatchFetcher:
         # Workers log with the sync's context (flow, run id): each task runs in a copy of it.
         context = contextvars.copy_context()
 
-        def submit(pool: ThreadPoolExecutor, call: SalesCall) -> Future:
-            return pool.submit(context.copy().run, fetch, call)
+        # Submit as workers free up, and only while requests may start: a stop or the deadline
+        # leaves the rest of the queue unasked, and the consumer giving up on this generator (a
+        # failed landing) leaves only the requests in flight, abandoned with their workers.
+        pool = self._pool()
+        pending: set[Future] = set()
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sales") as pool:
-            # Submit as workers free up: if the consumer gives up on this generator (a failed
-            # landing), closing the pool waits for the requests in flight, not for every ASIN.
-            pending: set[Future] = set()
-            while calls and len(pending) < workers:
-                pending.add(submit(pool, calls.popleft()))
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    call, answer = future.result()  # anything but an ApiError is a bug and must surface
-                    yield from handle(call, answer)
-                while calls and len(pending) < workers:
-                    pending.add(submit(pool, calls.popleft()))
+        def top_up() -> None:
+            while calls and len(pending) < workers and self.stop.may_start():
+                pending.add(pool.submit(context.copy().run, fetch, calls.popleft()))
 
-    def sales_result(self, call: SalesCall, answer: SalesAnswer | ApiError) -> Iterator[tuple[str, dict]]:
+        top_up()
+        while pending:
+            got = self._wait(pending)
+            if got is None:
+                self._abandoned(len(pending), "sales")
+                return
+            done, pending = got
+            for future in done:
+                call, answer = future.result()  # anything but an ApiError or NotStarted is a bug
+                yield from handle(call, answer)
+            top_up()
+
+    def sales_result(self, call: SalesCall, answer: SalesAnswer | Exception) -> Iterator[tuple[str, dict]]:
         """The rows of an ASIN's own answer (its outcome says the range), or its failure."""
         outcome = self.outcomes[call.asin]
+        if isinstance(answer, NotStarted):
+            return
         if isinstance(answer, ApiError):
             if answer.attempted:
                 outcome.sales_status = "failed"

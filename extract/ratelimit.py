@@ -22,6 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from extract.stopping import RunStop
+
 
 class RateLimiter:
     """Blocks each caller of acquire() until a request may start. Thread-safe."""
@@ -127,10 +129,13 @@ class RateLimiter:
             ready = max(ready, self._starts[-self._window] + self._minute)
         return ready
 
-    def acquire(self) -> float:
-        """Wait until a request may start and claim it; returns the seconds waited."""
+    def acquire(self, stop: RunStop | None = None) -> float:
+        """Wait until a request may start and claim it; returns the seconds waited. With a
+        `stop`, the wait ends at the run's stop or deadline and raises NotStarted instead."""
         waited = 0.0
         while True:
+            if stop is not None:
+                stop.check()
             with self._lock:
                 now = self._clock()
                 ready = self._ready_at(now)
@@ -140,8 +145,12 @@ class RateLimiter:
                     self.waited += waited
                     return waited
             delay = ready - now
-            self._sleep(delay)
-            waited += delay
+            if stop is None:
+                self._sleep(delay)
+                waited += delay
+            else:
+                stop.wait(delay)  # real time: a stop or the deadline ends it early
+                waited += self._clock() - now
 
     def pause_until(self, when: float) -> None:
         """Hold every caller until `when` (monotonic seconds): the API told us to back off."""

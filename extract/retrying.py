@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import tenacity
@@ -48,10 +48,20 @@ def _sleep(seconds: float) -> None:
         time.sleep(seconds * _scale)
 
 
-def policy(**kwargs: Any) -> tenacity.Retrying:
-    """A tenacity.Retrying with the scaled sleep that re-raises the last error (not RetryError)."""
+def policy(*, waiter: Callable[[float], object] | None = None, **kwargs: Any) -> tenacity.Retrying:
+    """A tenacity.Retrying with the scaled sleep that re-raises the last error (not RetryError).
+
+    `waiter` sleeps instead of time.sleep (still scaled): a run's RunStop.wait, so that a stop or
+    the run's deadline ends a retry wait early (the next attempt then does not start)."""
     kwargs.setdefault("reraise", True)
-    return tenacity.Retrying(sleep=_sleep, **kwargs)
+    if waiter is None:
+        return tenacity.Retrying(sleep=_sleep, **kwargs)
+
+    def sleep(seconds: float) -> None:
+        if seconds * _scale > 0:
+            waiter(seconds * _scale)
+
+    return tenacity.Retrying(sleep=sleep, **kwargs)
 
 
 async def _async_sleep(seconds: float) -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from loaders.connections import DbSettings
 from loaders.lock import LockGuard
-from loaders.merge import _apply_production
-from loaders.verify import DEFAULT_BUCKETS, PRODUCTS, SALES, TABLES, DataTable, Reader
+from loaders.merge import apply_production
+from loaders.verify import DEFAULT_BUCKETS, PRODUCTS, SALES, TABLES, DataTable, Reader, drifted_among
 
 BATCH_ROWS = 50_000  # staging rows per production transaction (whole ASINs; one ASIN at least)
 
@@ -33,6 +33,7 @@ class Progress:
     asins: int = 0  # differing ASINs of the table being copied
     asins_done: int = 0
     rows: int = 0  # rows copied so far, every table
+    kept_newer: int = 0  # of those, rows production kept: another writer's copy was newer
     batches: int = 0
     seconds: float = 0.0
     tables: dict[str, dict] = field(default_factory=dict)  # per table: differing ASINs, rows copied
@@ -45,6 +46,7 @@ class Progress:
         return {
             "tables": {name: dict(counts) for name, counts in self.tables.items()},
             "rows": self.rows,
+            "kept_newer": self.kept_newer,
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
             "rows_per_second": self.rows_per_second,
@@ -88,17 +90,18 @@ def _batches(rows_by_asin: dict[str, int], batch_rows: int) -> list[list[str]]:
 
 def _copy_batch(
     staging: Reader, production: DbSettings, table: DataTable, asins: list[str], guard: LockGuard | None = None
-) -> int:
+) -> tuple[int, int]:
     """Upsert every staging row of `asins` of one table into production, in one transaction (with
-    `guard`, committed only while the run holds the sync lock)."""
+    `guard`, committed only while the run holds the sync lock); returns the rows sent and the
+    rows production kept because another writer's copy was newer."""
     with tempfile.TemporaryDirectory(prefix="jssync-level-") as tmp:
         files = {t.name: Path(tmp) / f"{t.name}.csv" for t in TABLES}
         for path in files.values():
             path.touch()
         with files[table.name].open("w") as sink:
             rows = staging.copy_to("catch_up_rows", {"asins": asins}, sink, **table.context())
-        _apply_production(production, files[PRODUCTS.name], files[SALES.name], guard)
-    return rows
+        kept = apply_production(production, files[PRODUCTS.name], files[SALES.name], guard)
+    return rows, len(kept)
 
 
 def level(
@@ -123,9 +126,10 @@ def level(
             progress.table, progress.asins, progress.asins_done = table.name, len(rows_by_asin), 0
             counts = progress.tables[table.name] = {"asins": len(rows_by_asin), "rows": 0}
             for chunk in _batches(rows_by_asin, batch_rows):
-                rows = _copy_batch(staging, production, table, chunk, guard)
+                rows, kept = _copy_batch(staging, production, table, chunk, guard)
                 counts["rows"] += rows
                 progress.rows += rows
+                progress.kept_newer += kept
                 progress.asins_done += len(chunk)
                 progress.batches += 1
                 progress.seconds = time.perf_counter() - clock
@@ -139,10 +143,14 @@ def level(
 
 
 def still_differing(staging_settings: DbSettings, production: DbSettings, buckets: int = DEFAULT_BUCKETS) -> int:
-    """How many (table, ASIN) pairs still differ between the targets (0: level)."""
+    """How many (table, ASIN) pairs still differ between the targets (0: level); an ASIN whose
+    only differences are rows another writer made newer in production is level."""
     staging, checks = Reader(staging_settings), Reader(production)
     try:
-        return sum(len(_differing(staging, checks, table, buckets)) for table in TABLES)
+        return sum(
+            len(drifted_among(staging, checks, table, list(_differing(staging, checks, table, buckets))))
+            for table in TABLES
+        )
     finally:
         staging.close()
         checks.close()

@@ -8,8 +8,10 @@ leaves entries pending, which every later sync (or `jssync catch-up`) applies fi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +59,7 @@ AUDIT_INPUT = [
 ]
 PRODUCTION_PAUSES = (1.0, 2.0)  # seconds between the three production attempts
 PUBLISH_CHUNK = 20  # outbox entries per production transaction
+KEPT_NAMED = 10  # kept rows named in one log line; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,20 @@ class StagingMerge:
     outcomes: int
 
 
+@dataclass(frozen=True)
+class KeptRow:
+    """A production row an upsert left alone because another writer's copy is newer."""
+
+    table: str
+    asin: str
+    key: str  # the rest of the key: the report date, or "marketplace date"
+    production_stamp: str  # GREATEST(updated_at, created_at) of production's row
+    incoming_stamp: str  # the same of staging's row
+
+    def describe(self) -> str:
+        return f"{self.asin} {self.key} (production {self.production_stamp} > staging {self.incoming_stamp})"
+
+
 @dataclass
 class PublishResult:
     """What one pass over the production outbox did."""
@@ -77,6 +94,8 @@ class PublishResult:
     pending: int = 0
     attempts: int = 0
     error: str | None = None
+    kept_newer: int = 0  # production rows kept because another writer's copy was newer
+    stopped: bool = False  # the run was stopping: the rest stays pending, no error
 
 
 @dataclass(frozen=True)
@@ -150,6 +169,8 @@ def publish(
     attempts: int = 3,
     pauses: tuple[float, ...] = PRODUCTION_PAUSES,
     guard: LockGuard | None = None,
+    stopping: Callable[[], bool] | None = None,
+    bounded: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
 ) -> PublishResult:
     """Apply every pending outbox entry to production, oldest first; idempotent.
 
@@ -157,7 +178,11 @@ def publish(
     unreachable, refused, timed out, failed); on failure the rest stays pending for the next
     sync and the result carries the error. With `guard`, each chunk is exported, committed in
     production and marked applied only while the run holds the sync lock: LockLost otherwise
-    (production rolled back, the entries still pending)."""
+    (production rolled back, the entries still pending). `stopping()` true (the run got SIGTERM):
+    no chunk or attempt starts any more and the rest stays pending (`stopped`, no error);
+    `bounded(cancel)` wraps each production transaction (RunStop.guard: cancelled, so rolled back,
+    when a stopping run runs out of time)."""
+    stopping = stopping or (lambda: False)
     result = PublishResult()
     ids = pending_outbox(staging_conn, staging_prefix)
     result.pending = len(ids)
@@ -175,6 +200,9 @@ def publish(
         )
 
     for start in range(0, len(ids), PUBLISH_CHUNK):
+        if stopping():
+            result.stopped = True
+            return result
         chunk = ids[start : start + PUBLISH_CHUNK]
         with tempfile.TemporaryDirectory(prefix="jssync-publish-") as tmp:
             products, sales = Path(tmp) / "products.csv", Path(tmp) / "sales.csv"
@@ -182,16 +210,20 @@ def publish(
                 guard.check()  # no lock, no export
             _export_owed(staging_conn, staging_prefix, chunk, products, sales)
             policy = retrying.policy(
-                stop=tenacity.stop_after_attempt(attempts),
+                stop=tenacity.stop_after_attempt(attempts) | _StopWhen(stopping),
                 wait=pause,
                 retry=tenacity.retry_if_not_exception_type(LockLost),  # a lost lock is final
                 before_sleep=note,
             )
             try:
-                policy(_apply_production, production, products, sales, guard)
+                kept = policy(apply_production, production, products, sales, guard, bounded)
             except LockLost:
                 raise
             except Exception as exc:
+                if stopping():
+                    log.debug("production merge given up: the run is stopping (%s)", first_line(exc))
+                    result.stopped = True
+                    return result
                 result.attempts += policy.statistics.get("attempt_number", attempts)
                 note_final = first_line(exc)
                 log.debug(
@@ -215,6 +247,7 @@ def publish(
             run_model(cur, "mark_outbox_applied", "staging", staging_prefix, {"outbox_ids": chunk})
         result.applied.extend(chunk)
         result.pending -= len(chunk)
+        result.kept_newer += len(kept)
     return result
 
 
@@ -227,22 +260,62 @@ def _export_owed(conn, prefix: str, ids: list[int], products: Path, sales: Path)
             copy_out(cur, render("publish_sales_estimate_data", "staging", prefix), params, sink)
 
 
-def _apply_production(settings: DbSettings, products: Path, sales: Path, guard: LockGuard | None = None) -> None:
-    """Upsert the exported rows into production in one transaction, one writer at a time
-    (publish_lock); with `guard`, only if the run still holds the sync lock when it commits."""
-    prefix = settings.prefix
-    with connection(settings, application_name="jssync-publish") as conn:
+class _StopWhen(tenacity.stop.stop_base):
+    """Stop retrying once `test()` is true (the run is stopping)."""
 
-        def work(cur) -> None:
+    def __init__(self, test: Callable[[], bool]):
+        self.test = test
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.test()
+
+
+def apply_production(
+    settings: DbSettings,
+    products: Path,
+    sales: Path,
+    guard: LockGuard | None = None,
+    bounded: Callable[[Callable[[], object]], contextlib.AbstractContextManager] | None = None,
+) -> list[KeptRow]:
+    """Upsert staging's rows (CSV files in production's input-table column order) into production
+    in one transaction, one writer at a time (publish_lock), through the production models:
+    publish, catch-up and `verify --repair` all write production this way; with `guard`, only if
+    the run still holds the sync lock when it commits; with `bounded`, inside it (a stopping run
+    cancels it when its time is up). Returns the rows production kept because another writer's
+    copy was newer (also named, up to KEPT_NAMED, in one log line per table)."""
+    prefix = settings.prefix
+    bounded = bounded or (lambda cancel: contextlib.nullcontext())
+    with connection(settings, application_name="jssync-publish") as conn, bounded(conn.cancel):
+
+        def work(cur) -> list[KeptRow]:
             run_model(cur, "publish_lock", "production", prefix, {"prefix": prefix})
             run_model(cur, "input_tables", "production", prefix)
             with products.open() as source:
                 copy_in(cur, "in_product_data", [*PRODUCT_INPUT, "created_at"], source)
             with sales.open() as source:
                 copy_in(cur, "in_sales_estimate_data", [*SALES_INPUT, "updated_at", "created_at"], source)
-            run_model(cur, "product_data", "production", prefix)
-            run_model(cur, "sales_estimate_data", "production", prefix)
+            kept = []
+            for model in ("product_data", "sales_estimate_data"):
+                run_model(cur, model, "production", prefix)
+                kept += [KeptRow(f"jungle_scout_{model}", *row) for row in cur.fetchall()]
             if guard is not None:
                 guard.check()  # the last step before commit: a run that lost its lock writes nothing
+            return kept
 
-        in_transaction(conn, work, what="production merge")
+        kept = in_transaction(conn, work, what="production merge")
+    _log_kept(kept)
+    return kept
+
+
+def _log_kept(kept: list[KeptRow]) -> None:
+    for table in sorted({row.table for row in kept}):
+        rows = [row for row in kept if row.table == table]
+        more = f" and {len(rows) - KEPT_NAMED} more" if len(rows) > KEPT_NAMED else ""
+        log.info(
+            "production kept %d %s rows newer than staging's (another writer's copy): %s%s",
+            len(rows),
+            table,
+            "; ".join(row.describe() for row in rows[:KEPT_NAMED]),
+            more,
+            extra={"step": "Publish"},
+        )

@@ -30,7 +30,9 @@ API calls at random (seeded); ``real_rate`` ({"per_minute": N, "burst": M}) enfo
 than the server was started with (a key shared with another tool, a smaller plan).
 
 ``hold`` (true) keeps every API answer waiting until it is set to false again (or reset): a test
-holds a sync mid-run for as long as it needs, with no latency to guess.
+holds a sync mid-run for as long as it needs, with no latency to guess. ``hold_after`` (N) answers
+the next N API requests, then holds every later one as ``hold`` does: a sync caught mid-batch, with
+exactly N answers in hand.
 """
 
 import base64
@@ -78,6 +80,7 @@ FAULT_NAMES = frozenset(
         "fail_share",
         "real_rate",
         "hold",
+        "hold_after",
     }
 )
 MAX_BODY = 1 << 20
@@ -476,6 +479,12 @@ def _parse_fault(name: str, value: Any) -> Any:
         if not isinstance(value, dict | None) or not all(isinstance(v, dict) for v in (value or {}).values()):
             raise ValueError(f"{name} must be an object {{asin: {{key: value}}}}")
         return {str(a): {str(k): v for k, v in kv.items()} for a, kv in (value or {}).items()}
+    if name == "hold_after":
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"hold_after must be an int >= 0 (answers before the hold) or null, got {value!r}")
+        return value
     if name in ("endless_pages", "hold"):
         if not isinstance(value, bool | None):
             raise ValueError(f"{name} must be true or false, got {value!r}")
@@ -561,6 +570,7 @@ class Sandbox:
         self._released = threading.Event()  # cleared while the `hold` fault is on
         self._t0 = time.monotonic()
         self._in_flight = 0
+        self._holding = 0
         self._generation = 0  # reset() counts up; a request is counted in the stats it began under
         self.reset()
 
@@ -630,7 +640,12 @@ class Sandbox:
                     self.unknown_asins = value
                 elif name == "hold":
                     self._faults[name] = value
+                    self._faults["hold_after"] = None
                     (self._released.clear if value else self._released.set)()
+                elif name == "hold_after":
+                    self._faults[name] = value
+                    self._faults["hold"] = value is not None
+                    (self._released.set if value is None else self._released.clear)()
                 elif name == "fail_share":
                     self._faults[name] = value
                     self._fail_rng = random.Random(value["seed"] if value else 0)
@@ -658,6 +673,7 @@ class Sandbox:
                 "fail_share": None,
                 "real_rate": None,
                 "hold": False,
+                "hold_after": None,  # answers still given before `hold` applies
             }
             self._released.set()
             self._fail_rng = random.Random(0)
@@ -681,6 +697,7 @@ class Sandbox:
                 "rate_limited": self._by_status.get("429", 0),
                 "max_in_flight": self._max_in_flight,
                 "in_flight": self._in_flight,
+                "held": self._holding,  # requests waiting on `hold` right now
                 "connections_opened": self._connections_opened,
                 "log": [dict(e) for e in self._log],
             }
@@ -710,6 +727,15 @@ class Sandbox:
             if fault and self._fail_rng.random() < fault["share"]:
                 return fault["status"]
             return None
+
+    def _held(self) -> bool:
+        """Whether this API request waits for the hold to end (`hold`, or `hold_after` used up)."""
+        with self._lock:
+            passes = self._faults["hold_after"]
+            if passes:
+                self._faults["hold_after"] = passes - 1
+                return False
+            return not self._released.is_set()
 
     def _admit(self, key: str) -> float | None:
         with self._lock:
@@ -874,7 +900,14 @@ class _Handler(BaseHTTPRequestHandler):
             except _ApiError as err:
                 status, payload, headers = err.status, err.body(), err.headers
             entry["status"] = status
-            sb._released.wait()  # the `hold` fault
+            if sb._held():  # the `hold` and `hold_after` faults
+                with sb._lock:
+                    sb._holding += 1
+                try:
+                    sb._released.wait()
+                finally:
+                    with sb._lock:
+                        sb._holding -= 1
             delay = sb._faults["latency"] + self._extra_sleep
             if delay > 0:  # sleep in this handler thread, so concurrent requests overlap
                 sb._stopping.wait(delay)

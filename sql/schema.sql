@@ -90,6 +90,16 @@ CREATE TABLE dev_az_jssync_family_demotions (
 );
 CREATE UNIQUE INDEX dev_az_jssync_family_demotions_pkey ON dev_az_jssync_family_demotions USING btree (marketplace, parent_asin, product_rank);
 
+CREATE TABLE dev_az_jssync_listed_asins (
+    asin character varying(20) NOT NULL,
+    listed_at timestamp without time zone NOT NULL,
+    wants_product boolean NOT NULL,
+    wants_sales boolean NOT NULL,
+    run_id uuid,
+    CONSTRAINT dev_az_jssync_listed_asins_pkey PRIMARY KEY (asin)
+);
+CREATE UNIQUE INDEX dev_az_jssync_listed_asins_pkey ON dev_az_jssync_listed_asins USING btree (asin);
+
 CREATE TABLE dev_az_jssync_master_queue (
     asin character varying(20) NOT NULL,
     position integer NOT NULL,
@@ -132,7 +142,7 @@ CREATE TABLE dev_az_jssync_runs (
     outcome text,
     status jsonb NOT NULL,
     seq bigint NOT NULL DEFAULT nextval('dev_az_jssync_runs_seq_seq'::regclass),
-    CONSTRAINT dev_az_jssync_runs_kind CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'catch-up'::text, 'verify'::text]))),
+    CONSTRAINT dev_az_jssync_runs_kind CHECK ((kind = ANY (ARRAY['hourly'::text, 'master'::text, 'product'::text, 'sales'::text, 'manual'::text, 'catch-up'::text, 'verify'::text]))),
     CONSTRAINT dev_az_jssync_runs_pkey PRIMARY KEY (run_id)
 );
 CREATE INDEX dev_az_jssync_runs_by_seq ON dev_az_jssync_runs USING btree (seq);

@@ -1,5 +1,12 @@
 """One batch of a sync, one way: extract (API -> dlt -> DuckDB landing) -> merge into staging
-(one transaction with sync_status and the production outbox) -> publish to production."""
+(one transaction with sync_status and the production outbox) -> publish to production.
+
+A batch cut short (SIGTERM, SIGINT, or the run's time allowance ending mid-batch) still lands and
+merges what it fetched: the ASINs it finished, and the product data of those whose sales had not
+come (a sales gap for the next run); the others are simply still due. After a signal the merge in
+hand commits or, past RunStop.guard's time, is cancelled and rolls back; publishing is left to
+the next run, and the batch raises StopSync naming the signal.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from extract import jungle_scout_source
 from extract.fetch import NOT_ATTEMPTED, AsinOutcome, AsinWork, BatchFetcher
 from extract.landing import LandingError
 from extract.settings import NOT_FOUND_ERROR
+from extract.stopping import NotStarted
 from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
@@ -37,6 +45,7 @@ def process_batch(
 
     `mark_master_queue`: the staging transaction also marks these ASINs done in the master queue."""
     run.require_staging()
+    run.check_stop()
     status = run.status
     fetcher = BatchFetcher(
         run.api_client(),
@@ -47,6 +56,7 @@ def process_batch(
         fetch_sales=fetch_sales,
         date_range=date_range,
         sharing=families.sharing(run),
+        stop=run.stop,
     )
     batch_row = {
         "run_id": status.run_id,
@@ -71,8 +81,15 @@ def process_batch(
         archive=archiving.prepare(run, load),  # LANDING_ARCHIVE_URL: the load's files, kept with the merge
     )
     try:
-        merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
+        with run.stop.guard(run.staging.cancel):
+            merged = merge_staging(run.staging, run.config.staging.prefix, landing, load, txn)
+    except NotStarted as exc:
+        raise StopSync(f"{exc}: the batch in hand was not merged (its ASINs stay due)", "other") from exc
     except (psycopg2.Error, DatabaseUnavailable) as exc:
+        if run.stop.requested:
+            raise StopSync(
+                f"{run.stop.reason}; the merge in hand was rolled back ({first_line(exc)})", "other"
+            ) from exc
         raise StopSync(f"Staging merge failed: {first_line(exc)}") from exc
     except LockLost as exc:
         raise StopSync(str(exc), "other") from exc
@@ -84,6 +101,17 @@ def process_batch(
         extra={"step": "SyncASINs"},
     )
     outcomes = list(fetcher.outcomes.values())
+    unfinished = fetcher.unfinished
+    run.unfinished += len(unfinished)
+    if unfinished:
+        log.warning(
+            "batch %d cut short (%s): %d of %d ASINs finished, %d left for the next run",
+            batch,
+            run.stop.why(),
+            len(work) - len(unfinished),
+            len(work),
+            len(unfinished),
+        )
     tally(status, outcomes)
     families.add_tally(status, fetcher.family)
     status.total_api_calls = run.usage.total
@@ -91,7 +119,8 @@ def process_batch(
     if run.config.staging_only:
         note_missed(run, merged)  # no production step: staging remembers what production lacks
     else:
-        publish_pending(run)
+        publish_pending(run)  # after a signal only counted: production waits for the next run
+    run.check_stop()  # a signal: the merge is in; production and the archive wait for the next run
     archiving.upload_pending(run)
     run.save()
     return outcomes
@@ -112,8 +141,8 @@ def tally(status: SyncStatus, outcomes: list[AsinOutcome]) -> None:
     for outcome in outcomes:
         if NOT_ATTEMPTED in (outcome.product_status, outcome.sales_status):
             status.not_attempted_asins += 1
-        if not outcome.attempted:
-            continue  # nothing happened to it: not processed, not counted anywhere else
+        if not outcome.landed:
+            continue  # nothing happened to it (refused, or cut short): not processed, not counted
         status.total_asins_processed += 1
         if outcome.kind == "new":
             status.new_asins_synced += 1

@@ -79,6 +79,7 @@ def _full(run: SyncRun) -> None:
     try:
         done = level.level(config.staging, config.production, on_batch=progress, guard=run.lock_guard())
         full.update(done.as_dict())
+        status.production_kept_newer += done.kept_newer
         left = level.still_differing(config.staging, config.production)
     except LockLost as exc:  # as every other write: a run without its lock writes nowhere
         raise StopSync(str(exc), "other") from exc

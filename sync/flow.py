@@ -8,7 +8,6 @@ batch loop is `run_batches`, the one place a batch is started.
 from __future__ import annotations
 
 import logging
-import time
 
 from extract import settings
 from extract.budget import SPENT_MESSAGE
@@ -45,10 +44,6 @@ class Flow:
     def fetch(self, run: SyncRun) -> dict:
         """process_batch's keyword arguments: what a batch fetches and marks."""
         return {}
-
-    def time_limit(self, run: SyncRun) -> float | None:
-        """Seconds after which no new batch starts (None: no limit)."""
-        return None
 
     def nothing_due(self, run: SyncRun) -> None:
         """Said when the selection is empty."""
@@ -125,18 +120,15 @@ def _steps(run: SyncRun, flow: Flow) -> None:
 
 def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutcome]:
     """Fetch and merge `work` flow.batch_size ASINs at a time; stop starting batches once the
-    flow's time limit is used up or the budget refused a request. Returns the not-found and
-    failed outcomes (the others are dropped batch by batch, so memory stays flat)."""
+    run's time allowance is used up (a batch itself stops starting requests then, and merges
+    what came) or the budget refused a request; a signal stops the run (StopSync) at the next
+    batch or after the merge in hand. Returns the not-found and failed outcomes (the others are
+    dropped batch by batch, so memory stays flat)."""
     status = run.status
     size = flow.batch_size
-    limit = flow.time_limit(run)
-    started = time.monotonic()
     outcomes: list[AsinOutcome] = []
     for number, (start, stop) in enumerate(_chunks(work, size), start=1):
-        if number > 1 and limit is not None and time.monotonic() - started > limit:
-            left = len(work) - start
-            status.warnings.append(f"time allowance used up: {left} selected ASINs left for the next run")
-            flow.log.warning("time allowance of %ds used up; %d ASINs left for the next run", limit, left)
+        if run.time_up(len(work) - start):
             break
         status.current_batch = number
         run.save()
@@ -149,6 +141,7 @@ def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutc
                 status.warnings.append(SPENT_MESSAGE)
             status.not_attempted_asins += len(work) - stop  # the batches not started
             break
+    run.time_up(0)  # a last batch the deadline cut short: say what it left
     return outcomes
 
 

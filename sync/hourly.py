@@ -5,6 +5,7 @@ time so memory stays flat however many a run takes."""
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from extract.fetch import FAMILY, SALES_GAP, AsinWork
@@ -32,7 +33,16 @@ def run_hourly(
 
     `debug` shows this run's step log (only this run's). Raises SyncAlreadyRunning when another
     sync holds the lock."""
-    with SyncRun(config, "hourly", marketplace, FLOW, on_progress=on_progress, debug=debug, summary=_summary) as run:
+    with SyncRun(
+        config,
+        "hourly",
+        marketplace,
+        FLOW,
+        on_progress=on_progress,
+        debug=debug,
+        summary=_summary,
+        allowance=config.sync_run_time_limit_seconds,
+    ) as run:
         if debug:
             log.debug("========== DEBUG MODE ENABLED ==========")
         log.debug("Starting hourly sync with marketplace=%s", marketplace)
@@ -95,10 +105,14 @@ class Hourly(Flow):
             self.step("SyncASINs", "Starting sync for %d ASINs", len(work))
         return work
 
-    def time_limit(self, run: SyncRun) -> float | None:
-        return run.config.sync_run_time_limit_seconds
-
     def nothing_due(self, run: SyncRun) -> None:
+        plan = self.run_plan
+        if plan is not None and plan.auto and plan.limit == 0 and plan.capped_by == "time":
+            message = "time allowance used up before the selection: no ASIN taken this run"
+            run.status.warnings.append(message)
+            log.warning("%s (the catch-up and the steps before took it)", message)
+            run.time_up(0)
+            return
         log.debug("No ASINs due: all data is fresh")
 
     def done(self, run: SyncRun, outcomes: list) -> None:
@@ -140,13 +154,17 @@ def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> p
     carry = 0.0
     if auto and state.monthly is not None:
         carry = float(run.query("plan_budget_carry", {"run_id": status.run_id, "now": None})[0][0] or 0.0)
-    plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit, carry=carry)
+    # What is left of the allowance to fetch in: the catch-up and the steps so far count against it.
+    seconds = math.floor(run.stop.seconds_left())
+    plan = pacing.plan_run(cfg, state, rpa, status.started_at, limit=limit, carry=carry, seconds=seconds)
     status.plan = {
         "limit": plan.limit,
         "auto": plan.auto,
         "capped_by": plan.capped_by,
         "requests_per_asin": round(rpa, 4),
     }
+    if plan.auto:
+        status.plan["fetch_seconds"] = seconds
     if plan.auto and state.monthly is not None:
         status.plan["budget_carry"] = round(plan.budget_carry, 6)
     if cfg.sales_family_sharing:  # the requests per ASIN are measured over runs that shared alike
@@ -169,6 +187,8 @@ def _finish(run: SyncRun) -> None:
         status.budget = pacing.BudgetState(cfg.monthly_request_budget, spent).as_dict()
     if run.staging is None or run.staging.closed or run.catalogue is None:
         return  # no staging, or a catalogue that could not be read (the run stopped saying why)
+    if run.stop.requested:
+        return  # a run stopped by a signal has seconds left: the catalogue's figures can wait
     try:
         fig = freshness.figures(
             run.staging,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from extract import settings
 from extract.families import audit_count
 from loaders.execute import run_model
+from sync.allowance import fetch_seconds
 from sync.config import Config
 
 # Requests per ASIN before any run has measured it: one sales call each and one product call
@@ -138,9 +139,14 @@ def runs_left_in_month(now: dt.datetime, runs_per_day: int) -> int:
     return max(1, math.ceil((end - now) / run_period(runs_per_day)))
 
 
-def time_cap(config: Config, rpa: float) -> int:
-    """ASINs one run can fetch within its time allowance at the configured request rate."""
-    return _floor(config.rate_per_minute * config.sync_run_time_limit_seconds / 60 / rpa)
+def time_cap(config: Config, rpa: float, seconds: float | None = None) -> int:
+    """ASINs one run can fetch at the configured request rate within `seconds`: by default its
+    time allowance less the margin kept for the last merge and report (sync.allowance); a run
+    that has started passes what is left of it (the catch-up counts against the allowance)."""
+    window = fetch_seconds(config.sync_run_time_limit_seconds)
+    if seconds is not None:
+        window = min(window, seconds)
+    return _floor(config.rate_per_minute * window / 60 / rpa)
 
 
 def budget_cap(budget: BudgetState, rpa: float, runs_left: int, carry: float = 0.0) -> tuple[int | None, float]:
@@ -185,10 +191,11 @@ def plan_run(
     *,
     limit: int | str | None = None,
     carry: float = 0.0,
+    seconds: float | None = None,
 ) -> RunPlan:
-    """The next run's limit. `auto`: capped by time and by the budget's share of this run (with
-    the `carry` of the run before, see budget_cap); a fixed limit: capped only by what is left
-    of the budget."""
+    """The next run's limit. `auto`: capped by time (`seconds` left to fetch in, default the
+    whole allowance less its margin) and by the budget's share of this run (with the `carry` of
+    the run before, see budget_cap); a fixed limit: capped only by what is left of the budget."""
     limit = config.hourly_sync_asin_limit if limit is None else limit
     naive = now.replace(tzinfo=None)
     if limit != "auto":
@@ -196,7 +203,7 @@ def plan_run(
         if cap is not None and cap < limit:
             return RunPlan(cap, None, False, "budget", None, cap, rpa)
         return RunPlan(int(limit), None, False, "limit", None, cap, rpa)
-    by_time = time_cap(config, rpa)
+    by_time = time_cap(config, rpa, seconds)
     by_budget, carried = budget_cap(budget, rpa, runs_left_in_month(naive, config.sync_runs_per_day), carry)
     chosen, reason = by_time, "time"
     if by_budget is not None and by_budget < by_time:

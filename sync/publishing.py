@@ -38,15 +38,25 @@ def publish_pending(run: SyncRun, *, catch_up: bool = False) -> None:
     if catch_up:
         warn_if_missed(run)
     try:
-        if not run.production_ok:
+        if not run.production_ok or run.stop.requested:  # a stopping run leaves it to the next
             status.production_pending = len(pending_outbox(run.staging, prefix))
             return
-        result = publish(run.staging, prefix, run.config.production, guard=run.lock_guard())
+        result = publish(
+            run.staging,
+            prefix,
+            run.config.production,
+            guard=run.lock_guard(),
+            stopping=lambda: run.stop.requested,
+            bounded=run.stop.guard,
+        )
     except LockLost as exc:  # as the staging merge: a run without its lock writes nowhere
         raise StopSync(str(exc), "other") from exc
     except psycopg2.Error as exc:
         raise StopSync(f"Reading the production outbox from staging failed: {first_line(exc)}") from exc
     status.production_pending = result.pending
+    status.production_kept_newer += result.kept_newer
+    if result.stopped:  # SIGTERM during the publish: what production was not given stays owed
+        return
     if catch_up and result.applied:
         status.production_catch_up = {"ran": True, "applied": len(result.applied)}
         log.info("production catch-up applied %d pending merges", len(result.applied))

@@ -161,6 +161,8 @@ def _fields(status: SyncStatus) -> list[dict]:
         fields.append(field("Production", "staging only"))
     elif status.production_pending:
         fields.append(field("Production", f"{status.production_pending} merges pending"))
+    if status.production_kept_newer:  # another writer's newer copies, never walked back
+        fields.append(field("Kept in production", f"{status.production_kept_newer} newer rows"))
     if status.archive:
         fields.append(field("Archive", _archive(status.archive), False))
     fields += _freshness_fields(status, field)
@@ -435,10 +437,12 @@ def notify(
     *,
     previous: str | None = None,
     embed: Callable[[SyncStatus], dict] | None = None,
+    within: float | None = None,
 ) -> Delivery:
     """Send the report of a finished run (`embed` builds its embed, default the sync report's),
     unless no webhook is set or, with DISCORD_NOTIFY_ON_CHANGE, the colour equals the `previous`
-    run's. Never raises. Every report goes out here, scrubbed by build_payload."""
+    run's. Never raises. Every report goes out here, scrubbed by build_payload. `within`: seconds
+    the whole delivery may take (a run stopped by SIGTERM has only a few)."""
     try:
         if not config.discord_webhook_url:
             log.info("DISCORD_WEBHOOK_URL is not set: no Discord notification")
@@ -451,7 +455,13 @@ def notify(
             )
             return Delivery(False, "outcome unchanged")
         log.debug("Sending Discord notification...")
-        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets(), embed=embed))
+        bounds = {}
+        if within is not None:
+            bounds = {
+                "timeout": (min(TIMEOUT[0], within / 2), min(TIMEOUT[1], within / 2)),
+                "budget": min(RETRY_BUDGET, within / 2),
+            }
+        delivery = send(config.discord_webhook_url, build_payload(status, config.secrets(), embed=embed), **bounds)
     except Exception as exc:  # the report must never break the sync it reports on
         log.warning("Discord notification failed: %s", type(exc).__name__)
         return Delivery(False, f"internal error ({type(exc).__name__})")

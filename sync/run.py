@@ -3,6 +3,10 @@ the end, whatever happened, finishes the status, releases everything and reports
 
 The flows (hourly, master, manual, catch-up, verify) only say what the run does in between; a step that
 cannot go on raises StopSync, which the run turns into a stopped status (not an exception).
+
+Every run has a RunStop (`run.stop`), asked to stop by SIGTERM or SIGINT (sync.signals): its
+steps then raise StopSync, and it closes as stopped early with the signal named. An hourly run
+also has a time allowance (sync.allowance) from its start: its stop's deadline.
 """
 
 from __future__ import annotations
@@ -15,22 +19,31 @@ from types import TracebackType
 
 import psycopg2
 
+from extract import settings
 from extract.client import ApiUsage, JungleScoutClient
 from extract.landing import Landing, open_for_run
 from extract.ratelimit import RateLimiter
+from extract.stopping import RunStop
 from extract.text import Scrubber, first_line
 from loaders import catalogue as catalogues
 from loaders.connections import DatabaseUnavailable, connect
 from loaders.execute import run_model
 from loaders.lock import LockGuard
-from sync import archiving, logs, report
+from sync import archiving, logs, report, signals
+from sync.allowance import Allowance
 from sync.config import Config
 from sync.guard import SyncLock
 from sync.status import SyncStatus, utcnow
 
 log = logging.getLogger("jssync.sync")
 # Run kinds that read the site's catalogue: it is resolved and checked when they start.
-READS_CATALOGUE = frozenset({"hourly", "master", "product", "sales"})
+READS_CATALOGUE = frozenset({"hourly", "master", "product", "sales", "manual"})
+
+# After SIGTERM/SIGINT: the merge in hand may take this long before it is cancelled (rolled
+# back), and the whole close, report included, is over by STOP_SECONDS: Cloud Run sends
+# SIGKILL 10 s after SIGTERM, and `jssync serve`'s graceful timeout is 8 s.
+GUARD_SECONDS = 5.0
+STOP_SECONDS = 7.0
 
 
 class StopSync(Exception):
@@ -57,7 +70,10 @@ class SyncRun:
         summary: Callable[[SyncStatus], None] | None = None,
         status_class: type[SyncStatus] = SyncStatus,
         embed: Callable[[SyncStatus], dict] | None = None,
+        allowance: float | None = None,
     ):
+        """`allowance`: the run's time budget in seconds from now (SYNC_RUN_TIME_LIMIT_SECONDS
+        for an hourly run); None: none (master and manual syncs run until done)."""
         self.config, self.kind, self.marketplace, self.flow = config, kind, marketplace, flow
         self.on_progress = on_progress
         self.debug = debug
@@ -80,10 +96,20 @@ class SyncRun:
         # Error texts come from servers and libraries: scrub them before they are stored or shown.
         self.status.errors.scrub = Scrubber(config.secrets())
         self.usage = ApiUsage(rate_per_minute=config.rate_per_minute)
+        self.allowance = Allowance.begin(allowance) if allowance else None
+        self.stop = RunStop(
+            self.allowance.fetch_deadline if self.allowance else None,
+            self.allowance.grace if self.allowance else 0.0,
+            guard_seconds=GUARD_SECONDS,
+        )
+        if self.allowance is not None:
+            self.status.allowance = self.allowance.as_dict()
+        self.unfinished = 0  # selected ASINs that batches cut short by the deadline left
         self._recorded: dict[tuple, dict[str, int]] = {}
         self._started = self._finished = False
         self._logs_before: Mapping[str, object] | None = None
         self.bind_logs()
+        signals.watch(self.stop)  # SIGTERM/SIGINT stop it from here on
 
     # -- lifecycle -------------------------------------------------------------------------
     def bind_logs(self) -> None:
@@ -113,6 +139,7 @@ class SyncRun:
             self.status.stop(f"Staging database unreachable: {exc}")
             return self
         except BaseException:  # SyncAlreadyRunning: this run never ran; its log context goes too
+            signals.unwatch(self.stop)
             self.unbind_logs()
             raise
         try:
@@ -123,6 +150,7 @@ class SyncRun:
             return self
         except BaseException:
             lock.release()
+            signals.unwatch(self.stop)
             self.unbind_logs()
             raise
         self.lock = lock
@@ -130,6 +158,7 @@ class SyncRun:
         if self.kind in READS_CATALOGUE:
             self._resolve_catalogue()
         self.save()
+        self.log_limits()
         return self
 
     def _resolve_catalogue(self) -> None:
@@ -152,6 +181,8 @@ class SyncRun:
         Returns True when `exc` is recorded in the status (StopSync, or any other Exception: a
         run reports every failure as a stopped status); KeyboardInterrupt and the like pass."""
         handled = False
+        if self.stop.requested and not self.status.stopped_early:
+            self.status.stop(self.stop.reason, "other")  # a signal: whatever was left is undone
         if isinstance(exc, StopSync):
             self.status.stop(str(exc), exc.category)
             handled = True
@@ -166,6 +197,7 @@ class SyncRun:
             self.close()
             if self.summary is not None:
                 self.summary(self.status)
+        signals.unwatch(self.stop)
         self.unbind_logs()
         return handled
 
@@ -190,6 +222,67 @@ class SyncRun:
             raise StopSync(self.status.stop_reason or "no staging connection")
         if self.status.stopped_early:
             raise StopSync(self.status.stop_reason)
+
+    def check_stop(self) -> None:
+        """Raise StopSync, naming the signal, once the run was asked to stop."""
+        if self.stop.requested:
+            raise StopSync(self.stop.reason or "stopped", "other")
+
+    def time_up(self, not_started: int) -> bool:
+        """Whether the time allowance's fetch deadline has passed (then no batch should start).
+        The first time it has, warns how many selected ASINs are left for the next run:
+        `not_started` (in batches not begun) plus those cut batches left unfinished."""
+        if not self.stop.expired():
+            return False
+        left = not_started + self.unfinished
+        if self.allowance is not None and not self.status.allowance.get("used_up"):
+            self.status.allowance.update(used_up=True, asins_left=left)
+            if left:
+                self.status.warnings.append(f"time allowance used up: {left} selected ASINs left for the next run")
+                log.warning(
+                    "time allowance of %gs used up (margin %gs); %d selected ASINs left for the next run",
+                    self.allowance.limit,
+                    self.allowance.margin,
+                    left,
+                )
+        return True
+
+    def log_limits(self) -> None:
+        """One line with everything that bounds this run, so that its log tells how it was run:
+        the time allowance and its deadlines, the API rate, concurrency, retries, the ASIN limit
+        and the month's request budget (no secret in it)."""
+        cfg = self.config
+        allowance = (
+            self.allowance.describe()
+            if self.allowance is not None
+            else "no time allowance (runs until done; SIGTERM or SIGINT stops it)"
+        )
+        budget = "no monthly request budget"
+        if cfg.monthly_request_budget is not None:
+            try:
+                spent = int(self.query("plan_month_usage", {"now": None})[0][0])
+                budget = (
+                    f"monthly request budget {cfg.monthly_request_budget}, "
+                    f"{max(0, cfg.monthly_request_budget - spent)} left ({spent} spent)"
+                )
+            except StopSync:
+                budget = f"monthly request budget {cfg.monthly_request_budget} (spent unknown)"
+        log.info(
+            "%s sync limits: %s; API rate %d/min, burst %d/s, at most %d requests in flight, "
+            "%d attempts per request (backoff %d ms, waits up to %d ms, 429s for up to %d s); "
+            "ASIN limit %s; %s",
+            self.kind,
+            allowance,
+            cfg.rate_per_minute,
+            cfg.burst_per_second,
+            cfg.max_concurrency,
+            settings.API_ATTEMPTS,
+            cfg.retry_backoff_ms,
+            cfg.max_retry_wait_ms,
+            cfg.rate_limit_wait_seconds,
+            cfg.hourly_sync_asin_limit if self.kind == "hourly" else "none (every ASIN of the run)",
+            budget,
+        )
 
     def close(self) -> None:
         """Finish the status, save it and the API usage, release everything, then send the
@@ -219,7 +312,10 @@ class SyncRun:
             self.lock.release()
         if self.staging is not None:
             self._quietly("closing the staging connection", self.staging.close)
-        report.notify(self.config, self.status, previous=previous, embed=self.embed)
+        within = None
+        if self.stop.requested:  # the report must be out before Cloud Run's SIGKILL
+            within = max(0.5, STOP_SECONDS - (self.stop.now() - self.stop.requested_at))
+        report.notify(self.config, self.status, previous=previous, embed=self.embed, within=within)
 
     @staticmethod
     def _quietly(what: str, action: Callable, *args: object) -> object:
@@ -294,8 +390,10 @@ class SyncRun:
 
     def query(self, name: str, params: dict | None = None) -> list[tuple]:
         """Run a staging query from sql/queries in its own transaction (rendered with the run's
-        catalogue); critical on failure."""
+        catalogue); critical on failure (StopSync), and not run at all once the run was asked to
+        stop."""
         self.require_staging()
+        self.check_stop()
         try:
             with self.staging, self.staging.cursor() as cur:
                 run_model(cur, name, "staging", self.config.staging.prefix, params, catalogue=self.catalogue)
@@ -318,6 +416,7 @@ class SyncRun:
                 rate_limit_wait=self.config.rate_limit_wait_seconds,
                 pool_size=max(1, self.config.max_concurrency),
                 budget=self.budget,
+                stop=self.stop,
             )
         return self.client
 

@@ -23,9 +23,13 @@ FLOW = "VERIFY"
 MAX_REPORTED = 20  # drifted ASINs named in the Discord report; the rest are counted
 
 
+RESULT_KEYS = ("in_sync", "compared", "drift", "repaired", "seconds", "newer_in_production", "production_kept_newer")
+
+
 def result_fields(result: dict) -> dict:
-    """The answer of `verify --json` and POST /admin/verify: exactly these keys."""
-    return {key: result[key] for key in ("in_sync", "compared", "drift", "repaired", "seconds")}
+    """The answer of `verify --json` and POST /admin/verify: exactly these keys (a result saved
+    before issue 19 has no newer_in_production: none)."""
+    return {key: result.get(key, [] if key == "newer_in_production" else 0) for key in RESULT_KEYS}
 
 
 @dataclass
@@ -37,6 +41,9 @@ class VerifyStatus(SyncStatus):
     in_sync: bool | None = None
     compared: dict = field(default_factory=dict)
     drift: list = field(default_factory=list)
+    # Another writer's newer rows in production (issue 19): not drift, never repaired or deleted;
+    # their rows (and any a repair's upsert kept) are counted in production_kept_newer.
+    newer_in_production: list = field(default_factory=list)
     repaired: int = 0
     deleted: int = 0
     seconds: float = 0.0
@@ -66,6 +73,8 @@ class VerifyStatus(SyncStatus):
             "in_sync": self.in_sync,
             "compared": self.compared,
             "drift": self.drift,
+            "newer_in_production": self.newer_in_production,
+            "production_kept_newer": self.production_kept_newer,
             "repaired": self.repaired,
             "deleted": self.deleted,
             "seconds": self.seconds,
@@ -127,11 +136,20 @@ def _compare(
         status.compared = {d.table.name: {"rows": d.rows, "asins": d.asins} for d in drifts}
         status.buckets_differing = {d.table.name: d.buckets_differing for d in drifts}
         status.drift = [entry for d in drifts for entry in d.entries()]
+        status.newer_in_production = [entry for d in drifts for entry in d.newer_entries()]
+        status.production_kept_newer = sum(e["rows"] for e in status.newer_in_production)
+        if status.newer_in_production:
+            log.info(
+                "verify: production keeps %d rows of %d ASINs newer than staging's (another writer's)",
+                status.production_kept_newer,
+                len({e["asin"] for e in status.newer_in_production}),
+            )
         in_sync = not status.drift
         if not in_sync and (repair or delete_extra):
             for drift in drifts:
                 if repair:
                     status.repaired += checks.repair(staging, config.production, drift, guard)
+                    status.production_kept_newer += drift.kept_newer
                 if delete_extra:
                     status.deleted += checks.delete_extra(config.production, drift, guard)
             # Check again: the answer says whether the repair left the targets in sync.
@@ -163,9 +181,14 @@ def human(status: dict) -> str:
     lines = []
     for table, counts in status["compared"].items():
         lines.append(f"{table}: {counts['rows']} rows, {counts['asins']} ASINs compared")
-    for entry in status["drift"]:
+    for entry in status["drift"] + status.get("newer_in_production", []):
         columns = f" ({', '.join(entry['columns'])})" if entry["columns"] else ""
         lines.append(f"  {entry['table']} {entry['asin']}: {entry['kind']}, {entry['rows']} rows{columns}")
+    if status.get("production_kept_newer"):
+        lines.append(
+            f"{status['production_kept_newer']} production rows are newer than staging's (another writer's): "
+            "not drift, left as they are"
+        )
     if status["stopped_early"]:
         lines.append(status["stop_reason"])
     elif status["in_sync"] and not status["drift"]:
@@ -204,6 +227,15 @@ def _embed(status: SyncStatus) -> dict:
     if named:
         fields.append(
             {"name": "Drift", "value": "\n".join(named) + (f"\n… and {more} more" if more > 0 else ""), "inline": False}
+        )
+    if result["production_kept_newer"]:
+        newer_asins = len({e["asin"] for e in result["newer_in_production"]})
+        fields.append(
+            {
+                "name": "Newer in production (kept)",
+                "value": f"{result['production_kept_newer']} rows of {newer_asins} ASINs: another writer's",
+                "inline": False,
+            }
         )
     headline = result["stop_reason"] or (
         "In sync"

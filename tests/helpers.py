@@ -144,9 +144,10 @@ def jssync_command() -> list[str]:
     return [str(Path(sys.executable).with_name("jssync"))]
 
 
-def jssync_process(args: list[str], env: dict[str, str], **popen: object):
+def jssync_process(args: list[str], env: dict[str, str], *, wrapper: tuple[str, ...] = (), **popen: object):
     """Start the `jssync` console script as a child with exactly `env` (plus PATH and HOME); for the
     tests where the process boundary is the point (exit codes, SIGKILL, two processes at once).
+    `wrapper` goes before the command (e.g. `unshare --pid --fork`, to run it as a PID 1).
     Defaults: stdin closed, stdout and stderr piped as text; `popen` overrides them."""
     import os
     import subprocess
@@ -160,7 +161,7 @@ def jssync_process(args: list[str], env: dict[str, str], **popen: object):
         "text": True,
         **popen,
     }
-    return subprocess.Popen([*jssync_command(), *args], env=full, **options)
+    return subprocess.Popen([*wrapper, *jssync_command(), *args], env=full, **options)
 
 
 def jssync(args: list[str], env: dict[str, str], timeout: float = 120):

@@ -6,16 +6,20 @@
 -- is marked done; unless the new table shows no ASIN at all (not filled yet): then the switch
 -- waits for the next run. (This replaces the stored jssync_cleanup_invisible_v1, which read
 -- only {prefix}product; the function stays in the database for older code.)
+-- Never removed: an ASIN listed by hand (a file, a manual list) that has not synced yet since it
+-- was listed (macro listed_pending; issue 19), whichever catalogue shows or hides it.
 {% import 'macros.sql' as m with context %}
 WITH removed AS (
     DELETE FROM {{ table('jungle_scout_sync_status') }} s
-    WHERE {{ m.hides('s.asin') }}
+    WHERE ({{ m.hides('s.asin') }}
       AND NOT {{ m.shows('s.asin') }}
 {% if catalogue.previous %}
        OR {{ m.shows('s.asin', catalogue.previous) }}
       AND NOT {{ m.shows('s.asin') }}
       AND EXISTS ({{ m.visible_asins() }})
 {% endif %}
+    )
+      AND NOT {{ m.listed_pending('s') }}
     RETURNING 1
 ){% if catalogue.previous %},
 

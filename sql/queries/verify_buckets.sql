@@ -4,10 +4,11 @@
 -- targets. A row's hash is the first 60 bits of md5 of every column the service writes; a
 -- bucket's checksum is the sum of its rows' hashes (order-free), with its row and ASIN counts.
 -- Target: staging and production. Parameters: buckets, marketplace (NULL: every marketplace;
--- the sales table only). Context: data_table, columns, by_marketplace.
+-- the sales table only). Context: data_table, columns, zoned (its timestamptz columns), by_marketplace.
+{% import 'macros.sql' as m with context %}
 WITH hashed AS (
     SELECT asin,
-           ('x' || left(md5(ROW({{ columns | join(', ') }})::text), 15))::bit(60)::bigint AS h
+           ('x' || left(md5(ROW({{ m.utc_columns(columns, zoned) }})::text), 15))::bit(60)::bigint AS h
     FROM {{ table(data_table) }}
 {% if by_marketplace %}
     WHERE (%(marketplace)s::text IS NULL OR marketplace = %(marketplace)s::text)

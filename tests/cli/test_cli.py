@@ -55,9 +55,11 @@ def test_without_debug_only_a_summary(migrated, env, staging, sandbox):
     assert result.returncode == 0
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert all(line["severity"] == "INFO" for line in lines)
-    summary = [line["message"] for line in lines if line["message"].startswith("hourly sync")]
+    messages = [line["message"] for line in lines]
+    assert messages[0].startswith("hourly sync limits: time allowance 3000 s")  # how it was run
+    summary = [m for m in messages[1:] if m.startswith("hourly sync")]
     assert len(summary) == 1 and summary[0].startswith("hourly sync completed: 1 ASINs processed")
-    assert len(lines) <= 2  # the summary, and a line saying no Discord webhook is set
+    assert len(lines) <= 3  # the limits, the summary, and a line saying no Discord webhook is set
 
 
 def test_configuration_error_lists_everything_and_touches_nothing(migrated, env, staging, sandbox):

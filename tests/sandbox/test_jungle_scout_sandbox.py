@@ -363,6 +363,22 @@ def test_hold_keeps_answers_waiting_until_released(sb, http):
         sb.set_faults(hold="yes")
 
 
+def test_hold_after_answers_that_many_then_holds(sb, http):
+    sb.set_faults(hold_after=2)
+    assert [sales(http, sb).status_code for _ in range(2)] == [200, 200]
+    answers: list[int] = []
+    asking = threading.Thread(target=lambda: answers.append(sales(http, sb).status_code))
+    asking.start()
+    wait_for(lambda: sb.stats()["held"] == 1, what="the third request to be held")
+    assert answers == [] and sb.stats()["requests"] == 2  # the third is held
+    sb.set_faults(hold=False)
+    asking.join(timeout=30)
+    assert answers == [200] and sb.stats()["requests"] == 3 and sb.stats()["held"] == 0
+    assert sales(http, sb).status_code == 200  # released for good
+    with pytest.raises(ValueError, match="hold_after must be an int >= 0"):
+        sb.set_faults(hold_after=-1)
+
+
 def test_a_request_still_in_flight_at_reset_is_not_counted_after_it(sb, http):
     # A slow answer whose client gave up belongs to the test that sent it, not to the next one
     # (which finds the sandbox reset and counts its own requests).

@@ -1,7 +1,10 @@
 -- Model: "dev_az_jungle_scout_product_data"
 -- Grain: one row per ASIN and report date (UTC). Upsert key: (asin, report_date).
 -- Reads: in_product_data, the run's rows (from the landing file on staging, copied from
--- staging on production). Target: staging, then production, which mirrors staging exactly.
+-- staging on production). Target: staging, then production, which mirrors staging exactly
+-- except where another writer's copy is newer: production keeps a row whose
+-- GREATEST(updated_at, created_at) is later than the incoming row's, and the statement returns
+-- the rows it kept that way (key, both stamps), for the status and the log.
 -- Columns: the input's, in COPY order (loaders/merge.py PRODUCT_INPUT must list the same; a test
 -- checks it), then created_at, which production copies from staging.
 WITH latest AS (

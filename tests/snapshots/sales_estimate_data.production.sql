@@ -1,7 +1,10 @@
 -- Model: "prod_az_jungle_scout_sales_estimate_data"
 -- Grain: one row per ASIN, marketplace and day. Upsert key: (asin, marketplace, date).
 -- Reads: in_sales_estimate_data, the run's rows (from the landing file on staging, copied from
--- staging on production). Target: staging, then production, which mirrors staging exactly.
+-- staging on production). Target: staging, then production, which mirrors staging exactly
+-- except where another writer's copy is newer: production keeps a row whose
+-- GREATEST(updated_at, created_at) is later than the incoming row's, and the statement returns
+-- the rows it kept that way (key, both stamps), for the status and the log.
 -- Columns: the input's, in COPY order (loaders/merge.py SALES_INPUT must list the same; a test
 -- checks it), then updated_at and created_at, set on staging and copied by production.
 WITH latest AS (
@@ -12,6 +15,8 @@ WITH latest AS (
     FROM in_sales_estimate_data
     ORDER BY asin, marketplace, date, updated_at DESC NULLS LAST, ctid DESC
 )
+
+, written AS (
 
 INSERT INTO "prod_az_jungle_scout_sales_estimate_data" AS target (
     asin, marketplace, date, is_parent, is_variant, is_standalone, parent_asin, estimated_units_sold, last_known_price, updated_at, created_at
@@ -28,3 +33,19 @@ ON CONFLICT (asin, marketplace, date) DO UPDATE SET
     last_known_price = EXCLUDED.last_known_price,
     updated_at = EXCLUDED.updated_at
     , created_at = EXCLUDED.created_at
+-- Production's other writers are never walked back.
+WHERE NOT ((GREATEST(target.updated_at, target.created_at)
+      > GREATEST(EXCLUDED.updated_at, EXCLUDED.created_at)) IS TRUE)
+RETURNING target.asin, target.marketplace, target.date
+)
+
+SELECT latest.asin,
+       concat_ws(' ', latest.marketplace::text, latest.date::text) AS key,
+       GREATEST(kept.updated_at, kept.created_at)::text AS production_stamp,
+       GREATEST(latest.updated_at, latest.created_at)::text AS incoming_stamp
+FROM latest
+LEFT JOIN "prod_az_jungle_scout_sales_estimate_data" AS kept USING (asin, marketplace, date)
+WHERE NOT EXISTS (
+    SELECT 1 FROM written
+    WHERE written.asin = latest.asin AND written.marketplace = latest.marketplace AND written.date = latest.date)
+ORDER BY asin, marketplace, date

@@ -11,6 +11,8 @@
 -- counts one more failure in a row and records when the failing run started (its jssync_runs
 -- row; the merge time when there is none), so the next try is due a whole backoff step after the
 -- run that failed; any other outcome sets the count back to 0 and clears that time.
+-- Sales `pending` (the run was stopped, or its time ran out, before the answer came) is neither
+-- synced nor failed: with its product data in, the ASIN is a sales gap, due next run, no backoff.
 -- Target: staging only. Parameters: run_id.
 WITH outcomes AS (
     -- One outcome per ASIN. The row that wins: the last landed (COPY loads rows in landing

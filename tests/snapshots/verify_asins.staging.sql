@@ -1,7 +1,7 @@
 -- Verify, level 2: one checksum per ASIN, for the ASINs of the buckets that differ (or for the
 -- ASINs a sync just published: the per-run parity check). Row hashes as in verify_buckets.
 -- Target: staging and production. Parameters: buckets and bucket_ids, or asins; marketplace
--- (NULL: every marketplace; the sales table only). Context: data_table, columns,
+-- (NULL: every marketplace; the sales table only). Context: data_table, columns, zoned (its timestamptz columns),
 -- by_marketplace, by ('buckets' or 'asins').
 SELECT asin,
        count(*) AS row_count,

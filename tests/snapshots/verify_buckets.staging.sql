@@ -4,7 +4,7 @@
 -- targets. A row's hash is the first 60 bits of md5 of every column the service writes; a
 -- bucket's checksum is the sum of its rows' hashes (order-free), with its row and ASIN counts.
 -- Target: staging and production. Parameters: buckets, marketplace (NULL: every marketplace;
--- the sales table only). Context: data_table, columns, by_marketplace.
+-- the sales table only). Context: data_table, columns, zoned (its timestamptz columns), by_marketplace.
 WITH hashed AS (
     SELECT asin,
            ('x' || left(md5(ROW(asin, marketplace, date, is_parent, is_variant, is_standalone, parent_asin, estimated_units_sold, last_known_price, updated_at, created_at)::text), 15))::bit(60)::bigint AS h

@@ -26,8 +26,8 @@ def test_sales_only_sync_keeps_product_not_found(migrated, staging, production, 
     assert before["error"] == NOT_FOUND_ERROR and before["has_product_data"] is False
     assert before["product_fetch_attempted_at"] is not None and before["has_sales_data"] is False
 
-    # The sales side knows it. One sales-only batch: `missing` has a row (updated), `fresh` has
-    # none yet (inserted).
+    # The sales side knows it. One sales-only batch: `missing` has a row from the product sync,
+    # `fresh` one the listing gave it before the batch (as every listed ASIN gets).
     sandbox.set_faults(unknown_asins=[])
     sales = run_manual(migrated, "sales", "us", [missing, fresh])
     assert (sales.total_asins_processed, sales.successful_sales_sync, sales.failed_asins) == (2, 2, 0)

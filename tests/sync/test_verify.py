@@ -50,9 +50,12 @@ def tamper(production: Db) -> None:
         (ASINS[1], YESTERDAY),
     )
     production.execute(f"UPDATE {PRODUCTS} SET title = 'tampered' WHERE asin = %s", (ASINS[2],))
+    # A stale extra row (a restored backup, a bug): stamped before staging's rows of the ASIN. A
+    # row stamped later would be another writer's, which --delete-extra never deletes.
     production.execute(
-        f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold) VALUES (%s, 'us', %s, 3)",
-        (ASINS[3], OLD_DAY),
+        f"INSERT INTO {SALES} (asin, marketplace, date, estimated_units_sold, updated_at, created_at) "
+        "VALUES (%s, 'us', %s, 3, %s, %s)",
+        (ASINS[3], OLD_DAY, OLD_DAY, OLD_DAY),
     )
     production.execute(f"DELETE FROM {PRODUCTS} WHERE asin = %s", (ASINS[4],))
 
@@ -61,8 +64,17 @@ def test_in_sync_after_a_sync(synced, staging, production, env):
     done = run_cli(["verify", "--json"], env)
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
-    assert list(body) == ["in_sync", "compared", "drift", "repaired", "seconds"]
+    assert list(body) == [
+        "in_sync",
+        "compared",
+        "drift",
+        "repaired",
+        "seconds",
+        "newer_in_production",
+        "production_kept_newer",
+    ]
     assert body["in_sync"] is True and body["drift"] == [] and body["repaired"] == 0
+    assert body["newer_in_production"] == [] and body["production_kept_newer"] == 0
     sales_rows = staging.scalar(f"SELECT count(*) FROM {SALES}")
     assert body["compared"] == {
         "jungle_scout_product_data": {"rows": 5, "asins": 5},
