@@ -81,7 +81,21 @@ _EXTRAS = {
         "(hourly syncs)",
     },
     "budget": {"type": "object", "description": "the month's request budget: monthly, spent, left"},
-    "plan": {"type": "object", "description": "the run's ASIN limit: limit, auto, capped_by, requests_per_asin"},
+    "plan": {
+        "type": "object",
+        "description": "the run's ASIN limit: limit, auto, capped_by, requests_per_asin, family_sharing",
+    },
+    "sales_shared_asins": {
+        **_INT,
+        "description": "ASINs whose sales rows this run copied from the one call of their shared-rank group "
+        "(SALES_FAMILY_SHARING)",
+    },
+    "family_audit": {
+        "type": "object",
+        "description": "the audit of shared members fetched on their own: checked, mismatched (their own "
+        "series differed from the group's), demoted_groups",
+        "properties": {"checked": _INT, "mismatched": _INT, "demoted_groups": _INT},
+    },
     "warnings": {
         "type": "array",
         "items": {"type": "string"},

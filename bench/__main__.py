@@ -1,4 +1,4 @@
-"""`python -m bench` (`make bench`): write path, API phase, memory and freshness, side by side.
+"""`python -m bench` (`make bench`): write path, API phase, memory, freshness and families, side by side.
 
 Prints the tables and writes bench/results.json. `--parts` picks parts, `--quick` runs tiny
 sizes (a check that everything works, not a measurement), `--markdown` prints the tables of an
@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import api, freshness, memory, report, soak, writes
+from bench import api, families, freshness, memory, report, soak, writes
 from bench import archive as archive_bench
 from bench import verify as verify_bench
 from bench.common import ROOT, sql_macros
 from sandbox.postgres import PgServer, find_or_start
 
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("write", "api", "memory", "soak", "verify", "freshness", "archive")
+PARTS = ("write", "api", "memory", "soak", "verify", "freshness", "archive", "families")
 
 
 def machine(server: PgServer) -> dict[str, Any]:
@@ -105,6 +105,15 @@ def run(parts: Sequence[str], *, quick: bool = False, out: Path = RESULTS) -> di
         if "archive" in parts:
             print("== archive ==", flush=True)
             results["archive"] = archive_bench.run(server, work, (20, 40) if quick else (1_000, 10_000))
+        if "families" in parts:
+            print("== families ==", flush=True)
+            results["families"] = families.run(
+                server,
+                work,
+                sample_shape=families.Shape(19, 7, 11) if quick else families.Shape(1_900, 700, 1_100),
+                owner_shape=families.Shape(1_900, 700, 1_100) if quick else families.OWNER,
+                days=3 if quick else 60,
+            )
     results["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     results["duration_s"] = round(time.perf_counter() - started)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")

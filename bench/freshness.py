@@ -64,7 +64,15 @@ def scale(dbs: Databases, n: int, start_at: dt.datetime, log: Callable[[str], No
     with connection(cfg.staging) as conn:
         with conn, conn.cursor() as cur:
             cur.execute(sql_macros("freshness.sql", PREFIX).catalogue(), {"n": n, "tracked": tracked, "now": start_at})
-        sel = {"limit": 100, "stale_days": 30, "retry_days": 15, "now": None, "retry_slack": 360}
+        sel = {
+            "limit": 100,
+            "stale_days": 30,
+            "retry_days": 15,
+            "now": None,
+            "retry_slack": 360,
+            "family_sharing": False,
+            "marketplace": "us",
+        }
         out: dict[str, Any] = {
             "visible_asins": n,
             "new_at_day_0": n - tracked,

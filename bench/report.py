@@ -262,6 +262,7 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                 rows,
             )
         )
+    tables += _family_tables(results.get("families"))
     targets = [
         [part, name, _value(t["value"]), "met" if t["met"] else "MISSED"]
         for part in ("write_path", "api_phase", "api_real_limit", "memory", "soak", "archive")
@@ -271,6 +272,119 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     ]
     if targets:
         tables.append(("Targets", ["part", "target", "value", "status"], targets))
+    return tables
+
+
+def _family_tables(fam: dict[str, Any] | None) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The families part (issue 18): the sample through the service, the owner's catalogue."""
+    if not fam:
+        return []
+    tables = []
+    s = fam["sample"]
+    shape = s["shape"]
+    rows = [
+        [
+            f"{r['sharing_percent']}%",
+            f"{r['per_asin']['requests']:,} ({r['requests_per_visible_asin']['per_asin']})",
+            f"{r['sharing']['requests']:,} ({r['requests_per_visible_asin']['sharing']})",
+            f"{r['counted']['sharing']:,}",
+            f"{r['sharing']['sales_shared_asins']:,}",
+            "{checked}/{mismatched}/{demoted_groups}".format(**r["sharing"]["family_audit"]),
+            "exact" if r["exact"] else "DIFFER",
+            f"{r['differences']['prices_not_known']:,}",
+        ]
+        for r in s["runs"]
+    ]
+    tables.append(
+        (
+            "Families, sample through the service: fresh master sync (1 month) of "
+            f"{shape['variations'] + shape['standalone']:,} visible ASINs ({shape['variations']:,} variations of "
+            f"{shape['families']:,} families), audit {s['audit_percent']}%",
+            [
+                "families sharing",
+                "requests, a call per ASIN (per visible ASIN)",
+                "requests with sharing (per visible ASIN)",
+                "counted",
+                "shared ASINs",
+                "audit checked/mismatched/demoted",
+                "units, identity, products, known prices",
+                "prices not known (NULL)",
+            ],
+            rows,
+        )
+    )
+    o = fam["owner"]
+    shape = o["shape"]
+    visible = shape["variations"] + shape["standalone"]
+    rows = [
+        [
+            "a sales call per ASIN",
+            f"{o['levels'][0]['counted']['per_asin']:,} ({o['levels'][0]['counted']['per_asin_per_visible_asin']})",
+            "-",
+            " / ".join(f"{r:,}" for r in o["per_asin"]["requests_per_30_days"]),
+        ]
+    ]
+    for level in o["levels"]:
+        c, counted = level["catalogue"], level["counted"]
+        rows.append(
+            [
+                f"sharing, {level['sharing_percent']}% of families",
+                f"{c['requests']:,} ({c['requests'] / visible:.3f} per visible ASIN)",
+                f"{counted['parent_copy']:,} ({counted['parent_copy_per_visible_asin']})",
+                " / ".join(f"{r:,}" for r in level["simulated"]["requests_per_30_days"]),
+            ]
+        )
+    tables.append(
+        (
+            f"Families, the owner's catalogue: {visible:,} visible ASINs, {shape['variations']:,} variations of "
+            f"{shape['families']:,} families; requests",
+            [
+                "policy",
+                "per full refresh",
+                "owner's parent copy",
+                "per 30 days at 30 days (simulated, days 1-30 / 31-60)",
+            ],
+            rows,
+        )
+    )
+    rows = []
+    for name, sim in [("a sales call per ASIN", o["per_asin_budget"])] + [
+        (f"sharing, {lv['sharing_percent']}%", lv["simulated_budget"]) for lv in o["levels"]
+    ]:
+        marks = [d for d in sim["by_day"] if d["day"] in (1, 7, 14, 30, 60) or d is sim["by_day"][-1]]
+        rows.append(
+            [
+                name,
+                " ".join(f"d{d['day']}:{d['fresh_pct']:.0f}%" for d in marks),
+                " ".join(f"d{d['day']}:{d['max_age_days']}" for d in marks),
+                " / ".join(f"{r:,}" for r in sim["requests_per_30_days"]),
+                str(sim["best_threshold_days"]),
+            ]
+        )
+    tables.append(
+        (
+            f"Families: 60 simulated days at 30 days with {fam['budget']:,} requests a month",
+            ["policy", "fresh by day", "oldest by day", "requests per 30 days", "best threshold"],
+            rows,
+        )
+    )
+    goal = next((lv for lv in o["levels"] if lv["sharing_percent"] == 70), None)
+    if goal is not None:
+        value = goal["catalogue"]["requests"] / visible
+        tables.append(
+            (
+                "Families: target",
+                ["target", "value", "status"],
+                [
+                    [
+                        f"at 70% sharing, <= {fam['goal_requests_per_visible_asin']} requests per visible ASIN "
+                        "per refresh",
+                        f"{value:.3f}",
+                        "met" if goal["goal_met"] else "MISSED",
+                    ]
+                ],
+            )
+        )
     return tables
 
 

@@ -47,6 +47,32 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("sales_points", pa.int64()),
             ("error_category", pa.string()),
             ("error", pa.string()),
+            ("sales_synced_at", pa.timestamp("us")),
+        ]
+    ),
+    # Variation families (extract.families): the copied ranges of shared members' sales rows,
+    # and the audits of shared members fetched on their own.
+    "sales_provenance": pa.schema(
+        [
+            ("asin", pa.string()),
+            ("marketplace", pa.string()),
+            ("first_date", pa.date32()),
+            ("last_date", pa.date32()),
+            ("source_asin", pa.string()),
+        ]
+    ),
+    "family_audits": pa.schema(
+        [
+            ("marketplace", pa.string()),
+            ("asin", pa.string()),
+            ("source_asin", pa.string()),
+            ("parent_asin", pa.string()),
+            ("product_rank", pa.int64()),
+            ("first_date", pa.date32()),
+            ("last_date", pa.date32()),
+            ("days_compared", pa.int64()),
+            ("days_differing", pa.int64()),
+            ("first_differing_date", pa.date32()),
         ]
     ),
     "sync_batches": pa.schema(
@@ -60,28 +86,37 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
+# The family tables exist from the first load on, with sharing off too, so the views and example
+# queries over them always run.
+ALWAYS_CREATED = frozenset({"sales_provenance", "family_audits"})
 FLUSH_ROWS = 5000  # rows per Arrow table: bounded memory, few files
 
 
 @dlt.source(name="jungle_scout", max_table_nesting=0)
 def jungle_scout_source(rows: Iterable[tuple[str, dict]], batch: dict) -> object:
     """One batch of API answers as landing tables: products, sales_estimates, asin_outcomes,
-    and a sync_batches row naming the run. `rows` yields (table, row) pairs."""
+    (with family sharing) sales_provenance and family_audits, and a sync_batches row naming the
+    run. `rows` yields (table, row) pairs."""
 
     @dlt.resource(name="jungle_scout", write_disposition="append")
     def responses() -> Iterator[object]:
         """Every row of the batch, routed to its table."""
         yield _table("sync_batches", [batch])
         buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+        sent: set[str] = set()
         for table, row in rows:
             buffer = buffers[table]
             buffer.append(row)
             if len(buffer) >= FLUSH_ROWS:
                 yield _table(table, buffer)
+                sent.add(table)
                 buffer.clear()
         for table, buffer in buffers.items():
             if buffer:
                 yield _table(table, buffer)
+                sent.add(table)
+        for table in ALWAYS_CREATED - sent:  # dlt creates a table with its first rows: none here
+            yield _table(table, [])
 
     return responses
 

@@ -31,7 +31,14 @@ from extract.text import first_line
 log = logging.getLogger("jssync.archive")
 
 # The landing tables each merged load sends to the archive: the one list (add a table here).
-ARCHIVED_TABLES: tuple[str, ...] = ("products", "sales_estimates", "asin_outcomes", "sync_batches")
+ARCHIVED_TABLES: tuple[str, ...] = (
+    "products",
+    "sales_estimates",
+    "asin_outcomes",
+    "sync_batches",
+    "sales_provenance",  # variation families: a load with shared rows, or audits, has these too
+    "family_audits",
+)
 LOADS_TABLE = "landing_loads"  # the landing's `_dlt_loads` rows, under a name dlt does not own
 PIPELINE = "jssync_archive"
 LAYOUT = "{table_name}/{landing_load_id}.{file_id}.{ext}"  # dlt's default, the landing's load id

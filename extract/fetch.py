@@ -20,12 +20,14 @@ import datetime as dt
 import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 
 from extract import settings
 from extract.client import ApiError, JungleScoutClient, SalesAnswer
+from extract.families import FamilySales, FamilyTally, Identity, Sharing
 from extract.records import RecordError, product_asin, product_row, sales_rows, valid_asin
 from extract.stopping import NotStarted, RunStop
 from extract.workers import Workers
@@ -34,17 +36,21 @@ log = logging.getLogger("jssync.extract")
 
 PRODUCTS, SALES, OUTCOMES = "products", "sales_estimates", "asin_outcomes"
 SALES_GAP = "sales_gap"  # product data synced, sales not: one sales call, no product call
+FAMILY = "family"  # not due itself: refreshed with the shared-rank group of an ASIN that is
 NOT_ATTEMPTED = "not_attempted"  # the monthly budget refused the request: nothing was sent
 
 
 @dataclass(frozen=True)
 class AsinWork:
-    """One ASIN to sync: `kind` is new, sales_gap or stale; `sales_synced_at` drives the sales
-    range. A sales_gap ASIN gets its sales only (its product data is current)."""
+    """One ASIN to sync: `kind` is new, sales_gap, stale or family; `sales_synced_at` drives the
+    sales range. A sales_gap ASIN gets its sales only (its product data is current). `sales_group`
+    names the shared-rank group the selection took it with (family sharing), so a batch never
+    splits a group."""
 
     asin: str
     kind: str = "new"
     sales_synced_at: dt.datetime | None = None
+    sales_group: str | None = None
 
 
 @dataclass
@@ -63,6 +69,9 @@ class AsinOutcome:
     sales_points: int = 0
     error_category: str | None = None  # db | api | parse | other
     error: str | None = None
+    # The sales sync time to record when it is not the merge's: a member that got its group's
+    # history from staging takes the time of the rows it copied (extract.families).
+    sales_synced_at: dt.datetime | None = None
 
     @property
     def failed(self) -> bool:
@@ -104,6 +113,7 @@ class AsinOutcome:
             "sales_points": self.sales_points,
             "error_category": self.error_category,
             "error": self.error,
+            "sales_synced_at": self.sales_synced_at,
         }
 
 
@@ -129,6 +139,18 @@ def _days_in_month(day: dt.date) -> int:
     return (nxt - dt.timedelta(days=1)).day
 
 
+@dataclass(frozen=True)
+class SalesCall:
+    """One sales request: the ASIN asked for, the range, why (for the step log), and what the
+    caller needs back with the answer (`tag`)."""
+
+    asin: str
+    start: dt.date
+    end: dt.date
+    why: str
+    tag: object = None
+
+
 @dataclass
 class BatchFetcher:
     """Fetches one batch of ASINs and yields landing rows; `outcomes` holds the per-ASIN result."""
@@ -144,6 +166,14 @@ class BatchFetcher:
     # The run's stop (the client's too): no request starts once it is asked or the deadline passed.
     stop: RunStop = field(default_factory=RunStop)
     _workers: Workers | None = field(default=None, repr=False)
+    # SALES_FAMILY_SHARING on: one sales call per shared-rank group (extract.families); None: one per ASIN.
+    sharing: Sharing | None = None
+    family: FamilyTally = field(default_factory=FamilyTally)
+    identities: dict[str, Identity] = field(default_factory=dict)  # this batch's product data, with sharing
+
+    def span(self, w: AsinWork) -> tuple[dt.date, dt.date] | None:
+        """The sales range `w` needs in this batch (None: already current)."""
+        return sales_range(w.sales_synced_at, self.run_date, self.date_range)
 
     def run(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
         """Yield (table, row) for products, sales and, last, one outcome per ASIN it landed."""
@@ -172,7 +202,9 @@ class BatchFetcher:
         if self.fetch_products:
             yield from self._products([w for w in valid if w.kind != SALES_GAP])
         found = [w for w in valid if self.outcomes[w.asin].product_status in ("found", "skipped")]
-        if self.fetch_sales:
+        if self.fetch_sales and self.sharing is not None:
+            yield from FamilySales(self, self.sharing, self.identities).run(found)
+        elif self.fetch_sales:
             yield from self._sales(found)
         for outcome in self.outcomes.values():
             if outcome.landed:
@@ -248,6 +280,8 @@ class BatchFetcher:
                         continue  # not asked for, or already seen on an earlier page
                     try:
                         rows[asin] = product_row(item, self.marketplace, self.run_date)
+                        if self.sharing is not None:
+                            self.identities[asin] = Identity.of_row(rows[asin])
                     except Exception as exc:  # noqa: BLE001 - one bad record fails its ASIN only
                         outcome = self.outcomes[asin]
                         outcome.product_status = "invalid"
@@ -291,7 +325,7 @@ class BatchFetcher:
                 log.debug("Not found list: [%s]", " ".join(missing), extra={"step": "SyncASINs"})
 
     def _sales(self, work: list[AsinWork]) -> Iterator[tuple[str, dict]]:
-        todo: list[tuple[AsinWork, dt.date, dt.date]] = []
+        calls: deque[SalesCall] = deque()
         for w in work:
             outcome = self.outcomes[w.asin]
             span = sales_range(w.sales_synced_at, self.run_date, self.date_range)
@@ -300,13 +334,25 @@ class BatchFetcher:
                 continue
             outcome.sales_start, outcome.sales_end = span
             outcome.sales_status = "pending"  # until its answer is in
-            todo.append((w, *span))
-        if not todo:
+            why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
+            calls.append(SalesCall(w.asin, *span, why, w))
+        yield from self.pooled(calls, self.sales_result)
+
+    def pooled(
+        self,
+        calls: deque[SalesCall],
+        handle: Callable[[SalesCall, SalesAnswer | Exception], Iterable[tuple[str, dict]]],
+    ) -> Iterator[tuple[str, dict]]:
+        """Make the sales `calls` concurrently, as many in flight as the rate limiter lets through
+        (up to max_concurrency), and yield what `handle` makes of each answer (an ApiError, or
+        NotStarted for a request the run's stop did not send) as it arrives. `handle` may append
+        more calls to `calls`; they go through the same pool."""
+        if not calls:
             return
-        workers = max(1, min(self.max_concurrency, len(todo)))
+        workers = max(1, min(self.max_concurrency, len(calls)))
         log.debug(
             "Fetching sales data for %d ASINs, up to %d requests in flight as the rate limit allows...",
-            len(todo),
+            len(calls),
             workers,
             extra={"step": "SyncASINs"},
         )
@@ -314,27 +360,28 @@ class BatchFetcher:
         counter = itertools.count()  # the batch's pool threads, numbered as they first fetch sales
         counter_lock = threading.Lock()
 
-        def fetch(w: AsinWork, start: dt.date, end: dt.date) -> tuple[AsinWork, SalesAnswer | Exception]:
+        def fetch(call: SalesCall) -> tuple[SalesCall, SalesAnswer | Exception]:
             if not hasattr(names, "n"):
                 with counter_lock:
                     names.n = next(counter)
             step = {"step": f"Worker {names.n}"}
-            why = "1 year (new ASIN)" if w.sales_synced_at is None else "since last sync"
-            log.debug("Fetching sales for ASIN %s: %s to %s (%s)", w.asin, start, end, why, extra=step)
+            log.debug(
+                "Fetching sales for ASIN %s: %s to %s (%s)", call.asin, call.start, call.end, call.why, extra=step
+            )
             try:
-                answer = self.client.sales_estimates(w.asin, self.marketplace, start, end)
+                answer = self.client.sales_estimates(call.asin, self.marketplace, call.start, call.end)
             except ApiError as exc:
                 log.debug("ERROR: %s", exc, extra=step)
-                return w, exc
+                return call, exc
             except NotStarted as exc:
-                return w, exc  # not sent: the ASIN's sales stay pending
+                return call, exc  # not sent: the ASIN's sales stay pending
             log.debug(
                 "Sales API returned %s for ASIN %s",
                 "no rank data" if answer.no_data else f"{_points(answer)} data points",
-                w.asin,
+                call.asin,
                 extra=step,
             )
-            return w, answer
+            return call, answer
 
         # Workers log with the sync's context (flow, run id): each task runs in a copy of it.
         context = contextvars.copy_context()
@@ -343,15 +390,11 @@ class BatchFetcher:
         # leaves the rest of the queue unasked, and the consumer giving up on this generator (a
         # failed landing) leaves only the requests in flight, abandoned with their workers.
         pool = self._pool()
-        queue = iter(todo)
         pending: set[Future] = set()
 
         def top_up() -> None:
-            while len(pending) < workers and self.stop.may_start():
-                item = next(queue, None)
-                if item is None:
-                    return
-                pending.add(pool.submit(context.copy().run, fetch, *item))
+            while calls and len(pending) < workers and self.stop.may_start():
+                pending.add(pool.submit(context.copy().run, fetch, calls.popleft()))
 
         top_up()
         while pending:
@@ -361,12 +404,13 @@ class BatchFetcher:
                 return
             done, pending = got
             for future in done:
-                yield from self._sales_result(future)
+                call, answer = future.result()  # anything but an ApiError or NotStarted is a bug
+                yield from handle(call, answer)
             top_up()
 
-    def _sales_result(self, future: Future) -> Iterator[tuple[str, dict]]:
-        w, answer = future.result()  # anything but an ApiError or NotStarted is a bug and must surface
-        outcome = self.outcomes[w.asin]
+    def sales_result(self, call: SalesCall, answer: SalesAnswer | Exception) -> Iterator[tuple[str, dict]]:
+        """The rows of an ASIN's own answer (its outcome says the range), or its failure."""
+        outcome = self.outcomes[call.asin]
         if isinstance(answer, NotStarted):
             return
         if isinstance(answer, ApiError):
@@ -377,16 +421,24 @@ class BatchFetcher:
                 outcome.sales_status = NOT_ATTEMPTED
             return
         try:
-            rows = sales_rows(w.asin, self.marketplace, answer.items, outcome.sales_start, outcome.sales_end)
-        except Exception as exc:  # noqa: BLE001 - one bad answer fails its ASIN only
+            rows = self.answer_rows(call.asin, answer, outcome.sales_start, outcome.sales_end)
+        except RecordError as exc:
             outcome.sales_status = "failed"
-            outcome.fail("parse", _record_error(f"sales for {w.asin}", exc))
+            outcome.fail("parse", str(exc))
             log.debug("ERROR: %s", outcome.error, extra={"step": "SyncASINs"})
             return
         outcome.sales_points = len(rows)
         outcome.sales_status = "synced" if rows else "no_data"
         for row in rows:
             yield SALES, row
+
+    def answer_rows(self, asin: str, answer: SalesAnswer, start: dt.date, end: dt.date) -> list[dict]:
+        """The daily rows of one ASIN's own sales answer within [start, end]; raises RecordError
+        (naming the ASIN) for an answer that cannot be read."""
+        try:
+            return sales_rows(asin, self.marketplace, answer.items, start, end)
+        except Exception as exc:  # noqa: BLE001 - one bad answer fails its ASIN only
+            raise RecordError(_record_error(f"sales for {asin}", exc)) from exc
 
 
 def _record_error(what: str, exc: Exception) -> str:

@@ -21,7 +21,15 @@ CONTEXT.update(level_context())  # jssync catch-up --full's copy
 
 
 # Templates that only ever run on staging (every query reads staging's bookkeeping).
-STAGING_ONLY = {"sync_status", "production_outbox", "publish_product_data", "publish_sales_estimate_data"}
+STAGING_ONLY = {
+    "sync_status",
+    "production_outbox",
+    "publish_product_data",
+    "publish_sales_estimate_data",
+    "asin_family",
+    "sales_provenance",
+    "family_audits",
+}
 
 
 def targets_of(path) -> tuple[str, ...]:

@@ -41,6 +41,21 @@ OUTCOME_INPUT = [
     "sales_points",
     "error_category",
     "error",
+    "sales_synced_at",
+]
+# Variation families (issue 18): copied ranges of shared members' rows, and the audits.
+PROVENANCE_INPUT = ["asin", "marketplace", "first_date", "last_date", "source_asin"]
+AUDIT_INPUT = [
+    "marketplace",
+    "asin",
+    "source_asin",
+    "parent_asin",
+    "product_rank",
+    "first_date",
+    "last_date",
+    "days_compared",
+    "days_differing",
+    "first_differing_date",
 ]
 PRODUCTION_PAUSES = (1.0, 2.0)  # seconds between the three production attempts
 PUBLISH_CHUNK = 20  # outbox entries per production transaction
@@ -104,6 +119,8 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: St
             "products": ("in_product_data", PRODUCT_INPUT, Path(tmp) / "products.csv"),
             "sales_estimates": ("in_sales_estimate_data", SALES_INPUT, Path(tmp) / "sales.csv"),
             "asin_outcomes": ("in_asin_outcomes", OUTCOME_INPUT, Path(tmp) / "outcomes.csv"),
+            "sales_provenance": ("in_sales_provenance", PROVENANCE_INPUT, Path(tmp) / "provenance.csv"),
+            "family_audits": ("in_family_audits", AUDIT_INPUT, Path(tmp) / "audits.csv"),
         }
         landing.export_csv(load, {table: (columns, path) for table, (_, columns, path) in inputs.items()})
         counts: dict[str, int] = {}
@@ -116,8 +133,13 @@ def merge_staging(conn, prefix: str, landing: Landing, load: LandedLoad, txn: St
                 with path.open() as source:
                     counts[table] = copy_in(cur, temp, columns, source)
             run_model(cur, "product_data", "staging", prefix)
+            run_model(cur, "asin_family", "staging", prefix)
             run_model(cur, "sales_estimate_data", "staging", prefix)
             run_model(cur, "sync_status", "staging", prefix, {"run_id": txn.run_id})
+            if counts["sales_estimates"] or counts["sales_provenance"]:
+                run_model(cur, "sales_provenance", "staging", prefix, {"run_id": txn.run_id})
+            if counts["family_audits"]:
+                run_model(cur, "family_audits", "staging", prefix, {"run_id": txn.run_id})
             row = None
             if txn.record_outbox:
                 run_model(cur, "production_outbox", "staging", prefix, {"run_id": txn.run_id, "load_id": load.load_id})

@@ -9,6 +9,15 @@ Special ASINs:
 - ``B0NR...``: product found, but the sales query answers 422 with code ``MISSING_RANK_DATA``.
 - ``B0NS...``: product found, sales ``data`` is ``[]`` (no estimates).
 
+Variation families (issue 18): ``B0F`` + kind + a 4-character family code + a 2-digit index, the
+index ``00`` being the parent listing and ``01``-``99`` its variations (``family_of``):
+- ``B0FS...``: a shared-rank family. Every variation names the parent and the listing's rank, and
+  every one of them (the parent too) answers the listing's daily units; each keeps its own price
+  (``last_known_price`` is per ASIN, the product price of that ASIN on every day).
+- ``B0FO...``: an own-rank family. Each variation has a rank and a sales series of its own.
+- ``B0FL...``: a lying family. Its product data claim one shared rank, but each variation sells
+  differently (its own series): what the audit must catch.
+
 Faults for bad answers: ``bad_values`` ({asin: {attribute: value}}) overrides product attributes,
 ``bad_sales_values`` ({asin: {key: value}}) overrides keys of every sales point of an ASIN; non-finite
 floats are sent as the raw JSON tokens ``1e400``, ``-1e400`` and ``NaN``. ``endless_pages`` (true) keeps
@@ -143,8 +152,56 @@ def _digits(rng: random.Random, n: int) -> int:
     return rng.randrange(10 ** (n - 1), 10**n)
 
 
+FAMILY_KINDS = {"S": "shared", "O": "own", "L": "lying"}
+_FAMILY_RE = re.compile(r"^B0F([SOL])([0-9A-Z]{4})([0-9]{2})$")
+
+
+def family_of(asin: str) -> tuple[str, str, int] | None:
+    """(kind, parent ASIN, index) of a sandbox family ASIN (kind shared, own or lying; index 0 is
+    the parent listing), else None."""
+    match = _FAMILY_RE.match(asin)
+    if match is None:
+        return None
+    letter, code, index = match.groups()
+    return FAMILY_KINDS[letter], f"B0F{letter}{code}00", int(index)
+
+
+def family_members(parent: str, revision: int = 0) -> list[str]:
+    """The variations a family's parent lists (2 to 5 of them, by the family code)."""
+    count = 2 + _rng(parent, "size", revision).randrange(4)
+    return [f"{parent[:-2]}{n:02d}" for n in range(1, count + 1)]
+
+
+def _family_attributes(attrs: dict, asin: str, marketplace: str, revision: int) -> dict:
+    kind, parent, index = family_of(asin)
+    listing = _rng(parent, marketplace, revision, "listing")
+    listing_rank, listing_units = listing.randint(1, 2_000_000), int(math.exp(listing.uniform(2, 9.5)))
+    members = family_members(parent, revision)
+    own_rank = kind == "own" and index > 0
+    out = {
+        **attrs,
+        "parent_asin": None if index == 0 else parent,
+        "is_parent": index == 0,
+        "is_variant": index > 0,
+        "is_standalone": False,
+        "variants": members,
+        "product_rank": attrs["product_rank"] if own_rank else listing_rank,
+        # The listing's 30-day figure shows on every member that claims the listing's rank (a lying
+        # family's members claim it too, and sell as much, but on other days).
+        "approximate_30_day_units_sold": attrs["approximate_30_day_units_sold"] if own_rank else listing_units,
+    }
+    if out["price"] is None:  # family members always carry a price: the tests follow it per member
+        out["price"] = round(5.0 + (sum(map(ord, asin)) % 90), 2)
+    return out
+
+
 def product_attributes(asin: str, marketplace: str, revision: int = 0) -> dict:
     """The ``attributes`` object served for ``asin``; deterministic in (asin, marketplace, revision)."""
+    attrs = _product_attributes(asin, marketplace, revision)
+    return attrs if family_of(asin) is None else _family_attributes(attrs, asin, marketplace, revision)
+
+
+def _product_attributes(asin: str, marketplace: str, revision: int = 0) -> dict:
     rng = _rng(asin, marketplace, revision)
     kind = rng.random()
     is_variant, is_parent = 0.55 <= kind < 0.85, kind >= 0.85
@@ -261,16 +318,25 @@ def _month_points(
 def sales_points(
     asin: str, marketplace: str, start: datetime.date, end: datetime.date, revision: int = 0
 ) -> list[dict]:
-    """Daily estimates from ``start`` to ``end`` inclusive; each day's value is independent of the range."""
+    """Daily estimates from ``start`` to ``end`` inclusive; each day's value is independent of the range.
+
+    A member of a shared-rank family (and any family's parent) answers the listing's units with its
+    own price on every day; own-rank and lying families' variations answer their own series."""
     attrs = product_attributes(asin, marketplace, revision)
+    family = family_of(asin)
+    listing = family is not None and (family[0] == "shared" or family[2] == 0)
+    series = family[1] if listing else asin
     daily = max(0.2, attrs["approximate_30_day_units_sold"] / 30.0)
     points: list[dict] = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
-        points += _month_points(asin, marketplace, revision, year, month, daily, attrs["price"])
+        points += _month_points(series, marketplace, revision, year, month, daily, attrs["price"])
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     first, last = start.isoformat(), end.isoformat()
-    return [p for p in points if first <= p["date"] <= last]
+    points = [p for p in points if first <= p["date"] <= last]
+    if listing:
+        points = [{**p, "last_known_price": attrs["price"]} for p in points]
+    return points
 
 
 # ---------------------------------------------------------------- errors and rate limits

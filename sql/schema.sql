@@ -29,6 +29,20 @@ CREATE TABLE dev_az_jssync_archive_pending (
 );
 CREATE UNIQUE INDEX dev_az_jssync_archive_pending_pkey ON dev_az_jssync_archive_pending USING btree (load_id, table_name);
 
+CREATE TABLE dev_az_jssync_asin_family (
+    asin character varying(20) NOT NULL,
+    report_date date NOT NULL,
+    parent_asin character varying(20),
+    product_rank integer,
+    is_parent boolean,
+    is_variant boolean,
+    is_standalone boolean,
+    updated_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT dev_az_jssync_asin_family_pkey PRIMARY KEY (asin)
+);
+CREATE INDEX dev_az_idx_jssync_asin_family_group ON dev_az_jssync_asin_family USING btree (parent_asin, product_rank, asin) WHERE ((parent_asin IS NOT NULL) AND (product_rank IS NOT NULL));
+CREATE UNIQUE INDEX dev_az_jssync_asin_family_pkey ON dev_az_jssync_asin_family USING btree (asin);
+
 CREATE TABLE dev_az_jssync_catalogue_state (
     id boolean NOT NULL DEFAULT true,
     catalogue_table text NOT NULL,
@@ -42,6 +56,39 @@ CREATE TABLE dev_az_jssync_catalogue_state (
     CONSTRAINT dev_az_jssync_catalogue_state_pkey PRIMARY KEY (id)
 );
 CREATE UNIQUE INDEX dev_az_jssync_catalogue_state_pkey ON dev_az_jssync_catalogue_state USING btree (id);
+
+CREATE TABLE dev_az_jssync_family_audits (
+    id bigint NOT NULL DEFAULT nextval('dev_az_jssync_family_audits_id_seq'::regclass),
+    run_id uuid,
+    audited_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    marketplace character varying(10) NOT NULL,
+    asin character varying(20) NOT NULL,
+    source_asin character varying(20) NOT NULL,
+    parent_asin character varying(20) NOT NULL,
+    product_rank integer NOT NULL,
+    first_date date,
+    last_date date,
+    days_compared integer NOT NULL,
+    days_differing integer NOT NULL,
+    first_differing_date date,
+    CONSTRAINT dev_az_jssync_family_audits_pkey PRIMARY KEY (id)
+);
+CREATE INDEX dev_az_idx_jssync_family_audits_group ON dev_az_jssync_family_audits USING btree (marketplace, parent_asin, product_rank);
+CREATE UNIQUE INDEX dev_az_jssync_family_audits_pkey ON dev_az_jssync_family_audits USING btree (id);
+
+CREATE TABLE dev_az_jssync_family_demotions (
+    marketplace character varying(10) NOT NULL,
+    parent_asin character varying(20) NOT NULL,
+    product_rank integer NOT NULL,
+    demoted_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    run_id uuid,
+    audited_asin character varying(20) NOT NULL,
+    source_asin character varying(20) NOT NULL,
+    days_differing integer NOT NULL,
+    first_differing_date date,
+    CONSTRAINT dev_az_jssync_family_demotions_pkey PRIMARY KEY (marketplace, parent_asin, product_rank)
+);
+CREATE UNIQUE INDEX dev_az_jssync_family_demotions_pkey ON dev_az_jssync_family_demotions USING btree (marketplace, parent_asin, product_rank);
 
 CREATE TABLE dev_az_jssync_listed_asins (
     asin character varying(20) NOT NULL,
@@ -101,6 +148,20 @@ CREATE TABLE dev_az_jssync_runs (
 CREATE INDEX dev_az_jssync_runs_by_seq ON dev_az_jssync_runs USING btree (seq);
 CREATE INDEX dev_az_jssync_runs_kind_started ON dev_az_jssync_runs USING btree (kind, started_at DESC);
 CREATE UNIQUE INDEX dev_az_jssync_runs_pkey ON dev_az_jssync_runs USING btree (run_id);
+
+CREATE TABLE dev_az_jssync_sales_provenance (
+    asin character varying(20) NOT NULL,
+    marketplace character varying(10) NOT NULL,
+    first_date date NOT NULL,
+    last_date date NOT NULL,
+    source_asin character varying(20) NOT NULL,
+    run_id uuid,
+    recorded_at timestamp without time zone NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'::text),
+    CONSTRAINT dev_az_jssync_sales_provenance_other CHECK (((source_asin)::text <> (asin)::text)),
+    CONSTRAINT dev_az_jssync_sales_provenance_pkey PRIMARY KEY (asin, marketplace, first_date),
+    CONSTRAINT dev_az_jssync_sales_provenance_range CHECK ((first_date <= last_date))
+);
+CREATE UNIQUE INDEX dev_az_jssync_sales_provenance_pkey ON dev_az_jssync_sales_provenance USING btree (asin, marketplace, first_date);
 
 CREATE TABLE dev_az_jssync_schema_migrations (
     filename text NOT NULL,
@@ -193,6 +254,7 @@ CREATE INDEX dev_az_idx_js_sync_sales_gap_order ON dev_az_jungle_scout_sync_stat
 CREATE INDEX dev_az_idx_js_sync_stale_order ON dev_az_jungle_scout_sync_status USING btree (product_data_synced_at, asin) WHERE (has_product_data = true);
 CREATE UNIQUE INDEX dev_az_jungle_scout_sync_status_pkey ON dev_az_jungle_scout_sync_status USING btree (asin);
 
+CREATE SEQUENCE dev_az_jssync_family_audits_id_seq AS bigint OWNED BY dev_az_jssync_family_audits.id;
 CREATE SEQUENCE dev_az_jssync_production_outbox_id_seq AS bigint OWNED BY dev_az_jssync_production_outbox.id;
 CREATE SEQUENCE dev_az_jssync_runs_seq_seq AS bigint OWNED BY dev_az_jssync_runs.seq;
 
@@ -210,6 +272,8 @@ FUNCTION dev_az_jssync_select_asins_v3(p_limit integer DEFAULT 100, p_stale_days
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
 FUNCTION dev_az_jssync_select_asins_v4(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400, p_retry_slack_seconds integer DEFAULT 0)
     RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone) LANGUAGE plpgsql STABLE;
+FUNCTION dev_az_jssync_select_asins_v5(p_limit integer DEFAULT 100, p_stale_days integer DEFAULT 30, p_retry_days integer DEFAULT 15, p_now timestamp without time zone DEFAULT (now() AT TIME ZONE 'UTC'::text), p_family_sharing boolean DEFAULT false, p_marketplace character varying DEFAULT 'us'::character varying, p_backoff_base_seconds integer DEFAULT 3600, p_backoff_max_seconds integer DEFAULT 86400, p_retry_slack_seconds integer DEFAULT 0)
+    RETURNS TABLE(asin character varying, kind text, sales_synced_at timestamp without time zone, sales_group text) LANGUAGE plpgsql STABLE;
 
 -- ===== production (prefix prod_az_) =====
 

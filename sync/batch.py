@@ -23,7 +23,7 @@ from extract.text import first_line
 from loaders.connections import DatabaseUnavailable
 from loaders.lock import LockLost
 from loaders.merge import StagingTransaction, merge_staging
-from sync import archiving
+from sync import archiving, families
 from sync.publishing import note_missed, publish_pending
 from sync.run import StopSync, SyncRun
 from sync.status import SyncStatus, utcnow
@@ -55,6 +55,7 @@ def process_batch(
         fetch_products=fetch_products,
         fetch_sales=fetch_sales,
         date_range=date_range,
+        sharing=families.sharing(run),
         stop=run.stop,
     )
     batch_row = {
@@ -69,7 +70,7 @@ def process_batch(
         landing = run.open_landing()
         load = landing.land(jungle_scout_source(fetcher.run(work), batch_row))
     except LandingError as exc:
-        raise StopSync(str(exc), "other") from exc
+        raise _stop_within(exc) or StopSync(str(exc), "other") from exc
     status.landing["load_id"] = load.load_id
     log.debug("Storing %d ASINs to staging (load %s)...", len(work), load.load_id, extra={"step": "SyncASINs"})
     txn = StagingTransaction(
@@ -112,6 +113,7 @@ def process_batch(
             len(unfinished),
         )
     tally(status, outcomes)
+    families.add_tally(status, fetcher.family)
     status.total_api_calls = run.usage.total
     run.record_usage()
     if run.config.staging_only:
@@ -122,6 +124,16 @@ def process_batch(
     archiving.upload_pending(run)
     run.save()
     return outcomes
+
+
+def _stop_within(exc: BaseException) -> StopSync | None:
+    """A StopSync raised while the batch was being fetched (a staging query of the family
+    sales), which the landing wrapped: the run stops for that reason, not for the landing."""
+    while exc is not None:
+        if isinstance(exc, StopSync):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def tally(status: SyncStatus, outcomes: list[AsinOutcome]) -> None:

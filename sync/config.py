@@ -78,6 +78,9 @@ class Config:
     sync_run_time_limit_seconds: int = 3000
     monthly_request_budget: int | None = None  # None: no budget
     freshness_sla_percent: float = 99.0
+    # Variation families (issue 18): one sales call per shared-rank group, audited.
+    sales_family_sharing: bool = False
+    sales_family_audit_percent: float = 2.0
     # Issue 20: where every merged load's landed tables are kept as Parquet (None: nowhere), and
     # how many days of loads the local landing file keeps (None: all of them).
     landing_archive: archive_url.ArchiveUrl | None = None
@@ -341,6 +344,19 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         "share of visible ASINs that must be fresh; below it a report is yellow",
     )
 
+    sharing_raw = env.get("SALES_FAMILY_SHARING", "").strip().lower() or "off"
+    if sharing_raw not in ("on", "off"):
+        problems.append(
+            f"SALES_FAMILY_SHARING={sharing_raw[:40]!r} is invalid (on: one sales call per group of variations "
+            "that share a rank; off: one per ASIN)"
+        )
+    audit = _percent(
+        env,
+        "SALES_FAMILY_AUDIT_PERCENT",
+        2.0,
+        problems,
+        "share of the shared variations also fetched on their own each run, to check the sharing",
+    )
     archive = None
     if env.get("LANDING_ARCHIVE_URL", "").strip():
         try:
@@ -375,6 +391,8 @@ def load(env: Mapping[str, str] | None = None, needs: Iterable[str] = (NEEDS_DB,
         hourly_sync_asin_limit=limit,
         monthly_request_budget=budget,
         freshness_sla_percent=sla,
+        sales_family_sharing=sharing_raw == "on",
+        sales_family_audit_percent=audit,
         landing_archive=archive,
         landing_retention_days=retention,
         js_api_key=api_key,

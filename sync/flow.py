@@ -127,19 +127,32 @@ def run_batches(run: SyncRun, flow: Flow, work: list[AsinWork]) -> list[AsinOutc
     status = run.status
     size = flow.batch_size
     outcomes: list[AsinOutcome] = []
-    for number, start in enumerate(range(0, len(work), size), start=1):
+    for number, (start, stop) in enumerate(_chunks(work, size), start=1):
         if run.time_up(len(work) - start):
             break
         status.current_batch = number
         run.save()
-        chunk = process_batch(run, work[start : start + size], number, **flow.fetch(run))
+        chunk = process_batch(run, work[start:stop], number, **flow.fetch(run))
         outcomes.extend(o for o in chunk if o.product_status == "not_found" or o.failed)
         flow.after_batch(run, number)
         gate = run.budget
         if gate is not None and gate.spent_out:
             if SPENT_MESSAGE not in status.warnings:
                 status.warnings.append(SPENT_MESSAGE)
-            status.not_attempted_asins += max(0, len(work) - start - size)  # the batches not started
+            status.not_attempted_asins += len(work) - stop  # the batches not started
             break
     run.time_up(0)  # a last batch the deadline cut short: say what it left
     return outcomes
+
+
+def _chunks(work: list[AsinWork], size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each batch: `size` ASINs, a batch going on to the end of the shared-rank
+    group it would otherwise split (the selection lists a group's members together)."""
+    out, start = [], 0
+    while start < len(work):
+        stop = min(start + size, len(work))
+        while 0 < stop < len(work) and work[stop].sales_group and work[stop].sales_group == work[stop - 1].sales_group:
+            stop += 1
+        out.append((start, stop))
+        start = stop
+    return out

@@ -8,7 +8,7 @@ import logging
 import math
 from collections.abc import Callable
 
-from extract.fetch import SALES_GAP, AsinWork
+from extract.fetch import FAMILY, SALES_GAP, AsinWork
 from sync import freshness, pacing
 from sync.config import Config
 from sync.flow import Flow, run_flow
@@ -77,14 +77,21 @@ class Hourly(Flow):
             plan.limit,
             cfg.stale_data_threshold_days,
         )
-        rows = run.query("select_asins", pacing.select_params(cfg, plan)) if plan.limit > 0 else []
-        work = [AsinWork(asin, kind, synced) for asin, kind, synced in rows]
+        rows = (
+            run.query("select_asins", pacing.select_params(cfg, plan, marketplace=run.marketplace))
+            if plan.limit > 0
+            else []
+        )
+        work = [AsinWork(asin, kind, synced, group) for asin, kind, synced, group in rows]
         new = [w.asin for w in work if w.kind == "new"]
         gaps = [w.asin for w in work if w.kind == SALES_GAP]
-        stale = len(work) - len(new) - len(gaps)
+        family = [w.asin for w in work if w.kind == FAMILY]
+        stale = len(work) - len(new) - len(gaps) - len(family)
         self.step("Select", "Found %d NEW ASINs", len(new))
         self.step("Select", "Found %d SALES-GAP ASINs", len(gaps))
         self.step("Select", "Found %d STALE ASINs", stale)
+        if family:
+            self.step("Select", "Found %d ASINs refreshed with their shared-rank group", len(family))
         log.debug("Selected %d ASINs total:", len(work))
         log.debug("  - New ASINs: %d", len(new))
         log.debug("  - Sales-gap ASINs: %d (sales only)", len(gaps))
@@ -143,8 +150,7 @@ def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> p
     rpa = pacing.DEFAULT_REQUESTS_PER_ASIN
     auto = limit == "auto" or (limit is None and cfg.hourly_sync_asin_limit == "auto")
     if auto or state.monthly:
-        rpa = float(run.query("plan_requests_per_asin")[0][0] or rpa)
-        rpa = max(rpa, pacing.DEFAULT_REQUESTS_PER_ASIN)
+        rpa = pacing.measured_requests_per_asin(run.query, cfg, marketplace=run.marketplace)
     carry = 0.0
     if auto and state.monthly is not None:
         carry = float(run.query("plan_budget_carry", {"run_id": status.run_id, "now": None})[0][0] or 0.0)
@@ -161,6 +167,8 @@ def _plan(run: SyncRun, state: pacing.BudgetState, limit: int | str | None) -> p
         status.plan["fetch_seconds"] = seconds
     if plan.auto and state.monthly is not None:
         status.plan["budget_carry"] = round(plan.budget_carry, 6)
+    if cfg.sales_family_sharing:  # the requests per ASIN are measured over runs that shared alike
+        status.plan["family_sharing"] = True
     log.debug(
         "Plan: %d ASINs (%s, capped by %s; %.3f requests per ASIN)",
         plan.limit,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from extract import settings
+from extract.families import audit_count
 from loaders.execute import run_model
 from sync.allowance import fetch_seconds
 from sync.config import Config
@@ -20,6 +22,9 @@ from sync.config import Config
 # Requests per ASIN before any run has measured it: one sales call each and one product call
 # per 100 ASINs (retries come on top and are measured from the run history).
 DEFAULT_REQUESTS_PER_ASIN = 1 + 1 / settings.PRODUCT_BATCH_SIZE
+# With SALES_FAMILY_SHARING a run can cost less than one sales call per ASIN, never less than
+# its product calls.
+MIN_REQUESTS_PER_ASIN = 1 / settings.PRODUCT_BATCH_SIZE
 
 
 RETRY_SLACK_SHARE = 0.1  # of the run period: the start-time jitter a retry timer tolerates
@@ -66,11 +71,52 @@ def month_spent(cur, prefix: str, now: dt.datetime | None = None) -> int:
     return int(cur.fetchone()[0])
 
 
-def requests_per_asin(cur, prefix: str) -> float:
-    """Requests per ASIN measured over the last 30 days of hourly syncs, else the default."""
-    run_model(cur, "plan_requests_per_asin", "staging", prefix)
-    value = cur.fetchone()[0]
-    return max(float(value), DEFAULT_REQUESTS_PER_ASIN) if value else DEFAULT_REQUESTS_PER_ASIN
+def requests_per_asin(
+    cur,
+    prefix: str,
+    config: Config | None = None,
+    *,
+    sharing: bool | None = None,
+    catalogue: object = None,
+    marketplace: str = "us",
+) -> float:
+    """Requests per ASIN measured over the last 30 days of hourly syncs made with the same family
+    sharing (`sharing`, default the config's SALES_FAMILY_SHARING), else the estimate: one sales
+    call per ASIN and one product call per 100, or with sharing the catalogue's groups counted
+    (`catalogue`: the resolved catalogue, loaders.catalogue)."""
+
+    def query(name: str, params: dict | None = None) -> list[tuple]:
+        run_model(cur, name, "staging", prefix, params, catalogue=catalogue)
+        return cur.fetchall()
+
+    return measured_requests_per_asin(query, config, sharing=sharing, marketplace=marketplace)
+
+
+def measured_requests_per_asin(
+    query: Callable[..., list[tuple]],
+    config: Config | None,
+    *,
+    sharing: bool | None = None,
+    marketplace: str = "us",
+) -> float:
+    """requests_per_asin over any staging query runner (`run.query` of a SyncRun)."""
+    sharing = bool(config and config.sales_family_sharing) if sharing is None else sharing
+    value = query("plan_requests_per_asin", {"family_sharing": sharing})[0][0]
+    if not sharing:
+        return max(float(value), DEFAULT_REQUESTS_PER_ASIN) if value else DEFAULT_REQUESTS_PER_ASIN
+    if value:  # one product call per 100 ASINs is all a run of shared groups cannot save
+        return max(float(value), MIN_REQUESTS_PER_ASIN)
+    visible, sales_calls, shared = query("plan_family_requests", {"marketplace": marketplace})[0]
+    return family_requests_per_asin(visible, sales_calls, shared, config.sales_family_audit_percent if config else 2.0)
+
+
+def family_requests_per_asin(visible: int, sales_calls: int, shared: int, audit_percent: float) -> float:
+    """Requests per ASIN of a full refresh with family sharing: a product call per 100 ASINs, a
+    sales call per group and per other ASIN, and the audit's calls."""
+    if visible <= 0:
+        return DEFAULT_REQUESTS_PER_ASIN
+    calls = visible / settings.PRODUCT_BATCH_SIZE + sales_calls + audit_count(audit_percent, shared)
+    return max(calls / visible, MIN_REQUESTS_PER_ASIN)
 
 
 def run_period(runs_per_day: int) -> dt.timedelta:
@@ -169,15 +215,18 @@ def plan_run(
     return RunPlan(chosen, select_now, True, reason, by_time, by_budget, rpa, carried)
 
 
-def select_params(config: Config, plan: RunPlan, now: dt.datetime | None = None) -> dict:
+def select_params(config: Config, plan: RunPlan, now: dt.datetime | None = None, *, marketplace: str = "us") -> dict:
     """The parameters of the selection (sql/queries/select_asins.sql) for `plan`; `now` None is
-    the database's now (a plan's own select_now wins)."""
+    the database's now (a plan's own select_now wins). With family sharing a due ASIN brings its
+    shared-rank group, unless an audit demoted that group in `marketplace`."""
     return {
         "limit": plan.limit,
         "stale_days": config.stale_data_threshold_days,
         "retry_days": config.product_not_found_retry_days,
         "now": plan.select_now or now,
         "retry_slack": retry_slack_seconds(config.sync_runs_per_day),
+        "family_sharing": config.sales_family_sharing,
+        "marketplace": marketplace,
     }
 
 

@@ -14,6 +14,8 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
+from extract import settings
+from extract.families import audit_count
 from loaders import catalogue as catalogues
 from loaders.execute import run_model
 from sync import freshness, pacing
@@ -26,12 +28,16 @@ JSON_KEYS = (
     "not_found_waiting",
     "next_batch",
     "projected_requests_per_month",
+    "projected_requests_per_month_without_sharing",
     "budget",
     "threshold_days",
     "threshold_holds",
     "best_threshold_days",
 )
 HORIZON_DAYS = 30
+# The marketplace whose demoted family groups the plan's selection respects (`jssync plan` reads
+# the catalogue, which is the same for every marketplace; the hourly job syncs this one).
+MARKETPLACE = "us"
 
 
 def with_overrides(
@@ -61,12 +67,15 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
     with conn, conn.cursor() as cur:
         fig = freshness.figures(cur, prefix, stale, retry, catalogue=catalogue, now=now, extras=True)
         state = pacing.BudgetState(config.monthly_request_budget, pacing.month_spent(cur, prefix, now))
-        rpa = pacing.requests_per_asin(cur, prefix)
+        rpa = pacing.requests_per_asin(cur, prefix, config, catalogue=catalogue, marketplace=MARKETPLACE)
+        # The same catalogue fetched one sales call per ASIN: the saving of SALES_FAMILY_SHARING.
+        rpa_alone = pacing.requests_per_asin(cur, prefix, config, sharing=False) if config.sales_family_sharing else rpa
         carry = pacing.budget_carry(cur, prefix, now=now)
         run_plan = pacing.plan_run(config, state, rpa, now, carry=carry)
         next_batch = 0
         if not state.spent_out and run_plan.limit > 0:
-            run_model(cur, "plan_next_batch", "staging", prefix, pacing.select_params(config, run_plan, now))
+            params = pacing.select_params(config, run_plan, now, marketplace=MARKETPLACE)
+            run_model(cur, "plan_next_batch", "staging", prefix, params)
             # The next run's add-new step tracks the untracked visible ASINs first; they are new.
             next_batch = min(run_plan.limit, int(cur.fetchone()[0]) + fig["untracked"])
         run_model(
@@ -78,11 +87,8 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
             catalogue=catalogue,
         )
         due_by_day = [{"day": int(d), "first_due": int(f), "due": int(n)} for d, f, n in cur.fetchall()]
-    per_run = pacing.per_run_capacity(config, rpa)
     demand = sum(d["due"] for d in due_by_day)
-    can_fetch = per_run * config.sync_runs_per_day * HORIZON_DAYS
-    if config.monthly_request_budget is not None:
-        can_fetch = min(can_fetch, math.floor(config.monthly_request_budget / rpa + pacing.EPSILON))
+    per_run, can_fetch, projected = _projection(config, rpa, demand)
     best = pacing.best_threshold_days(
         fig["visible_asins"], rpa, per_run, config.sync_runs_per_day, config.monthly_request_budget
     )
@@ -92,15 +98,28 @@ def make_plan(conn, config: Config, *, now: dt.datetime | None = None) -> dict:
         "overdue": fig["overdue"],
         "not_found_waiting": fig["not_found_waiting"],
         "next_batch": next_batch,
-        "projected_requests_per_month": math.ceil(min(demand, can_fetch) * rpa - pacing.EPSILON),
+        "projected_requests_per_month": projected,
+        "projected_requests_per_month_without_sharing": _projection(config, rpa_alone, demand)[2],
         "budget": state.as_dict(),
         "threshold_days": stale,
         "threshold_holds": demand <= can_fetch and best is not None and best <= stale,
         "best_threshold_days": best,
         "due_by_day": due_by_day,
         "requests_per_asin": round(rpa, 4),
+        "requests_per_asin_without_sharing": round(rpa_alone, 4),
+        "family_sharing": config.sales_family_sharing,
         "per_run_capacity": per_run,
     }
+
+
+def _projection(config: Config, rpa: float, demand: int) -> tuple[int, int, int]:
+    """(ASINs a run can take, ASINs 30 days can fetch, requests a month) at `rpa` requests per
+    ASIN, for `demand` ASINs coming due in the next 30 days."""
+    per_run = pacing.per_run_capacity(config, rpa)
+    can_fetch = per_run * config.sync_runs_per_day * HORIZON_DAYS
+    if config.monthly_request_budget is not None:
+        can_fetch = min(can_fetch, math.floor(config.monthly_request_budget / rpa + pacing.EPSILON))
+    return per_run, can_fetch, math.ceil(min(demand, can_fetch) * rpa - pacing.EPSILON)
 
 
 def simulate(
@@ -117,7 +136,7 @@ def simulate(
     period = pacing.run_period(config.sync_runs_per_day)
     catalogue = catalogues.resolve(conn, prefix, config.catalogue)  # raises CatalogueError
     with conn, conn.cursor() as cur:
-        rpa = pacing.requests_per_asin(cur, prefix)
+        rpa = pacing.requests_per_asin(cur, prefix, config, catalogue=catalogue, marketplace=MARKETPLACE)
         spent = {(now.year, now.month): pacing.month_spent(cur, prefix, now)}
         carry = {(now.year, now.month): pacing.budget_carry(cur, prefix, now=now)}
         run_model(cur, "plan_sim_copy", "staging", prefix, {"now": now}, catalogue=catalogue)
@@ -138,9 +157,9 @@ def simulate(
                     carry[month] = run_plan.budget_carry
                     if run_plan.limit <= 0:
                         continue
-                    params = {**pacing.select_params(config, run_plan, at), "run_at": at}
+                    params = {**pacing.select_params(config, run_plan, at, marketplace=MARKETPLACE), "run_at": at}
                     run_model(cur, "plan_sim_run", "staging", prefix, params)
-                    cost = math.ceil(cur.rowcount * rpa - pacing.EPSILON)
+                    cost = _simulated_cost(config, rpa, *cur.fetchone())
                     if state.left is not None:
                         cost = min(cost, state.left)  # the gate: never past the budget
                     spent[month] = spent.get(month, 0) + cost
@@ -166,6 +185,16 @@ def simulate(
     return out
 
 
+def _simulated_cost(config: Config, rpa: float, asins: int, product_asins: int, sales_calls: int, shared: int) -> int:
+    """The requests of one simulated run: `asins` at the measured requests per ASIN; with family
+    sharing, counted: a product call per 100 ASINs (sales gaps need none), a sales call per group
+    and per other ASIN, and the audit's calls."""
+    if not config.sales_family_sharing:
+        return math.ceil(asins * rpa - pacing.EPSILON)
+    product_calls = math.ceil(product_asins / settings.PRODUCT_BATCH_SIZE)
+    return product_calls + sales_calls + audit_count(config.sales_family_audit_percent, shared)
+
+
 def _vacuum_copy(conn, prefix: str) -> None:
     """VACUUM (ANALYZE) the simulation's copy between days (outside a transaction, as VACUUM runs)."""
     conn.autocommit = True
@@ -187,7 +216,13 @@ def text(plan: dict) -> str:
         f"{plan['requests_per_asin']} requests per ASIN)",
         "Coming due per day, next 30 days (day: due): "
         + ", ".join(f"{d['day']}: {d['due']}" for d in plan["due_by_day"]),
-        f"Projected requests per month: {plan['projected_requests_per_month']}",
+        f"Projected requests per month: {plan['projected_requests_per_month']}"
+        + (
+            f" ({plan['projected_requests_per_month_without_sharing']} with one sales call per ASIN; "
+            f"family sharing at {plan['requests_per_asin']} requests per ASIN)"
+            if plan.get("family_sharing")
+            else ""
+        ),
         f"Budget: {budget}",
         f"Threshold: {plan['threshold_days']} days "
         + ("holds" if plan["threshold_holds"] else "does NOT hold")

@@ -147,6 +147,14 @@ def _fields(status: SyncStatus) -> list[dict]:
             fields.append(field("Failed", status.failed_asins))
     if status.kind != "master" and status.sales_gap_asins_synced:
         fields.append(field("Sales gaps", status.sales_gap_asins_synced))
+    audit = status.family_audit
+    if status.sales_shared_asins or audit["checked"]:
+        # Variation families: ASINs given their group's one sales answer, and the audit of the sharing.
+        fields.append(field("Shared sales", f"{status.sales_shared_asins} ASINs"))
+        verdict = f"{audit['checked']} checked, {audit['mismatched']} mismatched"
+        if audit["demoted_groups"]:
+            verdict += f", {audit['demoted_groups']} {'group' if audit['demoted_groups'] == 1 else 'groups'} demoted"
+        fields.append(field("Family audit", verdict))
     if lowered := _rate_lowered(status):
         fields.append(field("API rate", lowered, False))
     if status.production == "disabled":  # DB_PROD_HOST empty: no production step ran

@@ -105,6 +105,10 @@ class SyncStatus:
     allowance: dict = field(default_factory=dict)
     # The per-run parity check: ASINs published this run and compared between the targets.
     parity: dict = field(default_factory=lambda: {"checked_asins": 0, "drifted_asins": []})
+    # Variation families (issue 18): ASINs whose sales rows this run copied from their shared-rank
+    # group's one call, and the audit of shared members fetched on their own.
+    sales_shared_asins: int = 0
+    family_audit: dict = field(default_factory=lambda: {"checked": 0, "mismatched": 0, "demoted_groups": 0})
     # Issue 19: production rows the publish left alone because another writer's copy was newer.
     production_kept_newer: int = 0
     # Issue 19: "disabled" when staging-only (DB_PROD_HOST empty), else "enabled"; the catalogue
@@ -205,6 +209,8 @@ class SyncStatus:
                 "checked_asins": self.parity["checked_asins"],
                 "drifted_asins": list(self.parity["drifted_asins"]),
             },
+            "sales_shared_asins": self.sales_shared_asins,
+            "family_audit": dict(self.family_audit),
             "production_kept_newer": self.production_kept_newer,
             "production": self.production,
             "catalogue": dict(self.catalogue),

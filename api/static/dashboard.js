@@ -104,6 +104,7 @@
     drawAges(freshness);
     drawFreshness(freshness);
     drawProduction(runs);
+    drawFamilies(runs);
   }
 
   function runText(run) {
@@ -285,6 +286,26 @@
       ? running.kind + " sync since " + clock(running.started_at) + ", " + seconds(running.duration_seconds) + " so far"
       : newest ? "last run: " + newest.kind + ", " + newest.outcome + ", " + clock(newest.completed_at || newest.started_at)
         : "no sync has run yet");
+  }
+
+  function drawFamilies(runs) {
+    // SALES_FAMILY_SHARING: ASINs that got their group's one sales answer, and the audit of it.
+    let shared = 0, checked = 0, mismatched = 0, demoted = 0;
+    for (const run of runs) {
+      const audit = run.family_audit || {};
+      shared += run.sales_shared_asins || 0;
+      checked += audit.checked || 0;
+      mismatched += audit.mismatched || 0;
+      demoted += audit.demoted_groups || 0;
+    }
+    if (!shared && !checked) {
+      field("sales_shared_asins", "none");
+      field("family_audit", "nothing checked (SALES_FAMILY_SHARING is off, or no group shared a call)");
+      return;
+    }
+    field("sales_shared_asins", num(shared), mismatched ? "warn" : "ok");
+    field("family_audit", num(checked) + " checked, " + num(mismatched) + " mismatched, " +
+      num(demoted) + (demoted === 1 ? " group" : " groups") + " demoted");
   }
 
   // ---- wiring

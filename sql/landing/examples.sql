@@ -28,3 +28,14 @@ SELECT asin, kind, product_status, sales_status, sales_points, error
 FROM landing.asin_outcomes
 WHERE _dlt_load_id = (SELECT max(load_id) FROM landing.runs)
 ORDER BY asin;
+
+-- Variation families: the ASINs whose days are copies of their group's one sales answer, of whom.
+SELECT asin, source_asin, min(date) AS first_day, max(date) AS last_day, count(*) AS days
+FROM landing.shared_sales
+GROUP BY asin, source_asin
+ORDER BY asin;
+
+-- The family audits: shared members fetched on their own and compared day by day with their group.
+SELECT asin, source_asin, parent_asin, product_rank, days_compared, days_differing, first_differing_date
+FROM landing.family_audits
+ORDER BY _dlt_load_id DESC, asin;

@@ -5,6 +5,7 @@ One browser and one app server for the whole module. Screenshots go to tests/art
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import threading
@@ -29,6 +30,7 @@ PANELS = (
     "panel-fresh",
     "panel-oldest",
     "panel-production",
+    "panel-families",
     "panel-running",
 )
 
@@ -69,6 +71,9 @@ def site(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[dict]:
     )
     run_hourly(cfg, "us")
     sandbox_api.reset()
+    # Variation families shared (SALES_FAMILY_SHARING) and audited: the lying family is caught.
+    seed(staging, ["B0FSDASH01", "B0FSDASH02", "B0FSDASH03", "B0FLDASH01", "B0FLDASH02"])
+    run_hourly(dataclasses.replace(cfg, sales_family_sharing=True, sales_family_audit_percent=50), "us")
     # Some ASINs synced long ago, so the histogram has more than one bar.
     staging.execute(
         'UPDATE "{p}jungle_scout_sync_status" SET product_data_synced_at = product_data_synced_at '
@@ -256,6 +261,11 @@ def _check_panels(page, site) -> None:
     )
     assert _field(page, "archive_pending") == "not set (LANDING_ARCHIVE_URL)"  # these syncs archive nothing
     assert _field(page, "running") == "idle"
+
+    # Variation families: one shared member of the true family, one audit per group, the lying one caught.
+    assert sum(r["sales_shared_asins"] for r in runs) == 1
+    assert _field(page, "sales_shared_asins") == "1" and "warn" in page.get_attribute("#panel-families .big", "class")
+    assert _field(page, "family_audit") == "2 checked, 1 mismatched, 1 group demoted"
 
 
 def test_the_page_refreshes_itself_without_reloading(site, open_page):

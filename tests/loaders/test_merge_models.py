@@ -13,8 +13,8 @@ from loaders.merge import OUTCOME_INPUT, PRODUCT_INPUT
 from tests.helpers import APPLICATION_NAME, Db
 
 ASIN = "B0WIN00001"
-FAILED = [ASIN, "us", "hourly", "failed", "failed", "", "", "0", "api", "HTTP 503"]
-FOUND = [ASIN, "us", "hourly", "found", "synced", "2026-01-01", "2026-01-02", "2", "", ""]
+FAILED = [ASIN, "us", "hourly", "failed", "failed", "", "", "0", "api", "HTTP 503", ""]
+FOUND = [ASIN, "us", "hourly", "found", "synced", "2026-01-01", "2026-01-02", "2", "", "", ""]
 
 
 def merge(db: Db, model: str, table: str, columns: list[str], rows: list[list[str]], **params: str) -> None:

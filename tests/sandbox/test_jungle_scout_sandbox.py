@@ -183,6 +183,36 @@ def test_sales_special_asins(sb, http):
     assert sales(http, sb, asin="B0AAAAAAA2").status_code == 404
 
 
+def test_variation_families_share_rank_and_units_as_documented(sb, http):
+    shared, own, lying = ["B0FSTOY101", "B0FSTOY102"], ["B0FOOWN101", "B0FOOWN102"], ["B0FLLIE101", "B0FLLIE102"]
+    found = {
+        item["id"].split("/")[1]: item["attributes"]
+        for item in products(http, sb, [*shared, *own, *lying, "B0FSTOY100"]).json()["data"]
+    }
+    assert found["B0FSTOY100"]["is_parent"] and found["B0FSTOY100"]["parent_asin"] is None
+    assert found["B0FSTOY100"]["variants"] == ["B0FSTOY101", "B0FSTOY102", "B0FSTOY103"]
+
+    def series(asin: str) -> list[dict]:
+        answer = sales(http, sb, asin=asin, start_date="2026-01-01", end_date="2026-03-31").json()
+        return answer["data"][0]["attributes"]["data"]
+
+    for family in (shared, own, lying):
+        attrs = [found[a] for a in family]
+        assert {a["parent_asin"] for a in attrs} == {family[0][:-2] + "00"}
+        assert all(a["is_variant"] and not a["is_parent"] and not a["is_standalone"] for a in attrs)
+        assert attrs[0]["price"] != attrs[1]["price"]  # every variation has its own price
+    # Shared and lying families claim one rank; the own-rank family's variations have their own.
+    assert found[shared[0]]["product_rank"] == found[shared[1]]["product_rank"] == found["B0FSTOY100"]["product_rank"]
+    assert found[lying[0]]["product_rank"] == found[lying[1]]["product_rank"]
+    assert found[own[0]]["product_rank"] != found[own[1]]["product_rank"]
+    # Units: the listing's on every shared member (and the parent), each with its own price.
+    units = {a: [p["estimated_units_sold"] for p in series(a)] for a in [*shared, *own, *lying, "B0FSTOY100"]}
+    assert units[shared[0]] == units[shared[1]] == units["B0FSTOY100"] and sum(units[shared[0]]) > 0
+    assert {p["last_known_price"] for p in series(shared[1])} == {found[shared[1]]["price"]}
+    assert units[own[0]] != units[own[1]] and units[lying[0]] != units[lying[1]]
+    assert series(lying[0]) == sales_points(lying[0], "us", datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+
+
 def test_auth_is_required(sb, http):
     resp = http.get(f"{sb.base_url}/sales_estimates_query", params=SALES, timeout=5, headers={"Authorization": None})
     assert resp.status_code == 401 and error_of(resp)["code"] == "UNAUTHORIZED"

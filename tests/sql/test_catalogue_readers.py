@@ -26,6 +26,7 @@ READERS = {
     "master_queue_fill",
     "master_queue_pending",
     "manual_asins",
+    "plan_family_requests",  # the plan's requests per ASIN with family sharing, before any run measured it
 }
 
 

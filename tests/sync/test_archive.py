@@ -50,6 +50,12 @@ def executions(pg_server, databases, sandbox_api, tmp_path_factory) -> Iterator[
     staging.close()
 
 
+def plain_tables() -> dict[str, str]:
+    """The archived tables every load of a run without family sharing has rows in (the variation
+    families' tables have none then, and a table without rows in a load gets no file)."""
+    return {k: v for k, v in landing_tables().items() if v not in ("sales_provenance", "family_audits")}
+
+
 def test_each_execution_archived_its_load_and_nothing_waits(executions):
     first, second = executions["runs"]
     for status in (first, second):
@@ -60,7 +66,7 @@ def test_each_execution_archived_its_load_and_nothing_waits(executions):
             "loads": 1,
             "pending_loads": 0,
         }
-    for table in landing_tables().values():
+    for table in plain_tables().values():
         names = [p.name for p in parquet_files(executions["archive"], table)]
         assert [n.rsplit(".", 2)[0] for n in names] == [first.landing["load_id"], second.landing["load_id"]], table
     assert executions["staging"].scalar('SELECT count(*) FROM "{p}jssync_archive_pending"') == 0
@@ -70,7 +76,7 @@ def test_columns_and_types_are_the_landing_files_and_rows_carry_their_load_id(ex
     archive, (_, second) = executions["archive"], executions["runs"]
     landing_file = Path(executions["env"]["LANDING_DIR"]) / FILE_NAME
     with duckdb.connect(str(landing_file), read_only=True) as con:
-        for source, table in landing_tables().items():
+        for source, table in plain_tables().items():
             (path,) = [p for p in parquet_files(archive, table) if p.name.startswith(second.landing["load_id"] + ".")]
             landed = con.execute(f"DESCRIBE landing.{source}").fetchall()
             archived = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()

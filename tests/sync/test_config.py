@@ -140,3 +140,19 @@ def test_empty_or_unset_prod_host_is_staging_only_and_the_rest_optional(host):
 def test_configured_production_is_not_staging_only():
     cfg = config.load(VALID)
     assert not cfg.staging_only and cfg.production is not None
+
+
+def test_family_sharing_is_off_by_default_and_audits_two_percent():
+    cfg = config.load(VALID)
+    assert (cfg.sales_family_sharing, cfg.sales_family_audit_percent) == (False, 2.0)
+    on = config.load({**VALID, "SALES_FAMILY_SHARING": "ON", "SALES_FAMILY_AUDIT_PERCENT": "100"})
+    assert (on.sales_family_sharing, on.sales_family_audit_percent) == (True, 100.0)
+    assert config.load({**VALID, "SALES_FAMILY_AUDIT_PERCENT": "0"}).sales_family_audit_percent == 0.0
+
+
+def test_family_sharing_values_are_checked_and_explained():
+    with pytest.raises(config.ConfigError) as err:
+        config.load({**VALID, "SALES_FAMILY_SHARING": "yes", "SALES_FAMILY_AUDIT_PERCENT": "101"})
+    text = str(err.value)
+    assert "SALES_FAMILY_SHARING='yes' is invalid (on: one sales call per group" in text
+    assert "SALES_FAMILY_AUDIT_PERCENT='101' is invalid" in text and "a number from 0 to 100" in text

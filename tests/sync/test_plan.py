@@ -3,6 +3,7 @@ simulation, which must leave sync_status untouched. Real PostgreSQL; no API call
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -140,3 +141,56 @@ def test_plan_refuses_bad_arguments(env):
     done = run_cli(["plan", "--budget", "0"], env)
     assert done.returncode != cli.EXIT_OK
     assert "'0' is not a positive integer" in done.stderr
+
+
+# 1,000 visible ASINs, all synced 40 days ago: 600 variations in 200 shared-rank groups of 3
+# (their latest product data name the parent and one rank), 400 standalone.
+FAMILIES = """
+INSERT INTO "{p}product" (asin, product_visibility)
+SELECT 'B' || lpad(i::text, 9, '0'), true FROM generate_series(1, 1000) AS i;
+INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data,
+    product_data_synced_at, sales_estimate_data_synced_at, created_at)
+SELECT 'B' || lpad(i::text, 9, '0'), true, true, now_at - interval '40 days', now_at - interval '40 days',
+       now_at - interval '100 days'
+FROM generate_series(1, 1000) AS i, (SELECT now() AT TIME ZONE 'UTC' AS now_at) AS n;
+INSERT INTO "{p}jssync_asin_family" (asin, report_date, parent_asin, product_rank, is_variant)
+SELECT 'B' || lpad(i::text, 9, '0'), current_date - 40, 'BP' || lpad(((i - 1) / 3)::text, 8, '0'), 7, true
+FROM generate_series(1, 600) AS i;
+"""
+
+
+def test_plan_counts_requests_per_asin_with_family_sharing(env, migrated, staging):
+    staging.execute(FAMILIES)
+    off = plan_json(env)
+    assert off["projected_requests_per_month"] == off["projected_requests_per_month_without_sharing"] == 1010
+    on = plan_json(env, SALES_FAMILY_SHARING="on")
+    assert list(on) == list(JSON_KEYS)
+    # Before any run measured it: 10 product calls, a sales call per group (200) and per
+    # standalone ASIN (400), and the audit's 2 % of the 400 shared members: 618 for 1,000 ASINs.
+    assert on["projected_requests_per_month"] == 618
+    assert on["projected_requests_per_month_without_sharing"] == 1010
+    assert on["next_batch"] in (99, 100)  # 100 an hour, groups of 3 taken whole
+    # 100 an hour refreshes 1,000 ASINs within a day.
+    assert on["best_threshold_days"] == 1 and on["threshold_holds"] is True
+
+    # Measured: the hourly runs made with sharing count, those without do not.
+    for calls, sharing in ((62, True), (101, False)):
+        status = {"total_api_calls": calls, "total_asins_processed": 100, "plan": {"family_sharing": sharing}}
+        staging.execute(
+            'INSERT INTO "{p}jssync_runs" (run_id, kind, marketplace, started_at, finished_at, outcome, status) '
+            "VALUES (gen_random_uuid(), 'hourly', 'us', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', "
+            "'success', %s)",
+            (json.dumps(status),),
+        )
+    measured = plan_json(env, SALES_FAMILY_SHARING="on")
+    assert (measured["projected_requests_per_month"], measured["projected_requests_per_month_without_sharing"]) == (
+        620,
+        1010,
+    )
+
+    # The simulation counts the calls a shared run makes: everything is due in its first run.
+    cfg = with_overrides(dataclasses.replace(migrated, sales_family_sharing=True, hourly_sync_asin_limit="auto"))
+    staging.execute('DELETE FROM "{p}jssync_runs"')
+    with connection(cfg.staging) as conn:
+        days = simulate(conn, cfg, 1)
+    assert days[0]["requests"] == 10 + 200 + 400 + 8 and days[0]["overdue"] == 0

@@ -32,8 +32,9 @@ changes AS (
         (product_status = 'failed' OR sales_status = 'failed') AS failed,
         CASE WHEN product_status = 'found'
              THEN (now() AT TIME ZONE 'UTC') END AS product_data_synced_at,
+        -- A member that copied its group's history from staging takes the time of those rows.
         CASE WHEN sales_status IN ('synced', 'no_data')
-             THEN (now() AT TIME ZONE 'UTC') END AS sales_estimate_data_synced_at,
+             THEN COALESCE(sales_synced_at, (now() AT TIME ZONE 'UTC')) END AS sales_estimate_data_synced_at,
         -- Not found (or unusable): do not ask again before the retry period has passed.
         CASE WHEN product_status IN ('not_found', 'invalid')
              THEN (now() AT TIME ZONE 'UTC') END AS product_fetch_attempted_at
