@@ -91,7 +91,7 @@ class Landing:
         staging still lists them as due and the next selection fetches them again."""
         if not self._pipeline.has_pending_data:
             return 0
-        self._pipeline.drop_pending_packages()
+        self._pipeline.abort_packages()  # drop_pending_packages is its deprecated alias (dlt 1.30)
         log.warning("dropped load packages left by an interrupted run (their ASINs will be fetched again)")
         return 1
 

@@ -25,9 +25,18 @@ DAYS = (YESTERDAY - YESTERDAY.replace(year=YESTERDAY.year - 1)).days + 1
 ASINS = [f"B0CRASH{i:03d}" for i in range(6)]
 
 
-def kill(process: subprocess.Popen) -> None:
+ADVISORY_LOCKS = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+def kill(process: subprocess.Popen, staging: Db) -> None:
+    """SIGKILL a sync, then wait until PostgreSQL has ended its sessions: their sockets close
+    with the process, but a backend notices a moment later (until then it still holds the lock)."""
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
+    wait_for(lambda: staging.scalar(ADVISORY_LOCKS) == 0, what="PostgreSQL to end the dead session")
 
 
 def checksum(db: Db, table: str) -> str:
@@ -57,7 +66,7 @@ def test_sigkill_during_extract(migrated, env, staging, production, sandbox):
     sandbox.set_faults(latency=0.3)
     process = jssync_process(["hourly"], env)
     wait_for(lambda: sandbox.stats()["by_endpoint"]["sales"] >= 2, what="sales requests")
-    kill(process)
+    kill(process, staging)
     sandbox.set_faults(latency=0)
     status = run_hourly(migrated, "us")
     assert status.total_asins_processed == len(ASINS) and status.failed_asins == 0
@@ -71,7 +80,7 @@ def test_sigkill_between_staging_and_production(migrated, env, staging, producti
         wait_for(
             lambda: staging.scalar('SELECT count(*) FROM "{p}jssync_production_outbox"') == 1, what="the staging merge"
         )
-        kill(process)
+        kill(process, staging)
     assert production.scalar('SELECT count(*) FROM "{p}jungle_scout_product_data"') == 0
     status = run_hourly(migrated, "us")
     assert status.production_catch_up == {"ran": True, "applied": 1}
@@ -93,7 +102,7 @@ def test_sigkill_during_production_merge(migrated, env, staging, production, san
             ),
             what="the production transaction",
         )
-        kill(process)
+        kill(process, staging)
     wait_for(
         lambda: (
             production.scalar(
@@ -148,14 +157,10 @@ def test_lock_of_a_killed_sync_is_released_by_postgres(migrated, env, staging, p
     process = jssync_process(["hourly"], env)
     try:
         wait_for(lambda: sandbox.stats()["in_flight"] >= 1, what="the sync to hold the lock")
-        kill(process)
+        kill(process, staging)
     finally:
         sandbox.set_faults(hold=False)
-    advisory = (
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    )
-    wait_for(lambda: staging.scalar(advisory) == 0, what="PostgreSQL to end the dead session")
+    assert staging.scalar(ADVISORY_LOCKS) == 0  # kill() waited for PostgreSQL to release it
     status = run_hourly(migrated, "us")
     assert not status.stopped_early
     assert_complete(staging, production, ASINS[:2])
