@@ -30,6 +30,10 @@ browser: ## Debian's chromium for the browser tests (apt-get as root when missin
 demo: install ## embedded PostgreSQL + sandbox API, seed, migrate, run a real hourly sync
 	$(BIN)/python -m sandbox.demo
 
+# Some machines export PYTHONDONTWRITEBYTECODE=1: then every test worker and every `jssync`
+# child process compiles the project (and pytest rewrites every test module) from source again.
+unexport PYTHONDONTWRITEBYTECODE
+
 # pytest exits 5 when it collected no test: a failure here, said out loud (never a silent pass).
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 NO_TESTS = { code=$$?; [ $$code -ne 5 ] || echo "make: pytest collected no tests (exit 5)" >&2; exit $$code; }

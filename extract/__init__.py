@@ -7,7 +7,7 @@ file, stamping each with its `_dlt_load_id`, without a slow row-by-row normalize
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 import dlt
 import pyarrow as pa
@@ -93,10 +93,13 @@ FLUSH_ROWS = 5000  # rows per Arrow table: bounded memory, few files
 
 
 @dlt.source(name="jungle_scout", max_table_nesting=0)
-def jungle_scout_source(rows: Iterable[tuple[str, dict]], batch: dict) -> object:
+def jungle_scout_source(
+    rows: Iterable[tuple[str, dict]], batch: dict, create: Collection[str] = ALWAYS_CREATED
+) -> object:
     """One batch of API answers as landing tables: products, sales_estimates, asin_outcomes,
     (with family sharing) sales_provenance and family_audits, and a sync_batches row naming the
-    run. `rows` yields (table, row) pairs."""
+    run. `rows` yields (table, row) pairs; the tables in `create` are created even when empty
+    (pass only those the landing file lacks: an empty table costs dlt a load job each time)."""
 
     @dlt.resource(name="jungle_scout", write_disposition="append")
     def responses() -> Iterator[object]:
@@ -115,7 +118,7 @@ def jungle_scout_source(rows: Iterable[tuple[str, dict]], batch: dict) -> object
             if buffer:
                 yield _table(table, buffer)
                 sent.add(table)
-        for table in ALWAYS_CREATED - sent:  # dlt creates a table with its first rows: none here
+        for table in set(create) - sent:  # dlt creates a table with its first rows: none here
             yield _table(table, [])
 
     return responses

@@ -15,6 +15,7 @@ from pathlib import Path
 import dlt
 import duckdb
 import jinja2
+from dlt.destinations.impl.duckdb.configuration import DuckDbClientConfiguration
 
 import sql as sql_package
 from extract.retrying import polling
@@ -53,6 +54,31 @@ def _configure_dlt() -> None:
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
 
 
+class _DuckDbDestination(dlt.destinations.duckdb):
+    """dlt's DuckDB destination that resolves its partial configuration once.
+
+    dlt asks a destination for its capabilities dozens of times per `pipeline.run`, and each
+    time resolves the partial configuration from every provider again: two thirds of a small
+    run's landing time. The answer cannot change within a pipeline's life (our settings are set
+    before it is made), so the first one is kept; full configurations (for clients) are not cached.
+    """
+
+    _partial: DuckDbClientConfiguration | None = None
+
+    @property
+    def destination_type(self) -> str:
+        return "dlt.destinations.duckdb"  # as dlt's own, so the pipeline state names the same type
+
+    def configuration(
+        self, initial_config: DuckDbClientConfiguration, accept_partial: bool = False
+    ) -> DuckDbClientConfiguration:
+        if not accept_partial:
+            return super().configuration(initial_config, accept_partial)
+        if self._partial is None:
+            self._partial = super().configuration(initial_config, accept_partial=True)
+        return self._partial
+
+
 class Landing:
     """A dlt pipeline into one DuckDB file under `directory`."""
 
@@ -65,7 +91,7 @@ class Landing:
         self._pipeline = dlt.pipeline(
             pipeline_name=pipeline_name,
             pipelines_dir=str(self.directory / "pipelines"),
-            destination=dlt.destinations.duckdb(str(self.file)),
+            destination=_DuckDbDestination(str(self.file)),
             dataset_name=DATASET,
         )
 
@@ -85,6 +111,21 @@ class Landing:
         held, self._held = getattr(self, "_held", None), None
         if held is not None:
             held.close()
+
+    def tables(self) -> frozenset[str]:
+        """The tables the landing file holds (none when it does not exist yet)."""
+        if not self.file.exists():
+            return frozenset()
+        held = getattr(self, "_held", None)
+        try:
+            if held is not None:
+                objects = held.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
+            else:
+                with duckdb.connect(str(self.file)) as con:
+                    objects = con.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
+        except duckdb.Error as exc:
+            raise LandingError(f"reading the tables of {self.file} failed: {_root_cause(exc)}") from exc
+        return frozenset(name for kind, name, _ in objects if kind == "table")
 
     def drop_pending(self) -> int:
         """Drop load packages an interrupted run left behind: their ASINs were never merged, so

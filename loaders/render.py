@@ -6,6 +6,7 @@ wheel renders from any directory. A template is named by its path under sql/
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,7 +123,8 @@ _env = jinja2.Environment(
 )
 
 
-def _sql_files(folder: str) -> list[PurePosixPath]:
+@functools.cache  # the installed templates do not change while a process runs
+def _sql_files(folder: str) -> tuple[PurePosixPath, ...]:
     """The .sql files under sql/`folder`, one level of subfolders included, sorted by name."""
     found = []
     top = sql_package.resource(folder)
@@ -137,7 +139,7 @@ def _sql_files(folder: str) -> list[PurePosixPath]:
                 for leaf in node.iterdir()
                 if leaf.is_file() and leaf.name.endswith(".sql")
             ]
-    return sorted(found, key=lambda p: (p.name, p.as_posix()))
+    return tuple(sorted(found, key=lambda p: (p.name, p.as_posix())))
 
 
 def resolve(name: str) -> PurePosixPath:

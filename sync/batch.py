@@ -14,7 +14,7 @@ import logging
 
 import psycopg2
 
-from extract import jungle_scout_source
+from extract import ALWAYS_CREATED, jungle_scout_source
 from extract.fetch import NOT_ATTEMPTED, AsinOutcome, AsinWork, BatchFetcher
 from extract.landing import LandingError
 from extract.settings import NOT_FOUND_ERROR
@@ -68,7 +68,7 @@ def process_batch(
     }
     try:
         landing = run.open_landing()
-        load = landing.land(jungle_scout_source(fetcher.run(work), batch_row))
+        load = landing.land(jungle_scout_source(fetcher.run(work), batch_row, create=ALWAYS_CREATED - landing.tables()))
     except LandingError as exc:
         raise _stop_within(exc) or StopSync(str(exc), "other") from exc
     status.landing["load_id"] = load.load_id
