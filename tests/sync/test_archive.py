@@ -232,6 +232,7 @@ def test_retention_prunes_old_loads_but_never_one_pending_for_the_archive(env, m
         ("gs://", "needs a bucket name"),
         ("s3://UPPER_case/x", "needs a bucket name"),
         ("gs://bucket/a/../b", "may not contain '..'"),
+        ("gs://someone:hunter22@bucket/x", "gs:// takes no credentials in the URL"),
     ],
 )
 def test_an_invalid_archive_url_says_what_is_allowed(url, said):
