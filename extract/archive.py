@@ -219,14 +219,15 @@ class Archive:
             if table in listing
         }
         script = render_landing_sql(sources, "VIEW", scheme=self.url.scheme, url=self.url.public, listing=listing)
-        views = []
+        views, defined = [], set(sources)  # a view may read another (shared_sales reads daily_sales)
         for path in _view_files():
-            text = path.read_text().strip()
-            missing = sorted(set(_VIEW_READS.findall(text)) - set(sources) - {path.name.removesuffix(".sql")})
+            text, name = path.read_text().strip(), path.name.removesuffix(".sql")
+            missing = sorted(set(_VIEW_READS.findall(text)) - defined - {name})
             if missing:
-                views.append(f"-- view landing.{path.name.removesuffix('.sql')} waits for: {', '.join(missing)}")
+                views.append(f"-- view landing.{name} waits for: {', '.join(missing)}")
             else:
                 views.append(text)
+                defined.add(name)
         return script.rstrip() + "\n\n" + "\n\n".join(views) + "\n"
 
     def build_local(self, target: Path, since: float | None = None) -> dict[str, int]:
