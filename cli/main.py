@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
         "hourly",
         cmd_hourly,
         "one hourly sync, run to completion",
-        "One hourly sync: up to 100 ASINs, new first, then stale. "
+        "One hourly sync: up to HOURLY_SYNC_ASIN_LIMIT ASINs (100, or auto), new first, then sales "
+        "gaps, then stale; SIGTERM or SIGINT stops it cleanly (exit 1). "
         "Example: jssync hourly --marketplace us --debug --json",
         run_flags=True,
     )

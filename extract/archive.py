@@ -219,14 +219,15 @@ class Archive:
             if table in listing
         }
         script = render_landing_sql(sources, "VIEW", scheme=self.url.scheme, url=self.url.public, listing=listing)
-        views = []
+        views, defined = [], set(sources)  # a view may read another (shared_sales reads daily_sales)
         for path in _view_files():
-            text = path.read_text().strip()
-            missing = sorted(set(_VIEW_READS.findall(text)) - set(sources) - {path.name.removesuffix(".sql")})
+            text, name = path.read_text().strip(), path.name.removesuffix(".sql")
+            missing = sorted(set(_VIEW_READS.findall(text)) - defined - {name})
             if missing:
-                views.append(f"-- view landing.{path.name.removesuffix('.sql')} waits for: {', '.join(missing)}")
+                views.append(f"-- view landing.{name} waits for: {', '.join(missing)}")
             else:
                 views.append(text)
+                defined.add(name)
         return script.rstrip() + "\n\n" + "\n\n".join(views) + "\n"
 
     def build_local(self, target: Path, since: float | None = None) -> dict[str, int]:
@@ -312,7 +313,12 @@ def _emulated(url: ArchiveUrl) -> bool:
 
 def _credentials(url: ArchiveUrl) -> object:
     """dlt's credentials: None lets dlt find them (the environment, Application Default
-    Credentials on Cloud Run); the GCS emulator takes anonymous ones."""
+    Credentials on Cloud Run); the GCS emulator takes anonymous ones; an s3:// URL's own key
+    (s3://KEY:SECRET@bucket) is given as it is."""
+    if url.scheme == "s3" and url.key and url.secret:
+        from dlt.common.configuration.specs.aws_credentials import AwsCredentials
+
+        return AwsCredentials(aws_access_key_id=url.key, aws_secret_access_key=url.secret)
     if not _emulated(url):
         return None
     from dlt.common.configuration.specs.gcp_credentials import GcpDefaultCredentials, GcpServiceAccountCredentials
@@ -328,8 +334,11 @@ def _fs_kwargs(url: ArchiveUrl) -> dict:
     if url.scheme == "gs":
         return {"requests_timeout": REQUEST_TIMEOUT, **({"token": "anon"} if _emulated(url) else {})}
     if url.scheme == "s3":
+        # botocore's own retries; s3fs's are its class attribute `retries` (see _s3_class), not
+        # an argument: one given here reaches aiobotocore's session, which refuses it.
         timeouts = {"connect_timeout": 10, "read_timeout": REQUEST_TIMEOUT, "retries": {"max_attempts": ATTEMPTS}}
-        return {"retries": ATTEMPTS, "config_kwargs": timeouts}
+        keys = {"key": url.key, "secret": url.secret} if url.key and url.secret else {}
+        return {"config_kwargs": timeouts, **keys}
     return {"auto_mkdir": True}
 
 
@@ -343,13 +352,29 @@ def _register_filesystem(scheme: str) -> None:
             for protocol in ("gs", "gcs"):
                 fsspec.register_implementation(protocol, cls, clobber=True)
         elif scheme == "s3":
-            import s3fs  # noqa: F401
+            import fsspec
+
+            fsspec.register_implementation("s3", _s3_class(), clobber=True)
     except ImportError as exc:
         extra = "gcs" if scheme == "gs" else "s3"
         raise ArchiveError(
             f"a {scheme}:// archive needs the {exc.name} package: install jssync with its {extra} extra "
             f"(pip install 'jssync[{extra}]')"
         ) from exc
+
+
+_S3_CLASS: type | None = None
+
+
+def _s3_class() -> type:
+    """s3fs's filesystem with the project's number of tries per request (s3fs's own is 5, a class
+    attribute; passing `retries` as an argument breaks every request)."""
+    global _S3_CLASS
+    if _S3_CLASS is None:
+        import s3fs
+
+        _S3_CLASS = type("S3FileSystem", (s3fs.S3FileSystem,), {"retries": ATTEMPTS})
+    return _S3_CLASS
 
 
 _GCS_CLASS: type | None = None

@@ -28,6 +28,10 @@ class ArchiveUrl:
     bucket: str
     path: str
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    # s3://KEY:SECRET@bucket: the access key the object store is given (percent-decoded), never
+    # part of `root`, so no library sees it in a path, a bucket name or an error message.
+    key: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
 
     @property
     def public(self) -> str:
@@ -38,8 +42,9 @@ class ArchiveUrl:
 
     @property
     def root(self) -> str:
-        """The URL dlt's filesystem destination and fsspec are given (the archive's root)."""
-        return self.url.rstrip("/") if self.scheme != "file" else f"file://{self.path}"
+        """The URL dlt's filesystem destination and fsspec are given (the archive's root): without
+        credentials (s3fs and dlt take them as arguments, never from the URL) or query."""
+        return self.public
 
     def join(self, *parts: str) -> str:
         """The fsspec path (no scheme for file://) of `parts` under the archive's root."""
@@ -75,4 +80,11 @@ def parse(raw: str) -> ArchiveUrl:
     bucket = parts.netloc.rpartition("@")[2]  # as given: a bucket name is lower-case, never folded
     if port is not None or not 3 <= len(bucket) <= 222 or not set(bucket) <= _BUCKET_CHARS:
         raise ArchiveUrlError(f"{scheme}:// needs a bucket name (3-222 of a-z 0-9 - _ .); use {allowed}")
-    return ArchiveUrl(url=raw.strip(), scheme=scheme, bucket=bucket, path=path, secrets=secrets)
+    key = unquote(parts.username) if parts.username else None
+    secret = unquote(parts.password) if parts.password else None
+    if scheme == "gs" and (key or secret):
+        raise ArchiveUrlError(
+            "gs:// takes no credentials in the URL (Application Default Credentials or "
+            f"GOOGLE_APPLICATION_CREDENTIALS give them); use {allowed}"
+        )
+    return ArchiveUrl(url=raw.strip(), scheme=scheme, bucket=bucket, path=path, secrets=secrets, key=key, secret=secret)

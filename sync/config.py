@@ -172,7 +172,7 @@ _INTEGERS: tuple[tuple[str, str, int, int, int, str], ...] = (
         3000,
         10,
         86_400,
-        "seconds one sync may spend fetching",
+        "seconds an hourly sync may run from its start (catch-up, fetching, merging); keep it below the task timeout",
     ),
 )
 

@@ -232,6 +232,7 @@ def test_retention_prunes_old_loads_but_never_one_pending_for_the_archive(env, m
         ("gs://", "needs a bucket name"),
         ("s3://UPPER_case/x", "needs a bucket name"),
         ("gs://bucket/a/../b", "may not contain '..'"),
+        ("gs://someone:hunter22@bucket/x", "gs:// takes no credentials in the URL"),
     ],
 )
 def test_an_invalid_archive_url_says_what_is_allowed(url, said):
@@ -252,3 +253,30 @@ def test_credentials_in_an_archive_url_are_never_shown():
             {"LANDING_ARCHIVE_URL": url.replace("s3://", "ftp://"), "LANDING_RETENTION_DAYS": "-1"}, needs=[]
         )
     assert "AKIAEXAMPLE123" not in str(err.value) and "LANDING_RETENTION_DAYS='-1' is invalid" in str(err.value)
+
+
+def test_archive_sql_defines_the_shared_sales_view_once_provenance_is_archived(tmp_path):
+    """A view over another view: shared_sales reads daily_sales (a view) and sales_provenance; with
+    both archived, `jssync landing --archive` defines it (it used to wait for daily_sales forever)."""
+    load = "1767225600.5"
+    root = tmp_path / "archive"
+    for table in ("sales_estimates", "sales_provenance"):
+        (root / "landing" / table).mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.sql(
+            "SELECT asin, 'us' AS marketplace, DATE '2026-01-01' AS date, 7 AS estimated_units_sold, "
+            f"CAST(NULL AS DOUBLE) AS last_known_price, 'B0PARENT01' AS parent_asin, '{load}' AS _dlt_load_id "
+            "FROM (VALUES ('B0SOURCE01'), ('B0MEMBER01')) AS t(asin)"
+        ).write_parquet(str(root / "landing" / "sales_estimates" / f"{load}.a1.parquet"))
+        con.sql(
+            "SELECT 'B0MEMBER01' AS asin, 'us' AS marketplace, DATE '2026-01-01' AS first_date, "
+            f"DATE '2026-01-01' AS last_date, 'B0SOURCE01' AS source_asin, '{load}' AS _dlt_load_id"
+        ).write_parquet(str(root / "landing" / "sales_provenance" / f"{load}.b2.parquet"))
+    env = {"LANDING_ARCHIVE_URL": f"file://{root}", "LANDING_DIR": str(tmp_path / "landing")}
+    result = run_cli(["landing", "--archive"], env)
+    assert result.returncode == 0, result.stderr
+    assert "shared_sales waits for" not in result.stdout
+    with duckdb.connect() as con:
+        con.execute(result.stdout)
+        rows = con.execute("SELECT asin, source_asin, estimated_units_sold FROM landing.shared_sales").fetchall()
+    assert rows == [("B0MEMBER01", "B0SOURCE01", 7)]
