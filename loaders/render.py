@@ -6,8 +6,8 @@ wheel renders from any directory. A template is named by its path under sql/
 
 from __future__ import annotations
 
-import functools
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -123,23 +123,63 @@ _env = jinja2.Environment(
 )
 
 
-@functools.cache  # the installed templates do not change while a process runs
-def _sql_files(folder: str) -> tuple[PurePosixPath, ...]:
-    """The .sql files under sql/`folder`, one level of subfolders included, sorted by name."""
+def _scan(folder: str) -> tuple[list[PurePosixPath], dict[Path, int]]:
+    """The .sql files under sql/`folder`, one level of subfolders included, sorted by name; and
+    the mtime of each folder read that is on disk (taken before reading it)."""
     found = []
+    seen: dict[Path, int] = {}
     top = sql_package.resource(folder)
     if not top.is_dir():
-        return []
-    for node in top.iterdir():
+        return [], seen
+
+    def listing(node) -> list:
+        if isinstance(node, Path):
+            seen[node] = node.stat().st_mtime_ns
+        return list(node.iterdir())
+
+    for node in listing(top):
         if node.is_file() and node.name.endswith(".sql"):
             found.append(PurePosixPath(folder, node.name))
         elif node.is_dir():
             found += [
                 PurePosixPath(folder, node.name, leaf.name)
-                for leaf in node.iterdir()
+                for leaf in listing(node)
                 if leaf.is_file() and leaf.name.endswith(".sql")
             ]
-    return tuple(sorted(found, key=lambda p: (p.name, p.as_posix())))
+    return sorted(found, key=lambda p: (p.name, p.as_posix())), seen
+
+
+# A folder's mtime ticks coarsely (a kernel clock tick), so a change right after a listing may
+# leave it as it was: a listing is kept only of folders that had not changed for this long.
+_SETTLED_NS = 2_000_000_000
+
+
+def _unchanged(seen: dict[Path, int]) -> bool:
+    try:
+        return all(folder.stat().st_mtime_ns == mtime for folder, mtime in seen.items())
+    except OSError:  # a folder removed since
+        return False
+
+
+# folder -> its .sql files and the mtimes of the folders read. Every render resolves its
+# template's stem and a sync renders hundreds: a scan each time cost milliseconds. Adding,
+# removing or renaming a file changes its folder's mtime, so the folder is read again (as an
+# edited template reloads, above).
+_listed: dict[str, tuple[list[PurePosixPath], dict[Path, int]]] = {}
+
+
+def _sql_files(folder: str) -> list[PurePosixPath]:
+    """The .sql files under sql/`folder`, one level of subfolders included, sorted by name."""
+    cached = _listed.get(folder)
+    if cached is not None and _unchanged(cached[1]):
+        return list(cached[0])
+    started = time.time_ns()
+    found, seen = _scan(folder)
+    if all(mtime < started - _SETTLED_NS for mtime in seen.values()):
+        _listed[folder] = (found, seen)
+    else:
+        _listed.pop(folder, None)
+    return list(found)
 
 
 def resolve(name: str) -> PurePosixPath:

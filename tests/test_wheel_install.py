@@ -99,6 +99,30 @@ def _run(script: Path, args: list[str], env: dict[str, str], cwd: Path) -> subpr
     return subprocess.run([str(script), *args], env=child_env, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
+# Run by the installed interpreter: where the packages come from, the dashboard's package data,
+# then `jssync` commands through the console script's own main() (one start-up for all of them,
+# about a second each otherwise); a JSON object on stdout.
+_IN_PACKAGE = """
+import contextlib, io, json, sys
+from importlib.resources import files
+
+import loaders, sql
+from cli.main import main
+
+found = {"modules": [loaders.__file__, sql.__file__], "page": [
+    str(files("api") / p)
+    for p in ("templates/dashboard.html", "static/dashboard.js", "static/dashboard.css")
+    if (files("api") / p).is_file()
+], "commands": []}
+for args in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(args)
+    found["commands"].append({"code": code, "stdout": out.getvalue()})
+print(json.dumps(found))
+"""
+
+
 @pytest.mark.slow  # builds and installs a wheel: about 10 s
 def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
     installed: Path, env: dict[str, str], cfg, sandbox, tmp_path: Path
@@ -106,49 +130,38 @@ def test_installed_wheel_renders_lints_migrates_and_syncs_from_anywhere(
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     python = installed.parent / "python"
-    where = subprocess.run(
-        [str(python), "-c", "import loaders, sql; print(loaders.__file__); print(sql.__file__)"],
+    commands = [["render", "product_data", "--target", "production"], ["lint"], ["migrate"]]
+    child_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")} | env
+    ran = subprocess.run(
+        [str(python), "-c", _IN_PACKAGE, json.dumps(commands)],
         cwd=outside,
         capture_output=True,
         text=True,
-        env={"PATH": os.environ["PATH"]},
+        env=child_env,
+        timeout=120,
     )
-    assert where.returncode == 0, where.stderr
-    for line in where.stdout.splitlines():  # the installed copy, not this checkout
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout)
+    for line in found["modules"]:  # the installed copy, not this checkout
         assert Path(line).is_relative_to(installed.parent.parent), line
     # The operations page ships as package data next to sql/ (GET /dashboard serves these files).
-    page = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "from importlib.resources import files; print(*(files('api') / p "
-            "for p in ('templates/dashboard.html', 'static/dashboard.js', 'static/dashboard.css') "
-            "if (files('api') / p).is_file()), sep=chr(10))",
-        ],
-        cwd=outside,
-        capture_output=True,
-        text=True,
-        env={"PATH": os.environ["PATH"]},
-    )
-    assert page.returncode == 0, page.stderr
-    shipped = page.stdout.splitlines()
+    shipped = found["page"]
     assert len(shipped) == 3 and all(Path(line).is_relative_to(installed.parent.parent) for line in shipped), shipped
 
-    rendered = _run(installed, ["render", "product_data", "--target", "production"], env, outside)
-    assert rendered.returncode == 0, rendered.stderr
-    assert f'INSERT INTO "{env["DB_PROD_TABLE_PREFIX"]}jungle_scout_product_data"' in rendered.stdout
+    rendered, linted, migrated = found["commands"]
+    assert rendered["code"] == 0, ran.stderr
+    assert f'INSERT INTO "{env["DB_PROD_TABLE_PREFIX"]}jungle_scout_product_data"' in rendered["stdout"]
 
-    linted = _run(installed, ["lint"], env, outside)
-    assert linted.returncode == 0, linted.stdout + linted.stderr
-    assert " 0 failed" in linted.stdout and "migrations/0001_sync_status.sql [staging]" in linted.stdout
+    assert linted["code"] == 0, linted["stdout"] + ran.stderr
+    assert " 0 failed" in linted["stdout"] and "migrations/0001_sync_status.sql [staging]" in linted["stdout"]
 
-    migrated = _run(installed, ["migrate"], env, outside)
-    assert migrated.returncode == 0, migrated.stderr
+    assert migrated["code"] == 0, ran.stderr
     for target in ("staging", "production"):
         applied = Db(cfg, target).scalar("SELECT count(*) FROM {p}jssync_schema_migrations")
         assert applied == len([n for n in os.listdir(ROOT / "sql" / "migrations") if n[:4].isdigit()])
 
-    # An hourly sync: the merge models and the landing views come from the installed package.
+    # An hourly sync, by the console script: the merge models and the landing views come from the
+    # installed package.
     with connect(cfg, "staging") as conn, conn.cursor() as cur:
         cur.execute(render("fixtures/product.sql", "staging", cfg.staging.prefix))
     staging = Db(cfg, "staging")

@@ -97,16 +97,30 @@ def test_threshold_and_retry_days_are_settings(migrated, catalogue):
 def test_a_batch_above_100_is_fetched_in_product_calls_of_100_and_merged_in_batches(
     migrated, staging, sandbox, monkeypatch
 ):
-    # Merge batches of 150 instead of 1,000 keep the test small; the logic is the same.
-    monkeypatch.setattr(hourly, "MERGE_BATCH_ASINS", 150)
-    many = asins("MANY", 170)
+    # Merge batches of 101 instead of 1,000 keep the test small (the first batch still needs two
+    # product calls, the second is a batch of its own); the logic is the same. The ASINs are
+    # stale, not new: a month of sales each to land, not a year.
+    monkeypatch.setattr(hourly, "MERGE_BATCH_ASINS", 101)
+    many = asins("MANY", 112)
     staging.execute('INSERT INTO "{p}product" (asin, product_visibility) SELECT unnest(%s::text[]), true', (many,))
-    status = run_hourly(dataclasses.replace(migrated, hourly_sync_asin_limit=160), "us")
-    assert status.total_asins_processed == status.successful_product_sync == 160
-    assert sandbox.stats()["by_endpoint"] == {"products": 2 + 1, "sales": 160}  # 100+50 | 10
+    staging.execute(
+        'INSERT INTO "{p}jungle_scout_sync_status" (asin, has_product_data, has_sales_data, '
+        "product_data_synced_at, sales_estimate_data_synced_at, created_at) "
+        "SELECT asin, true, true, (now() AT TIME ZONE 'UTC') - interval '31 days', "
+        "(now() AT TIME ZONE 'UTC') - interval '31 days', (now() AT TIME ZONE 'UTC') - interval '400 days' "
+        "FROM unnest(%s::text[]) AS asin",
+        (many,),
+    )
+    status = run_hourly(dataclasses.replace(migrated, hourly_sync_asin_limit=102), "us")
+    assert status.total_asins_processed == status.successful_product_sync == status.stale_asins_synced == 102
+    assert sandbox.stats()["by_endpoint"] == {"products": 2 + 1, "sales": 102}  # 100+1 | 1
     assert staging.scalar('SELECT count(DISTINCT load_id) FROM "{p}jssync_production_outbox"') == 2
-    left = staging.scalar('SELECT count(*) FROM "{p}jungle_scout_sync_status" WHERE NOT has_product_data')
-    assert left == 10  # 170 tracked, 160 taken
+    assert len(processed(staging)) == 102
+    left = staging.scalar(
+        'SELECT count(*) FROM "{p}jungle_scout_sync_status" '
+        "WHERE product_data_synced_at < (now() AT TIME ZONE 'UTC') - interval '30 days'"
+    )
+    assert left == 10  # 112 tracked, 102 taken
 
 
 @pytest.mark.parametrize(

@@ -75,11 +75,13 @@ def test_all_fresh_is_green_and_a_lower_sla_is_a_setting(migrated, staging, sand
 def test_asins_the_api_does_not_know_are_reported_apart_not_against_the_sla(migrated, staging, sandbox):
     """Issue 17 (b): 110 visible ASINs, 10 unknown to the API, every other one synced: no SLA
     warning, and the 10 are reported as waiting on their not-found retry."""
-    known = [f"B0KNOW{i:04d}" for i in range(100)]
+    track_old(staging, 100, 31)  # stale, so the first run lands a month of sales each, not a year
+    known = [f"B{i:09d}" for i in range(1, 101)]
     unknown = [f"B0ZZUNK{i:03d}" for i in range(10)]  # the sandbox knows no B0ZZ... ASIN
-    seed(staging, known + unknown)
+    seed(staging, unknown)
     first = run_hourly(migrated, "us", limit=200)
     assert (first.successful_product_sync, first.total_asins_processed) == (100, 110)
+    assert (first.new_asins_synced, first.stale_asins_synced) == (10, 100)
     fig = first.freshness
     assert (fig["visible_asins"], fig["fresh"], fig["not_found_waiting"], fig["sla_asins"]) == (110, 100, 10, 100)
     assert fig["fresh_percent"] == 100.0 and first.warnings == []
