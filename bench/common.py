@@ -16,7 +16,7 @@ import jinja2
 import psycopg2.extensions
 
 import loaders.connections
-from extract import jungle_scout_source
+from extract import ALWAYS_CREATED, jungle_scout_source
 from extract.client import JungleScoutClient
 from extract.fetch import AsinWork, BatchFetcher
 from extract.landing import LandedLoad, Landing
@@ -192,7 +192,8 @@ def land(
             "asins": len(asins),
             "started_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
         }
-        load = landing.land(jungle_scout_source(fetcher.run([AsinWork(a) for a in asins]), batch))
+        work = fetcher.run([AsinWork(a) for a in asins])
+        load = landing.land(jungle_scout_source(work, batch, create=ALWAYS_CREATED - landing.tables()))  # as a sync
     failed = [o for o in fetcher.outcomes.values() if o.failed]
     if failed:
         raise RuntimeError(f"extract for the benchmark failed for {len(failed)} ASINs: {failed[0].error}")

@@ -17,7 +17,7 @@ import psycopg2.errors
 
 from cli import archive as archive_cli
 from cli.exits import EXIT_FAILED, EXIT_OK
-from extract.landing import FILE_NAME, LANDING_SQL
+from extract.landing import FILE_NAME, LANDING_SQL, objects
 from extract.retrying import polling
 from loaders.connections import connection, first_line
 from loaders.execute import run_model
@@ -191,7 +191,7 @@ def _objects(file: Path) -> list[tuple] | None:
     """The landing tables and views, or None when a sync holds the file right now."""
     try:
         with duckdb.connect(str(file), read_only=True) as con:
-            return con.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
+            return objects(con)
     except duckdb.IOException:
         return None
 
@@ -240,14 +240,14 @@ def cmd_landing(args: argparse.Namespace) -> int:
         print(f"Snapshot written: {target}")
         print(f"Open it with: duckdb -readonly {target}")
         return EXIT_OK
-    objects = _objects(file)
-    if objects is None:
+    listed = _objects(file)
+    if listed is None:
         print(
             "A sync is writing it right now (DuckDB allows one writer or many readers). Take a "
             "copy that does not block the sync: jssync landing --snapshot /tmp/landing.duckdb"
         )
     else:
-        print(table(("type", "name", "rows (estimate)"), objects))
+        print(table(("type", "name", "rows (estimate)"), listed))
     print()
     print("To read it without blocking a sync, query a snapshot (the file is locked only while the copy is made):")
     print("  jssync landing --snapshot /tmp/landing.duckdb")

@@ -6,6 +6,7 @@ the source of truth, so nothing here is ever the only copy of anything that matt
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -118,14 +119,10 @@ class Landing:
             return frozenset()
         held = getattr(self, "_held", None)
         try:
-            if held is not None:
-                objects = held.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
-            else:
-                with duckdb.connect(str(self.file)) as con:
-                    objects = con.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
+            with contextlib.nullcontext(held) if held is not None else duckdb.connect(str(self.file)) as con:
+                return frozenset(name for kind, name, _ in objects(con) if kind == "table")
         except duckdb.Error as exc:
             raise LandingError(f"reading the tables of {self.file} failed: {_root_cause(exc)}") from exc
-        return frozenset(name for kind, name, _ in objects if kind == "table")
 
     def drop_pending(self) -> int:
         """Drop load packages an interrupted run left behind: their ASINs were never merged, so
@@ -173,8 +170,7 @@ class Landing:
         the freed blocks, so the file stops growing rather than shrinking."""
         try:
             with duckdb.connect(str(self.file)) as con:
-                objects = con.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
-                tables = sorted(name for kind, name, _ in objects if kind == "table")
+                tables = sorted(name for kind, name, _ in objects(con) if kind == "table")
                 if "_dlt_loads" not in tables:
                     return 0
                 data = [t for t in tables if not t.startswith("_dlt_")]
@@ -189,6 +185,11 @@ class Landing:
         except duckdb.Error as exc:
             raise LandingError(f"pruning {self.file} failed: {_root_cause(exc)}") from exc
         return len(pruned)
+
+
+def objects(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int | None]]:
+    """The landing schema's (kind, name, estimated rows) of each table and view, through `con`."""
+    return con.execute((LANDING_SQL / "objects.sql").read_text()).fetchall()
 
 
 def statements(script: str) -> list[str]:
