@@ -45,7 +45,7 @@ PYTEST_WORKERS ?= 4
 PYTEST_FAST_WORKERS ?= 2
 XDIST = -n
 
-test: install ## run the whole test suite against a real PostgreSQL (PYTEST_WORKERS=4)
+test: install browser ## run the whole test suite against a real PostgreSQL (PYTEST_WORKERS=4)
 	$(PYTEST) $(XDIST) $(PYTEST_WORKERS) $(PYTEST_ARGS) || $(NO_TESTS)
 
 test-fast: install ## the tests that need no database (15 s; PYTEST_FAST_WORKERS=2)

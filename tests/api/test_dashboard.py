@@ -150,6 +150,11 @@ def test_token_flow_none_wrong_then_right(site, open_page):
 
     _ask(page, "not-a-jwt", "The token was refused (401: token is invalid")
     _ask(page, token(role="viewer"), "This token is not an admin token (403: admin role required")
+    # The message shows on the first refusal; Chromium's log lines for the other two may come later.
+    for _ in range(100):
+        if len(errors) >= 6:
+            break
+        page.wait_for_timeout(50)
     refusals = list(errors)
 
     page.fill("#token-input", token())
