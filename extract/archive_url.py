@@ -52,6 +52,20 @@ class ArchiveUrl:
         return "/".join([base.rstrip("/"), *parts])
 
 
+def url_secrets(raw: str) -> tuple[str, ...]:
+    """The parts of an archive URL that are secret (user, password, both, query; as given and
+    percent-decoded), also of a URL too malformed to parse; never raises."""
+    try:
+        parts = urlsplit(raw.strip())
+    except ValueError:
+        credentials = raw.strip().partition("://")[2].partition("@")
+        return (credentials[0],) if credentials[1] and len(credentials[0]) >= 4 else ()
+    found = tuple(
+        s for s in (parts.username, parts.password, parts.netloc.rpartition("@")[0], parts.query) if s and len(s) >= 4
+    )
+    return found + tuple(unquote(s) for s in found if unquote(s) != s)
+
+
 def parse(raw: str) -> ArchiveUrl:
     """Check `raw` as a LANDING_ARCHIVE_URL; raises ArchiveUrlError saying what is allowed."""
     allowed = "a file:///absolute/path, gs://bucket[/path] or s3://bucket[/path] URL"
@@ -64,10 +78,7 @@ def parse(raw: str) -> ArchiveUrl:
     if scheme not in SCHEMES:
         shown = f"{scheme}://" if scheme else "no scheme"
         raise ArchiveUrlError(f"{shown} is not supported; use {allowed}")
-    secrets = tuple(
-        s for s in (parts.username, parts.password, parts.netloc.rpartition("@")[0], parts.query) if s and len(s) >= 4
-    )
-    secrets += tuple(unquote(s) for s in secrets if unquote(s) != s)
+    secrets = url_secrets(raw)
     path = "/" + parts.path.strip("/") if parts.path.strip("/") else ""
     if ".." in path.split("/"):
         raise ArchiveUrlError(f"its path may not contain '..'; use {allowed}")

@@ -53,6 +53,10 @@ def _configure_dlt() -> None:
     # (on Cloud Run, /tmp is memory).
     os.environ["LOAD__DELETE_COMPLETED_JOBS"] = "true"
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
+    # Staging is the source of truth, not dlt's state: nothing to restore from (or keep in) the
+    # file, and a pickled run trace per load is time spent for no reader.
+    os.environ["RESTORE_FROM_DESTINATION"] = "false"
+    os.environ["ENABLE_RUNTIME_TRACE"] = "false"
 
 
 class _DuckDbDestination(dlt.destinations.duckdb):

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import IO
 from urllib.parse import urlparse
 
+from extract import archive_url
 from extract.text import Scrubber
 
 ROOT = "jssync"
@@ -52,6 +53,7 @@ def env_secrets(env: Mapping[str, str]) -> list[str]:
     """The secret values in `env`, read without validating anything (for a crash report)."""
     values = [env.get(name, "") for name in SECRET_VARIABLES]
     values += webhook_secrets(env.get("DISCORD_WEBHOOK_URL", "").strip())
+    values += archive_url.url_secrets(env.get("LANDING_ARCHIVE_URL", ""))
     return [v for v in values if v and len(v) >= 4]
 
 
@@ -147,22 +149,51 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(body, ensure_ascii=False)
 
 
+# Libraries log too, and their warnings carry URLs and error texts: dlt on a logger of its own
+# that never propagates, the rest (fsspec, s3fs, botocore, urllib3) through the root logger.
+LIBRARY_LOGGERS = ("dlt", "")
+
+
+class LibraryHandler(logging.StreamHandler):
+    """A library logger's handler: our filter and format. dlt, when it (re)initializes, takes the
+    first handler it finds on its logger and sets a formatter of its own; this one keeps ours."""
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:  # noqa: N802 (logging's name)
+        if self.formatter is None:
+            super().setFormatter(fmt)
+
+
 def setup(
     *, debug: bool = False, secrets: Iterable[str] = (), stream: IO[str] | None = None, json_lines: bool | None = None
 ) -> logging.Logger:
-    """Configure the `jssync` logger once per process (again replaces the handler)."""
+    """Configure the `jssync` logger once per process (again replaces the handler), and the
+    libraries' loggers so that their warnings pass the same secret filter and format."""
     stream = stream or sys.stderr
     if json_lines is None:
         json_lines = not (hasattr(stream, "isatty") and stream.isatty())
+    formatter = JsonFormatter() if json_lines else TextFormatter()
     logger = logging.getLogger(ROOT)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    handler.setFormatter(formatter)
     handler.addFilter(DebugFilter(debug))  # first: a dropped line is never formatted
     handler.addFilter(SecretFilter(secrets))
     logger.addHandler(handler)
     # The logger passes debug lines on; DebugFilter decides per run whether they are shown.
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
+    for name in LIBRARY_LOGGERS:
+        library = logging.getLogger(name or None)
+        for old in list(library.handlers):
+            # dlt's own handler (raw text to stderr) goes; at the root only ours is replaced.
+            if name or isinstance(old, LibraryHandler):
+                library.removeHandler(old)
+        library_handler = LibraryHandler(stream)
+        library_handler.setLevel(logging.WARNING)
+        library_handler.setFormatter(formatter)
+        library_handler.addFilter(SecretFilter(secrets))
+        library.addHandler(library_handler)
+        if name:
+            library.propagate = False  # its lines end here, not also at the root's handler
     return logger

@@ -220,23 +220,25 @@ def migrate_targets(cfg: config_mod.Config) -> config_mod.Config:
 
 
 class kept_logging:  # noqa: N801 (used like contextlib's lower-case managers)
-    """The `jssync` logger's handlers, level and propagation put back as they were on exit."""
+    """The handlers, level and propagation of the `jssync` logger and of the libraries' loggers
+    logs.setup() configures put back as they were on exit."""
 
     def __enter__(self) -> None:
         import logging
 
         from sync import logs
 
-        self.logger = logging.getLogger(logs.ROOT)
-        self.saved = (list(self.logger.handlers), self.logger.level, self.logger.propagate)
+        self.loggers = [logging.getLogger(name or None) for name in (logs.ROOT, *logs.LIBRARY_LOGGERS)]
+        self.saved = [(list(lg.handlers), lg.level, lg.propagate) for lg in self.loggers]
 
     def __exit__(self, *exc: object) -> None:
-        for handler in list(self.logger.handlers):
-            self.logger.removeHandler(handler)
-        for handler in self.saved[0]:
-            self.logger.addHandler(handler)
-        self.logger.setLevel(self.saved[1])
-        self.logger.propagate = self.saved[2]
+        for logger, (handlers, level, propagate) in zip(self.loggers, self.saved, strict=True):
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+            for handler in handlers:
+                logger.addHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
 
 
 def cli_entry():

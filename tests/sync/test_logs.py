@@ -23,7 +23,9 @@ SECRETS = {
     "DB_PROD_PASS": "prod-pass-88bb",
     "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/123456789012345678/"
     "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMnOpQrSt",
+    "LANDING_ARCHIVE_URL": "s3://AKIAARCHIVEKEY42:archive%2Fsecret-9f8e7d@bucket/landing",
 }
+ARCHIVE_SECRETS = ["AKIAARCHIVEKEY42", "archive%2Fsecret-9f8e7d", "archive/secret-9f8e7d"]
 TOKEN = SECRETS["DISCORD_WEBHOOK_URL"].rsplit("/", 1)[-1]
 log = logging.getLogger("jssync.test")
 
@@ -99,7 +101,10 @@ def test_an_unexpected_crash_is_logged_scrubbed(monkeypatch, capsys, capture_log
         monkeypatch.setenv(name, value)
 
     def boom(argv=None):
-        raise ValueError(f"cannot post to {SECRETS['DISCORD_WEBHOOK_URL']} with {SECRETS['SYNC_API_KEY']}")
+        raise ValueError(
+            f"cannot post to {SECRETS['DISCORD_WEBHOOK_URL']} with {SECRETS['SYNC_API_KEY']}; "
+            f"archive key {ARCHIVE_SECRETS[0]}, secret {ARCHIVE_SECRETS[2]}"
+        )
 
     monkeypatch.setattr(cli, "main", boom)
     with pytest.raises(SystemExit) as exit_info:
@@ -108,7 +113,8 @@ def test_an_unexpected_crash_is_logged_scrubbed(monkeypatch, capsys, capture_log
     err = capsys.readouterr().err
     line = json.loads(err.strip())  # not a terminal: one JSON object
     assert line["severity"] == "ERROR" and "ValueError: cannot post to *** with ***" in line["stack_trace"]
-    assert leaked(err, list(SECRETS.values()) + [TOKEN]) == []
+    assert "archive key ***, secret ***" in line["stack_trace"]
+    assert leaked(err, list(SECRETS.values()) + [TOKEN, *ARCHIVE_SECRETS]) == []
 
 
 def test_a_real_debug_run_prints_the_go_step_prefixes_and_no_secret(migrated, staging, sandbox, webhook, capture_logs):
@@ -147,3 +153,26 @@ def test_json_lines_of_a_real_run_all_carry_the_run_id(migrated, staging, sandbo
     assert {line["run_id"] for line in lines} == {status.run_id}
     assert {"Cleanup", "AddNew", "Select", "SyncASINs", "Worker 0"} <= {line["step"] for line in lines}
     assert {line["severity"] for line in lines} <= {"DEBUG", "INFO"}
+
+
+def test_library_warnings_pass_the_same_filter_and_format(capture_logs, tmp_path):
+    """dlt's own logger (re-initialized by each pipeline it makes) and the root logger that
+    fsspec, s3fs and botocore log through: their warnings are JSON lines with no secret."""
+    from dlt.common import logger as dlt_logger
+
+    from extract.landing import Landing
+
+    archive_key = ARCHIVE_SECRETS[0]
+    logged = capture_logs(secrets=[SECRETS["DB_PROD_PASS"], archive_key])
+    Landing(tmp_path / "landing")  # dlt (re)creates its logger here, after logs.setup()
+    dlt_logger.warning(f"load failed for postgres://u:{SECRETS['DB_PROD_PASS']}@h/db")
+    logging.getLogger("botocore.credentials").warning("found key %s in the URL", archive_key)
+    logging.getLogger("fsspec").info("an info line of a library stays out")
+    lines = logged.json()
+    assert [(line["logger"], line["severity"]) for line in lines] == [
+        ("dlt", "WARNING"),
+        ("botocore.credentials", "WARNING"),
+    ]
+    assert lines[0]["message"] == "load failed for postgres://u:***@h/db"
+    assert lines[1]["message"] == "found key *** in the URL"
+    assert leaked(logged.text, [SECRETS["DB_PROD_PASS"], archive_key]) == []
