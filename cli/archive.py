@@ -12,6 +12,7 @@ import duckdb
 
 from cli.exits import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from extract.archive import Archive, ArchiveError, since_time
+from extract.landing import objects
 from extract.text import Scrubber
 from sync import config as config_mod
 
@@ -84,6 +85,9 @@ def _build(archive: Archive, target: Path, since: dt.date | None) -> int:
     print(f"Built {target} from {where}:")
     for table, rows in counts.items():
         print(f"  landing.{table}: {rows} rows")
-    print("with the views landing.latest_products, landing.daily_sales and landing.runs.")
+    with duckdb.connect(str(target), read_only=True) as con:
+        views = [f"landing.{name}" for kind, name, _ in objects(con) if kind == "view"]
+    if views:
+        print(f"with the views {', '.join(views[:-1])}{' and ' if len(views) > 1 else ''}{views[-1]}.")
     print(f"Open it with: duckdb -readonly {target}")
     return EXIT_OK

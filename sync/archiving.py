@@ -166,7 +166,7 @@ def _prune(run: SyncRun, pending: list[str] | None) -> None:
     if run.config.landing_archive is not None and pending is None:
         log.warning("landing retention skipped: the loads pending for the archive are unknown")
         return
-    cutoff = run.status.started_at.timestamp() - days * DAY
+    cutoff = run.started_unix - days * DAY
     try:
         pruned = run.landing.prune(cutoff, keep=pending or [])
     except LandingError as exc:

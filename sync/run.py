@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -91,6 +92,9 @@ class SyncRun:
         self.status = status_class(
             kind=kind, run_id=str(uuid.uuid4()), marketplace=marketplace, started_at=utcnow(), is_running=True
         )
+        # The status's start is to the second; what is "landed before this run" needs the instant
+        # (dlt's load ids are UNIX times with fractions).
+        self.started_unix = time.time()
         if config.staging_only:
             self.status.production = "disabled"
         # Error texts come from servers and libraries: scrub them before they are stored or shown.

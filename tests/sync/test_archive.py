@@ -149,6 +149,9 @@ def test_from_archive_builds_the_tables_and_views_since_a_day(executions, tmp_pa
             first.run_id,
             second.run_id,
         ]
+    # The closing line names the views the file holds, as `jssync landing` lists them.
+    named = result.stdout.split("with the views ", 1)[1].split(".\n", 1)[0].replace(" and ", ", ").split(", ")
+    assert sorted(named) == sorted(f"landing.{v}" for v in views)
     day = first.started_at.date().isoformat()
     later = run_cli(["landing", "--from-archive", str(target), "--since", "2999-01-01"], executions["env"])
     assert later.returncode == 0 and "no load found" in later.stdout
