@@ -255,6 +255,9 @@
     const newest = runs[0];
     if (!newest) {
       field("production_pending", "no run yet");
+    } else if (newest.production === "disabled") {
+      // DB_PROD_HOST empty: the service runs staging only, and production owes nothing yet.
+      field("production_pending", "disabled: staging only", "warn");
     } else {
       const pending = newest.production_pending || 0;
       field("production_pending", num(pending), pending ? "warn" : "ok");

@@ -107,10 +107,11 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url, size=..., scheme=...) -> (page, console errors); contexts closed after the test."""
+    """open_page(url, size=..., scheme=..., before=f(page)) -> (page, console errors); contexts
+    closed after the test."""
     contexts = []
 
-    def opener(url: str, size: str = "laptop", scheme: str = "light", fake_clock: bool = False):
+    def opener(url: str, size: str = "laptop", scheme: str = "light", fake_clock: bool = False, before=None):
         width, height = SIZES[size]
         context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
         contexts.append(context)
@@ -120,6 +121,8 @@ def open_page(browser):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         if fake_clock:  # the page's timers run on a clock the test moves
             page.clock.install()
+        if before is not None:  # e.g. routes, which must exist before the page asks
+            before(page)
         page.goto(url)
         return page, errors
 
@@ -271,6 +274,25 @@ def _check_panels(page, site) -> None:
     assert sum(r["sales_shared_asins"] for r in runs) == 1
     assert _field(page, "sales_shared_asins") == "1" and "warn" in page.get_attribute("#panel-families .big", "class")
     assert _field(page, "family_audit") == "2 checked, 1 mismatched, 1 group demoted"
+
+
+def test_a_staging_only_service_says_so_in_the_production_panel(site, open_page):
+    """DB_PROD_HOST empty: the newest run's status says production "disabled", and the panel says
+    staging only rather than a pending count. The runs answer is the app's own, with that field set."""
+
+    def staging_only(route) -> None:
+        answer = route.fetch()
+        body = answer.json()
+        body["runs"][0].update(production="disabled", production_pending=0)
+        route.fulfill(response=answer, json=body)
+
+    page, errors = open_page(
+        site["url"] + "/dashboard#token=" + token(), before=lambda p: p.route("**/admin/runs?*", staging_only)
+    )
+    _signed_in(page)
+    assert _field(page, "production_pending") == "disabled: staging only"
+    assert "warn" in page.get_attribute("#panel-production .big", "class")
+    assert errors == []
 
 
 def test_the_page_refreshes_itself_without_reloading(site, open_page):
