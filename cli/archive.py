@@ -88,6 +88,6 @@ def _build(archive: Archive, target: Path, since: dt.date | None) -> int:
     with duckdb.connect(str(target), read_only=True) as con:
         views = [f"landing.{name}" for kind, name, _ in objects(con) if kind == "view"]
     if views:
-        print(f"with the views {', '.join(views[:-1])}{' and ' if len(views) > 1 else ''}{views[-1]}.")
+        print(f"with the views {', '.join(views)}.")
     print(f"Open it with: duckdb -readonly {target}")
     return EXIT_OK

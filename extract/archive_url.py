@@ -57,12 +57,11 @@ def url_secrets(raw: str) -> tuple[str, ...]:
     percent-decoded), also of a URL too malformed to parse; never raises."""
     try:
         parts = urlsplit(raw.strip())
-    except ValueError:
-        credentials = raw.strip().partition("://")[2].partition("@")
-        return (credentials[0],) if credentials[1] and len(credentials[0]) >= 4 else ()
-    found = tuple(
-        s for s in (parts.username, parts.password, parts.netloc.rpartition("@")[0], parts.query) if s and len(s) >= 4
-    )
+        userinfo, query = parts.netloc.rpartition("@")[0], parts.query
+    except ValueError:  # e.g. an unbalanced [ in the host: the user info is still before the @
+        userinfo, query = raw.strip().partition("://")[2].split("/", 1)[0].rpartition("@")[0], ""
+    user, _, password = userinfo.partition(":")
+    found = tuple(s for s in (user, password, userinfo, query) if s and len(s) >= 4)
     return found + tuple(unquote(s) for s in found if unquote(s) != s)
 
 

@@ -163,6 +163,13 @@ class LibraryHandler(logging.StreamHandler):
             super().setFormatter(fmt)
 
 
+def _handler(handler: logging.Handler, formatter: logging.Formatter, *filters: logging.Filter) -> logging.Handler:
+    handler.setFormatter(formatter)
+    for line_filter in filters:
+        handler.addFilter(line_filter)
+    return handler
+
+
 def setup(
     *, debug: bool = False, secrets: Iterable[str] = (), stream: IO[str] | None = None, json_lines: bool | None = None
 ) -> logging.Logger:
@@ -172,14 +179,12 @@ def setup(
     if json_lines is None:
         json_lines = not (hasattr(stream, "isatty") and stream.isatty())
     formatter = JsonFormatter() if json_lines else TextFormatter()
+    secret_filter = SecretFilter(secrets)  # one for every handler below: it keeps no state per line
     logger = logging.getLogger(ROOT)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(formatter)
-    handler.addFilter(DebugFilter(debug))  # first: a dropped line is never formatted
-    handler.addFilter(SecretFilter(secrets))
-    logger.addHandler(handler)
+    # DebugFilter first: a dropped line is never formatted.
+    logger.addHandler(_handler(logging.StreamHandler(stream), formatter, DebugFilter(debug), secret_filter))
     # The logger passes debug lines on; DebugFilter decides per run whether they are shown.
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
@@ -189,10 +194,8 @@ def setup(
             # dlt's own handler (raw text to stderr) goes; at the root only ours is replaced.
             if name or isinstance(old, LibraryHandler):
                 library.removeHandler(old)
-        library_handler = LibraryHandler(stream)
+        library_handler = _handler(LibraryHandler(stream), formatter, secret_filter)
         library_handler.setLevel(logging.WARNING)
-        library_handler.setFormatter(formatter)
-        library_handler.addFilter(SecretFilter(secrets))
         library.addHandler(library_handler)
         if name:
             library.propagate = False  # its lines end here, not also at the root's handler
